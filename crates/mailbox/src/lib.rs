@@ -1,0 +1,7 @@
+//! `voicelamp-mailbox` knows where voicemail messages are and how to play them: the `VoicemailStore`
+//! trait and its IMAP implementation (list, fetch the audio part, mark heard or new, delete, move,
+//! follow changes), the offline journal of marks made while a server is unreachable, and decoding of
+//! voicemail audio (PCM, µ-law, A-law, MP3, GSM 06.10 "wav49") to 16-bit PCM WAV.
+//!
+//! It must never decide what the lamp shows or what raises a notification (that is `voicelamp-core`),
+//! never fetch a whole mailbox to play one message, and never lose a change a person made.

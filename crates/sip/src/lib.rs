@@ -1,0 +1,7 @@
+//! `voicelamp-sip` is the SIP protocol of Voicelamp without any I/O: message parsing and building,
+//! digest authentication, non-INVITE transactions, registration, RFC 6665 subscriptions to
+//! `message-summary`, RFC 3842 bodies and unsolicited NOTIFY. Input arrives as bytes and the current
+//! time; output leaves as datagrams to send, the next deadline and typed events.
+//!
+//! It must never open a socket, read a clock, spawn a task or depend on an async runtime: every
+//! behaviour is deterministic given its inputs, so it is tested by stepping simulated time.

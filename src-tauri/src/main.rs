@@ -1,0 +1,1 @@
+fn main() { voicelamp_app::run() }

@@ -1,0 +1,1 @@
+//! End-to-end harness for the real Voicelamp app (tauri-driver + WebKitWebDriver under Xvfb).
