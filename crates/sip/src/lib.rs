@@ -5,3 +5,9 @@
 //!
 //! It must never open a socket, read a clock, spawn a task or depend on an async runtime: every
 //! behaviour is deterministic given its inputs, so it is tested by stepping simulated time.
+
+pub mod message_summary;
+
+pub use message_summary::{
+    Counts, MessageClass, MessageSummary, SummaryBody, SummaryError, Waiting,
+};
