@@ -11,3 +11,4 @@ pub mod message_summary;
 pub use message_summary::{
     Counts, MessageClass, MessageSummary, SummaryBody, SummaryError, Waiting,
 };
+pub mod message;
