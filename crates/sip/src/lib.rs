@@ -11,4 +11,6 @@ pub mod message_summary;
 pub use message_summary::{
     Counts, MessageClass, MessageSummary, SummaryBody, SummaryError, Waiting,
 };
+pub mod auth;
+pub mod ids;
 pub mod message;
