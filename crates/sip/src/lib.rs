@@ -14,3 +14,4 @@ pub use message_summary::{
 pub mod auth;
 pub mod ids;
 pub mod message;
+pub mod transaction;
