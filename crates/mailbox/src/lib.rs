@@ -5,3 +5,5 @@
 //!
 //! It must never decide what the lamp shows or what raises a notification (that is `voicelamp-core`),
 //! never fetch a whole mailbox to play one message, and never lose a change a person made.
+
+pub mod audio;
