@@ -318,7 +318,8 @@ class UA:
 
     def __init__(self, user: str, password: str | None, proto: str = "udp",
                  host: str | None = None, port: int | None = None, domain: str | None = None,
-                 cafile: str | None = None, display: str | None = None):
+                 cafile: str | None = None, display: str | None = None,
+                 connect_timeout: float = 5.0):
         self.user = user
         self.password = password
         self.domain = domain or lab_env("LAB_SIP_DOMAIN", "127.0.0.1")
@@ -329,7 +330,7 @@ class UA:
                         "tls": lab_env("LAB_SIP_TLS_PORT", "35061")}[proto.lower()])
         if proto.lower() == "tls" and cafile is None:
             cafile = lab_env("LAB_CA_FILE")
-        self.t = Transport(proto, host, port, cafile=cafile)
+        self.t = Transport(proto, host, port, cafile=cafile, timeout=connect_timeout)
         self.aor = f"sip:{user}@{self.domain}"
         self.tag = rand_token(8)
         self.display = display
@@ -548,20 +549,16 @@ def _imap_ok(port: int, timeout: float, cafile: str | None = None, tls: bool = F
 
 def _options_ok(proto: str, port: int, timeout: float, cafile: str | None = None) -> bool:
     try:
-        t = Transport(proto, "127.0.0.1", port, cafile=cafile, timeout=timeout)
-    except (OSError, ssl.SSLError):
+        ua = UA("probe", None, proto, port=port, cafile=cafile, connect_timeout=timeout)
+    except (OSError, ssl.SSLError, SipError):
         return False
     try:
-        ua = UA.__new__(UA)
-        ua.t, ua.user, ua.domain, ua.tag = t, "probe", "127.0.0.1", rand_token(8)
-        ua.aor, ua.notifies, ua.stray, ua.log = "sip:probe@127.0.0.1", [], [], []
-        req = ua.new_request("OPTIONS", f"sip:127.0.0.1:{port}")
-        resp = ua.transact(req, timeout)
+        resp = ua.transact(ua.new_request("OPTIONS", f"sip:127.0.0.1:{port}"), timeout)
         return resp.status == 200
     except (SipError, OSError):
         return False
     finally:
-        t.close()
+        ua.close()
 
 
 def _port_free(proto: str, port: int) -> bool:
@@ -651,12 +648,11 @@ def cli(argv: list[str]) -> int:
                 return True
         return 0 if _poll(gone, a.timeout) else 1
     if a.cmd == "options":
-        port = a.port or int(lab_env("LAB_SIP_UDP_PORT", "35060"))
-        t = Transport(a.proto, "127.0.0.1", port, cafile=os.environ.get("LAB_CA_FILE"))
-        ua = UA.__new__(UA)
-        ua.t, ua.user, ua.domain, ua.tag = t, "probe", "127.0.0.1", rand_token(8)
-        ua.aor, ua.notifies, ua.stray, ua.log = "sip:probe@127.0.0.1", [], [], []
+        port = a.port or int(lab_env({"udp": "LAB_SIP_UDP_PORT", "tcp": "LAB_SIP_TCP_PORT",
+                                      "tls": "LAB_SIP_TLS_PORT"}[a.proto], "35060"))
+        ua = UA("probe", None, a.proto, port=port)
         resp = ua.transact(ua.new_request("OPTIONS", f"sip:127.0.0.1:{port}"), 4.0)
+        ua.close()
         print(resp.start)
         return 0 if resp.status == 200 else 1
     return 2
