@@ -168,6 +168,11 @@ impl DigestAuth {
         }
     }
 
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
     /// Whether requests will carry an answer.
     pub fn has_challenge(&self) -> bool {
         !self.challenges.is_empty()

@@ -12,6 +12,10 @@ pub use message_summary::{
     Counts, MessageClass, MessageSummary, SummaryBody, SummaryError, Waiting,
 };
 pub mod auth;
+pub mod backoff;
+pub mod config;
 pub mod ids;
 pub mod message;
+pub mod registration;
+mod request;
 pub mod transaction;

@@ -1,0 +1,569 @@
+//! Registration of one account (RFC 3261 §10): expiry negotiation, refresh at about 90 % of
+//! the granted expiry minus jitter, `423` + `Min-Expires`, digest challenges, `received`/`rport`
+//! (re-register with the corrected Contact, removing the old binding), failure backoff with
+//! jitter, and `Expires: 0` on shutdown.
+//!
+//! Sans-IO: `start`/`shutdown` and `handle_response`/`handle_timeout` are the inputs;
+//! `poll_transmit` (bytes for the account's flow), `poll_event` and `poll_timeout` the outputs.
+
+use crate::auth::{AuthError, DigestAuth};
+use crate::backoff::BackoffConfig;
+use crate::config::{AccountConfig, Flow, host_port, same_contact};
+use crate::ids;
+use crate::message::{Method, Response};
+use crate::request::{RequestIds, angle, response_matches, start};
+use crate::transaction::{ClientOutcome, ClientTransaction, TimerConfig};
+use rand_core::RngCore;
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// Largest expiry this client asks for after a `423`.
+pub const MAX_EXPIRES: u32 = 86_400;
+/// How many Contact corrections (`received`/`rport`) in a row before the mapping is taken as is.
+pub const MAX_CONTACT_CORRECTIONS: u32 = 2;
+
+/// Why a registration failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationFailure {
+    /// The server rejected fresh credentials. Not retried until [`Registration::restart`].
+    WrongCredentials,
+    /// The challenge cannot be answered (algorithm, qop, missing credentials).
+    AuthUnsupported(String),
+    /// No final response before timer F.
+    Timeout,
+    /// A final error response.
+    Rejected {
+        /// Status code.
+        status: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+    /// `423` without a usable `Min-Expires`.
+    IntervalTooBrief,
+    /// A 2xx that granted no expiry for our Contact.
+    NoBinding,
+}
+
+/// The registration's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationState {
+    /// Not started.
+    Idle,
+    /// First REGISTER (or a retry) in progress.
+    Registering,
+    /// Registered; a refresh may be in progress.
+    Registered {
+        /// Granted expiry in seconds.
+        expires: u32,
+    },
+    /// Failed; retried at `retry_at` when set.
+    Failed {
+        /// Why.
+        reason: RegistrationFailure,
+        /// Next attempt.
+        retry_at: Option<Instant>,
+    },
+    /// Removing the binding.
+    Unregistering,
+    /// Unregistered after shutdown.
+    Stopped,
+}
+
+/// What the registration reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistrationEvent {
+    /// Registered or refreshed.
+    Registered {
+        /// Granted expiry in seconds.
+        expires: u32,
+        /// The Contact now bound.
+        contact: String,
+        /// Whether the Contact differs from the one bound before (subscriptions must follow).
+        contact_changed: bool,
+    },
+    /// Failed.
+    Failed {
+        /// Why.
+        reason: RegistrationFailure,
+        /// When the next attempt happens, if any.
+        retry_in: Option<Duration>,
+    },
+    /// The binding was removed after shutdown (or shutdown gave up waiting).
+    Unregistered,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Register,
+    Unregister,
+}
+
+#[derive(Debug)]
+struct Pending {
+    branch: String,
+    purpose: Purpose,
+    tx: ClientTransaction,
+}
+
+/// Registration state machine of one account.
+#[derive(Debug)]
+pub struct Registration {
+    aor: String,
+    registrar: String,
+    contact_user: String,
+    flow: Flow,
+    timers: TimerConfig,
+    backoff: BackoffConfig,
+    user_agent: String,
+    auth: Option<DigestAuth>,
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+    requested: u32,
+    public: Option<SocketAddr>,
+    /// Contact to remove in the next REGISTER (after a correction).
+    remove_contact: Option<String>,
+    bound_contact: Option<String>,
+    corrections: u32,
+    failures: u32,
+    some_flow_ok: bool,
+    state: RegistrationState,
+    pending: Option<Pending>,
+    refresh_at: Option<Instant>,
+    retry_at: Option<Instant>,
+    events: VecDeque<RegistrationEvent>,
+    transmits: VecDeque<Vec<u8>>,
+}
+
+impl Registration {
+    /// A registration for `account`; nothing is sent before [`start`](Self::start).
+    pub fn new(
+        account: &AccountConfig,
+        timers: TimerConfig,
+        backoff: BackoffConfig,
+        user_agent: &str,
+        rng: &mut dyn RngCore,
+    ) -> Self {
+        Self {
+            aor: account.aor.clone(),
+            registrar: account.registrar.clone(),
+            contact_user: account.contact_user.clone(),
+            flow: account.flow,
+            timers,
+            backoff,
+            user_agent: user_agent.to_owned(),
+            auth: account.credentials.clone().map(DigestAuth::new),
+            call_id: ids::call_id(rng),
+            from_tag: ids::tag(rng),
+            cseq: 0,
+            requested: account.register_expires.max(1),
+            public: None,
+            remove_contact: None,
+            bound_contact: None,
+            corrections: 0,
+            failures: 0,
+            some_flow_ok: false,
+            state: RegistrationState::Idle,
+            pending: None,
+            refresh_at: None,
+            retry_at: None,
+            events: VecDeque::new(),
+            transmits: VecDeque::new(),
+        }
+    }
+
+    // ---- getters ----
+
+    /// The current state.
+    pub fn state(&self) -> &RegistrationState {
+        &self.state
+    }
+
+    /// Whether a binding is in place.
+    pub fn is_registered(&self) -> bool {
+        matches!(self.state, RegistrationState::Registered { .. })
+    }
+
+    /// The Contact URI this registration uses now.
+    pub fn contact_uri(&self) -> String {
+        let addr = self.public.unwrap_or(self.flow.local);
+        let mut uri = format!("sip:{}@{}", self.contact_user, host_port(addr));
+        if let Some(t) = self.flow.transport.uri_param() {
+            uri.push_str(";transport=");
+            uri.push_str(t);
+        }
+        uri
+    }
+
+    /// The flow this registration uses.
+    pub fn flow(&self) -> &Flow {
+        &self.flow
+    }
+
+    /// The currently requested expiry (after any `423`).
+    pub fn requested_expires(&self) -> u32 {
+        self.requested
+    }
+
+    /// Whether `response` answers this registration's current request.
+    pub fn owns(&self, response: &Response) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|p| response_matches(response, &p.branch, &Method::Register))
+    }
+
+    // ---- mutators ----
+
+    /// Tells the backoff whether another flow of the user agent works (30 s base) or none does
+    /// (90 s base).
+    pub fn set_some_flow_ok(&mut self, ok: bool) {
+        self.some_flow_ok = ok;
+    }
+
+    /// Sends the first REGISTER.
+    pub fn start(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        if matches!(
+            self.state,
+            RegistrationState::Idle | RegistrationState::Stopped | RegistrationState::Failed { .. }
+        ) {
+            self.retry_at = None;
+            self.state = RegistrationState::Registering;
+            self.send(now, Purpose::Register, rng);
+        }
+    }
+
+    /// Starts over after a failure that is not retried by itself (wrong credentials), e.g.
+    /// after the user changed the password.
+    pub fn restart(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        self.failures = 0;
+        self.pending = None;
+        if let Some(auth) = &self.auth {
+            self.auth = Some(DigestAuth::new(auth.credentials().clone()));
+        }
+        self.state = RegistrationState::Idle;
+        self.start(now, rng);
+    }
+
+    /// Replaces the credentials (takes effect with the next request).
+    pub fn set_credentials(&mut self, credentials: Option<crate::auth::Credentials>) {
+        self.auth = credentials.map(DigestAuth::new);
+    }
+
+    /// Removes the binding (`Expires: 0`); [`RegistrationEvent::Unregistered`] follows.
+    pub fn shutdown(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        self.refresh_at = None;
+        self.retry_at = None;
+        let bound = self.bound_contact.is_some() || self.is_registered();
+        if bound {
+            self.state = RegistrationState::Unregistering;
+            self.send(now, Purpose::Unregister, rng);
+        } else {
+            self.pending = None;
+            self.state = RegistrationState::Stopped;
+            self.events.push_back(RegistrationEvent::Unregistered);
+        }
+    }
+
+    // ---- inputs ----
+
+    /// A response for which [`owns`](Self::owns) is true.
+    pub fn handle_response(&mut self, now: Instant, response: &Response, rng: &mut dyn RngCore) {
+        let Some(pending) = self.pending.as_mut() else {
+            return;
+        };
+        if !response_matches(response, &pending.branch, &Method::Register) {
+            return;
+        }
+        match pending.tx.handle_response(now, response.status) {
+            Some(ClientOutcome::Final(_)) => {}
+            _ => return,
+        }
+        let purpose = pending.purpose;
+        self.on_final(now, purpose, response, rng);
+    }
+
+    /// Time passed.
+    pub fn handle_timeout(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        if let Some(pending) = self.pending.as_mut() {
+            if let Some(ClientOutcome::Timeout) = pending.tx.handle_timeout(now) {
+                let purpose = pending.purpose;
+                self.pending = None;
+                match purpose {
+                    Purpose::Unregister => self.stopped(),
+                    Purpose::Register => {
+                        self.fail(now, RegistrationFailure::Timeout, None, rng);
+                    }
+                }
+            } else if pending.tx.is_terminated() {
+                self.pending = None;
+            }
+        }
+        if self.refresh_at.is_some_and(|t| now >= t) {
+            self.refresh_at = None;
+            self.send(now, Purpose::Register, rng);
+        }
+        if self.retry_at.is_some_and(|t| now >= t) {
+            self.retry_at = None;
+            self.state = RegistrationState::Registering;
+            self.send(now, Purpose::Register, rng);
+        }
+    }
+
+    // ---- outputs ----
+
+    /// Bytes to send on the account's flow.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if let Some(bytes) = self.transmits.pop_front() {
+            return Some(bytes);
+        }
+        self.pending.as_mut().and_then(|p| p.tx.poll_transmit())
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<RegistrationEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.pending.as_ref().and_then(|p| p.tx.poll_timeout()),
+            self.refresh_at,
+            self.retry_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---- internals ----
+
+    fn on_final(
+        &mut self,
+        now: Instant,
+        purpose: Purpose,
+        response: &Response,
+        rng: &mut dyn RngCore,
+    ) {
+        let status = response.status;
+        if status == 401 || status == 407 {
+            let Some(auth) = self.auth.as_mut() else {
+                return self.finish_failure(
+                    now,
+                    purpose,
+                    RegistrationFailure::AuthUnsupported("no credentials configured".into()),
+                    None,
+                    rng,
+                );
+            };
+            match auth.handle_challenge(response) {
+                Ok(()) => return self.send(now, purpose, rng),
+                Err(AuthError::WrongCredentials) => {
+                    return self.finish_failure(
+                        now,
+                        purpose,
+                        RegistrationFailure::WrongCredentials,
+                        None,
+                        rng,
+                    );
+                }
+                Err(e) => {
+                    return self.finish_failure(
+                        now,
+                        purpose,
+                        RegistrationFailure::AuthUnsupported(e.to_string()),
+                        None,
+                        rng,
+                    );
+                }
+            }
+        }
+        if let Some(auth) = self.auth.as_mut() {
+            auth.on_accepted();
+        }
+        if purpose == Purpose::Unregister {
+            return self.stopped();
+        }
+        match status {
+            200..=299 => self.on_success(now, response, rng),
+            423 => match response.head.min_expires() {
+                Some(min) if min > self.requested && min <= MAX_EXPIRES => {
+                    self.requested = min;
+                    self.send(now, Purpose::Register, rng);
+                }
+                _ => self.fail(now, RegistrationFailure::IntervalTooBrief, None, rng),
+            },
+            _ => {
+                let reason = RegistrationFailure::Rejected {
+                    status,
+                    reason: response.reason.clone(),
+                };
+                let retry_after = response
+                    .head
+                    .retry_after()
+                    .map(|s| Duration::from_secs(s.into()));
+                self.fail(now, reason, retry_after, rng);
+            }
+        }
+    }
+
+    fn on_success(&mut self, now: Instant, response: &Response, rng: &mut dyn RngCore) {
+        // The server tells us the address it saw (RFC 3581): correct the Contact if needed.
+        if let Some(via) = response.head.vias.first()
+            && let Some(seen) = observed(&via.received, via.rport, self.flow.local)
+            && seen != self.public.unwrap_or(self.flow.local)
+            && self.corrections < MAX_CONTACT_CORRECTIONS
+        {
+            self.corrections += 1;
+            self.remove_contact = Some(self.contact_uri());
+            self.public = Some(seen);
+            return self.send(now, Purpose::Register, rng);
+        }
+        let contact = self.contact_uri();
+        let granted = response
+            .head
+            .contacts()
+            .iter()
+            .find(|c| same_contact(&c.uri, &contact))
+            .and_then(|c| c.expires)
+            .or_else(|| response.head.expires())
+            .unwrap_or(self.requested);
+        if granted == 0 {
+            return self.fail(now, RegistrationFailure::NoBinding, None, rng);
+        }
+        self.failures = 0;
+        self.corrections = 0;
+        self.remove_contact = None;
+        let contact_changed = self
+            .bound_contact
+            .as_ref()
+            .is_some_and(|b| !same_contact(b, &contact));
+        self.bound_contact = Some(contact.clone());
+        self.state = RegistrationState::Registered { expires: granted };
+        self.refresh_at = Some(now + refresh_delay(granted, rng));
+        self.events.push_back(RegistrationEvent::Registered {
+            expires: granted,
+            contact,
+            contact_changed,
+        });
+    }
+
+    fn finish_failure(
+        &mut self,
+        now: Instant,
+        purpose: Purpose,
+        reason: RegistrationFailure,
+        retry_after: Option<Duration>,
+        rng: &mut dyn RngCore,
+    ) {
+        match purpose {
+            Purpose::Unregister => self.stopped(),
+            Purpose::Register => self.fail(now, reason, retry_after, rng),
+        }
+    }
+
+    fn fail(
+        &mut self,
+        now: Instant,
+        reason: RegistrationFailure,
+        retry_after: Option<Duration>,
+        rng: &mut dyn RngCore,
+    ) {
+        self.failures = self.failures.saturating_add(1);
+        self.refresh_at = None;
+        let retry_in = if reason == RegistrationFailure::WrongCredentials {
+            None
+        } else {
+            let delay = self.backoff.delay(self.failures, self.some_flow_ok, rng);
+            Some(retry_after.map_or(delay, |r| r.min(self.backoff.max).max(delay)))
+        };
+        self.retry_at = retry_in.map(|d| now + d);
+        self.state = RegistrationState::Failed {
+            reason: reason.clone(),
+            retry_at: self.retry_at,
+        };
+        self.events
+            .push_back(RegistrationEvent::Failed { reason, retry_in });
+    }
+
+    fn stopped(&mut self) {
+        self.pending = None;
+        self.bound_contact = None;
+        self.state = RegistrationState::Stopped;
+        self.events.push_back(RegistrationEvent::Unregistered);
+    }
+
+    fn send(&mut self, now: Instant, purpose: Purpose, rng: &mut dyn RngCore) {
+        self.cseq = self.cseq.wrapping_add(1).max(1);
+        let branch = ids::branch(rng);
+        let from = format!("{};tag={}", angle(&self.aor), self.from_tag);
+        let to = angle(&self.aor);
+        let ids = RequestIds {
+            method: Method::Register,
+            uri: &self.registrar,
+            branch: &branch,
+            from: &from,
+            to: &to,
+            call_id: &self.call_id,
+            cseq: self.cseq,
+        };
+        let mut b = start(&ids, &self.flow, &self.user_agent);
+        match purpose {
+            Purpose::Register => {
+                b = b.header("Contact", &angle(&self.contact_uri()));
+                if let Some(old) = &self.remove_contact {
+                    b = b.header("Contact", &format!("{};expires=0", angle(old)));
+                }
+                b = b.header("Expires", &self.requested.to_string());
+            }
+            Purpose::Unregister => {
+                let contact = self
+                    .bound_contact
+                    .clone()
+                    .unwrap_or_else(|| self.contact_uri());
+                b = b.header("Contact", &angle(&contact)).header("Expires", "0");
+            }
+        }
+        if let Some(auth) = self.auth.as_mut() {
+            for (name, value) in auth.authorize(&Method::Register, &self.registrar, b"", rng) {
+                b = b.header(name, &value);
+            }
+        }
+        let bytes = b.build();
+        let tx = ClientTransaction::new(now, bytes, self.flow.transport.is_reliable(), self.timers);
+        self.pending = Some(Pending {
+            branch,
+            purpose,
+            tx,
+        });
+    }
+}
+
+/// The address the server saw, from `received` and `rport`, when it differs in any part.
+fn observed(
+    received: &Option<String>,
+    rport: Option<u16>,
+    local: SocketAddr,
+) -> Option<SocketAddr> {
+    let ip = match received {
+        Some(r) => r
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .ok()?,
+        None => local.ip(),
+    };
+    let port = rport.unwrap_or(local.port());
+    if received.is_none() && rport.is_none() {
+        return None;
+    }
+    Some(SocketAddr::new(ip, port))
+}
+
+/// About 90 % of the granted expiry, minus up to 5 % jitter, at least half of it.
+pub fn refresh_delay(granted: u32, rng: &mut dyn RngCore) -> Duration {
+    let total_ms = u64::from(granted) * 1000;
+    let jitter = ids::below_or_equal(rng, total_ms / 20);
+    Duration::from_millis((total_ms * 9 / 10).saturating_sub(jitter).max(total_ms / 2))
+}

@@ -1,0 +1,54 @@
+//! The parts of an outgoing request that every client (registration, subscription, OPTIONS)
+//! builds the same way: Via with `rport`, Max-Forwards, From/To, Call-ID, CSeq, User-Agent.
+
+use crate::config::{Flow, host_port};
+use crate::message::{MessageBuilder, Method, Response};
+
+/// Identity of a request within its client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RequestIds<'a> {
+    pub method: Method,
+    pub uri: &'a str,
+    pub branch: &'a str,
+    /// Full `From` value (with tag).
+    pub from: &'a str,
+    /// Full `To` value (with tag when in a dialog).
+    pub to: &'a str,
+    pub call_id: &'a str,
+    pub cseq: u32,
+}
+
+/// Starts a request with the headers every request carries.
+pub(crate) fn start(ids: &RequestIds<'_>, flow: &Flow, user_agent: &str) -> MessageBuilder {
+    MessageBuilder::request(&ids.method, ids.uri)
+        .header(
+            "Via",
+            &format!(
+                "SIP/2.0/{} {};branch={};rport",
+                flow.transport.via_token(),
+                host_port(flow.local),
+                ids.branch
+            ),
+        )
+        .header("Max-Forwards", "70")
+        .header("From", ids.from)
+        .header("To", ids.to)
+        .header("Call-ID", ids.call_id)
+        .header("CSeq", &format!("{} {}", ids.cseq, ids.method))
+        .header("User-Agent", user_agent)
+}
+
+/// Whether `response` belongs to the client transaction with `branch` and `method`.
+pub(crate) fn response_matches(response: &Response, branch: &str, method: &Method) -> bool {
+    response.head.vias.first().and_then(|v| v.branch.as_deref()) == Some(branch)
+        && &response.head.cseq.method == method
+}
+
+/// `<uri>` unless already in angle brackets.
+pub(crate) fn angle(uri: &str) -> String {
+    if uri.starts_with('<') {
+        uri.to_owned()
+    } else {
+        format!("<{uri}>")
+    }
+}
