@@ -102,7 +102,7 @@ fn whole_units(
     fact: Option<u32>,
 ) -> Result<usize, AudioError> {
     let units = data.len() / unit;
-    if data.len() % unit == 0 {
+    if data.len().is_multiple_of(unit) {
         return Ok(units);
     }
     let covered = units.saturating_mul(samples_per_unit);
@@ -202,7 +202,7 @@ fn decode_wave(wave: &WaveFile<'_>) -> Result<DecodedAudio, AudioError> {
 
 /// Decodes headerless 33-byte GSM frames at 8 kHz.
 fn decode_raw_gsm(input: &[u8]) -> Result<DecodedAudio, AudioError> {
-    if input.len() % FRAME_BYTES != 0 {
+    if !input.len().is_multiple_of(FRAME_BYTES) {
         return Err(AudioError::Truncated {
             what: "GSM data ends inside a frame",
         });

@@ -106,6 +106,11 @@ pub(crate) fn probe_bytes(input: &[u8]) -> Result<AudioFormat, AudioError> {
             what: "empty input",
         });
     }
+    if input.len() < 4 && b"RIFF".starts_with(input) {
+        return Err(AudioError::Truncated {
+            what: "RIFF header",
+        });
+    }
     if input.starts_with(b"RIFF") {
         let wave = riff::parse_wave(input)?;
         return wave_format(&wave.fmt);

@@ -102,11 +102,7 @@ pub fn parse_wave(input: &[u8]) -> Result<WaveFile<'_>, AudioError> {
                 }
                 fact_samples = Some(u32_at(body, 0));
             }
-            b"data" => {
-                if data.is_none() {
-                    data = Some((body, cut));
-                }
-            }
+            b"data" if data.is_none() => data = Some((body, cut)),
             _ => {}
         }
         if fmt.is_some() && data.is_some() {

@@ -98,10 +98,10 @@ impl GsmDecoder {
         self.nrp = nr;
         let lag = nr as usize;
         let brp = QLB[usize::from(sub.bc & 3)];
-        for k in 0..SUBFRAME_SAMPLES {
+        for (k, &e) in erp.iter().enumerate() {
             let at = LTP_HISTORY + k;
             let drpp = mult_r(brp, self.drp[at - lag]);
-            self.drp[at] = add(erp[k], drpp);
+            self.drp[at] = add(e, drpp);
         }
         out.copy_from_slice(&self.drp[LTP_HISTORY..]);
         self.drp.copy_within(SUBFRAME_SAMPLES.., 0);
@@ -315,8 +315,10 @@ mod tests {
         let mut dec = GsmDecoder::new();
         // The zero level of every LAR and pulses at their middle code 3 or 4 still produce
         // a little signal; all-zero amplitude with a zero excitation gives tiny output only.
-        let mut params = FrameParams::default();
-        params.larc = [32, 32, 16, 16, 8, 8, 4, 4];
+        let mut params = FrameParams {
+            larc: [32, 32, 16, 16, 8, 8, 4, 4],
+            ..FrameParams::default()
+        };
         for sub in &mut params.sub {
             sub.nc = 40;
             sub.xmaxc = 0;
