@@ -18,4 +18,5 @@ pub mod ids;
 pub mod message;
 pub mod registration;
 mod request;
+pub mod subscription;
 pub mod transaction;

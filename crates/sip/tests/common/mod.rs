@@ -95,6 +95,10 @@ pub struct Server {
     pub seen: Vec<Seen>,
     pub responses_to_notify: Vec<u16>,
     pub drop_next_requests: u32,
+    /// Subscription-State of the NOTIFY sent after a SUBSCRIBE, instead of `active;expires=N`.
+    pub notify_state: Option<String>,
+    /// The last accepted SUBSCRIBE and the dialog tag given to it.
+    pub last_subscribe: Option<(Request, String)>,
     pub outbox: VecDeque<Vec<u8>>,
     nonce_counter: u32,
     nonce: String,
@@ -122,6 +126,8 @@ impl Server {
             seen: Vec::new(),
             responses_to_notify: Vec::new(),
             drop_next_requests: 0,
+            notify_state: None,
+            last_subscribe: None,
             outbox: VecDeque::new(),
             nonce_counter: 0,
             nonce: String::new(),
@@ -315,9 +321,12 @@ impl Server {
             .build();
         let state = if granted == 0 {
             "terminated;reason=timeout".to_owned()
+        } else if let Some(state) = &self.notify_state {
+            state.clone()
         } else {
             format!("active;expires={granted}")
         };
+        self.last_subscribe = Some((req.clone(), tag.clone()));
         let notify = self.notify_for(&req, &tag, &state);
         match self.notify_mode {
             NotifyMode::AfterOk => {
@@ -357,6 +366,12 @@ impl Server {
             .header("Subscription-State", state)
             .body("application/simple-message-summary", &body)
             .build()
+    }
+
+    /// A NOTIFY in the dialog of the last accepted SUBSCRIBE.
+    pub fn notify_in_dialog(&mut self, state: &str) -> Vec<u8> {
+        let (req, tag) = self.last_subscribe.clone().expect("a subscription");
+        self.notify_for(&req, &tag, state)
     }
 
     /// An out-of-dialog NOTIFY (Asterisk unsolicited MWI) to `uri`.

@@ -1,0 +1,863 @@
+//! One RFC 6665 subscription to `message-summary` (RFC 3842) for one mailbox URI.
+//!
+//! * SUBSCRIBE with `Event: message-summary` and `Accept: application/simple-message-summary`;
+//!   a NOTIFY that arrives before the 2xx creates the dialog.
+//! * Refresh at about 90 % of the granted expiry (the 2xx `Expires`, or a shorter `expires=`
+//!   in `Subscription-State`), minus jitter. `423` raises the requested expiry to `Min-Expires`.
+//! * `481` to a refresh means the subscription is gone: a new one starts at once.
+//! * `Subscription-State: terminated`: `deactivated` and `timeout` re-subscribe at once,
+//!   `probation` and `giveup` after `retry-after` (or the backoff), `rejected` and `noresource`
+//!   stop with the reason.
+//! * Failures keep a diagnosable reason (`404`: mailbox not configured on the server, `500`:
+//!   the server sends unsolicited MWI instead, `489`: event package not supported, `403`).
+//! * `Expires: 0` on shutdown.
+//!
+//! No tight loop is possible: every new SUBSCRIBE that is not the first after a subscription
+//! that lasted at least [`MIN_HEALTHY`] waits for the jittered backoff of the user agent
+//! (30/90 s base, doubling, capped at 30 min), whatever the server answers. Only digest
+//! challenges (at most a few, see [`crate::auth`]) and one `423` step follow at once.
+
+use crate::auth::{AuthError, DigestAuth};
+use crate::backoff::BackoffConfig;
+use crate::config::Flow;
+use crate::ids;
+use crate::message::{MessageBuilder, Method, Request, Response, SubState};
+use crate::message_summary::{self, SummaryBody, SummaryError};
+use crate::registration::{MAX_EXPIRES, refresh_delay};
+use crate::request::{RequestIds, angle, response_matches, start};
+use crate::transaction::{ClientOutcome, ClientTransaction, TimerConfig};
+use rand_core::RngCore;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// The event package.
+pub const EVENT: &str = "message-summary";
+/// A subscription that lasted at least this long counts as healthy: ending it may re-subscribe
+/// at once. Anything shorter counts as a failure and waits for the backoff.
+pub const MIN_HEALTHY: Duration = Duration::from_secs(60);
+/// Longest route set kept.
+pub const MAX_ROUTES: usize = 8;
+
+/// Why a subscription does not work, in words a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionFailure {
+    /// `404`: the server has no mailbox for this URI (Asterisk: AOR without `mailboxes=`).
+    MailboxNotConfigured,
+    /// `500` from Asterisk: the mailbox is already sent as unsolicited MWI.
+    ServerSendsUnsolicited,
+    /// `489`: the server does not support `message-summary`.
+    EventNotSupported,
+    /// `403`.
+    Forbidden,
+    /// The server rejected fresh credentials.
+    WrongCredentials,
+    /// A challenge that cannot be answered.
+    AuthUnsupported(String),
+    /// No final response (timer F).
+    Timeout,
+    /// `423` without a usable `Min-Expires`.
+    IntervalTooBrief,
+    /// The 2xx came but no NOTIFY followed within 64·T1.
+    NoNotify,
+    /// The server ended the subscription with `rejected` (not retried).
+    Rejected,
+    /// The server ended the subscription with `noresource` (not retried).
+    NoResource,
+    /// Any other final response.
+    Status {
+        /// Status code.
+        status: u16,
+        /// Reason phrase.
+        reason: String,
+    },
+}
+
+impl SubscriptionFailure {
+    fn from_status(status: u16, reason: &str) -> Self {
+        match status {
+            404 => Self::MailboxNotConfigured,
+            500 => Self::ServerSendsUnsolicited,
+            489 => Self::EventNotSupported,
+            403 => Self::Forbidden,
+            408 => Self::Timeout,
+            _ => Self::Status {
+                status,
+                reason: reason.to_owned(),
+            },
+        }
+    }
+
+    /// Whether the subscription is retried after this failure.
+    pub fn is_retried(&self) -> bool {
+        !matches!(
+            self,
+            Self::WrongCredentials | Self::Rejected | Self::NoResource
+        )
+    }
+}
+
+/// Why the last known mailbox state may be out of date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaleReason {
+    /// `481`: the server lost the subscription.
+    SubscriptionGone,
+    /// `Subscription-State: terminated` with this reason (lower case, `none` when absent).
+    Terminated(String),
+    /// Our Contact changed (re-registration through a new NAT mapping or transport).
+    ContactChanged,
+    /// A refresh failed.
+    RefreshFailed,
+}
+
+/// The subscription's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionState {
+    /// Not started.
+    Idle,
+    /// Waiting for the 2xx and/or the first NOTIFY.
+    Subscribing,
+    /// A NOTIFY said `active` (or `pending`).
+    Active,
+    /// Waiting to try again.
+    Waiting {
+        /// Next attempt.
+        retry_at: Instant,
+    },
+    /// Not retried; see the reason.
+    Failed(SubscriptionFailure),
+    /// Removing the subscription.
+    Unsubscribing,
+    /// Removed after shutdown.
+    Stopped,
+}
+
+/// What a subscription reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionEvent {
+    /// A NOTIFY carried a readable body (or an empty one: no information).
+    Summary(SummaryBody),
+    /// A NOTIFY carried a body that cannot be read.
+    BodyError(SummaryError),
+    /// What was known may be out of date; a new subscription or refresh is under way.
+    Stale(StaleReason),
+    /// The subscription failed.
+    Failed {
+        /// Why.
+        reason: SubscriptionFailure,
+        /// When it is tried again, if at all.
+        retry_in: Option<Duration>,
+    },
+    /// The subscription was removed after shutdown.
+    Unsubscribed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Initial,
+    Refresh,
+    Unsubscribe,
+}
+
+#[derive(Debug)]
+struct Pending {
+    branch: String,
+    purpose: Purpose,
+    tx: ClientTransaction,
+}
+
+#[derive(Debug, Clone)]
+struct Dialog {
+    remote_tag: String,
+    remote_target: String,
+    routes: Vec<String>,
+}
+
+/// Shared settings handed to every subscription of a user agent.
+#[derive(Debug, Clone)]
+pub struct SubscriptionSettings {
+    /// Transaction timers.
+    pub timers: TimerConfig,
+    /// Failure backoff.
+    pub backoff: BackoffConfig,
+    /// `User-Agent`.
+    pub user_agent: String,
+    /// Requested expiry in seconds.
+    pub expires: u32,
+}
+
+/// A subscription to one mailbox.
+#[derive(Debug)]
+pub struct Subscription {
+    mailbox: String,
+    aor: String,
+    flow: Flow,
+    settings: SubscriptionSettings,
+    auth: Option<DigestAuth>,
+    contact: String,
+    requested: u32,
+    call_id: String,
+    local_tag: String,
+    cseq: u32,
+    dialog: Option<Dialog>,
+    state: SubscriptionState,
+    pending: Option<Pending>,
+    refresh_at: Option<Instant>,
+    retry_at: Option<Instant>,
+    notify_deadline: Option<Instant>,
+    started_at: Option<Instant>,
+    got_notify: bool,
+    failures: u32,
+    some_flow_ok: bool,
+    subscribes_sent: u64,
+    events: VecDeque<SubscriptionEvent>,
+}
+
+impl Subscription {
+    /// A subscription of `aor` to `mailbox`, using `contact` as our Contact.
+    pub fn new(
+        mailbox: &str,
+        aor: &str,
+        flow: Flow,
+        credentials: Option<crate::auth::Credentials>,
+        contact: &str,
+        settings: SubscriptionSettings,
+        rng: &mut dyn RngCore,
+    ) -> Self {
+        let requested = settings.expires.max(1);
+        Self {
+            mailbox: mailbox.to_owned(),
+            aor: aor.to_owned(),
+            flow,
+            settings,
+            auth: credentials.map(DigestAuth::new),
+            contact: contact.to_owned(),
+            requested,
+            call_id: ids::call_id(rng),
+            local_tag: ids::tag(rng),
+            cseq: 0,
+            dialog: None,
+            state: SubscriptionState::Idle,
+            pending: None,
+            refresh_at: None,
+            retry_at: None,
+            notify_deadline: None,
+            started_at: None,
+            got_notify: false,
+            failures: 0,
+            some_flow_ok: false,
+            subscribes_sent: 0,
+            events: VecDeque::new(),
+        }
+    }
+
+    // ---- getters ----
+
+    /// The mailbox URI.
+    pub fn mailbox(&self) -> &str {
+        &self.mailbox
+    }
+
+    /// The state.
+    pub fn state(&self) -> &SubscriptionState {
+        &self.state
+    }
+
+    /// How many SUBSCRIBE requests were built (retransmissions not counted).
+    pub fn subscribes_sent(&self) -> u64 {
+        self.subscribes_sent
+    }
+
+    /// The requested expiry (after any `423`).
+    pub fn requested_expires(&self) -> u32 {
+        self.requested
+    }
+
+    /// Whether `response` answers this subscription's current request.
+    pub fn owns(&self, response: &Response) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|p| response_matches(response, &p.branch, &Method::Subscribe))
+    }
+
+    /// Whether an in-dialog NOTIFY belongs to this subscription (Call-ID, our tag, package).
+    pub fn matches_notify(&self, request: &Request) -> bool {
+        request.method == Method::Notify
+            && request.head.call_id == self.call_id
+            && request.head.to.tag.as_deref() == Some(self.local_tag.as_str())
+            && request.head.event().is_some_and(|e| e.package == EVENT)
+    }
+
+    // ---- mutators ----
+
+    /// Tells the backoff whether another flow works.
+    pub fn set_some_flow_ok(&mut self, ok: bool) {
+        self.some_flow_ok = ok;
+    }
+
+    /// Sends the first SUBSCRIBE.
+    pub fn start(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        if matches!(
+            self.state,
+            SubscriptionState::Idle | SubscriptionState::Stopped | SubscriptionState::Failed(_)
+        ) {
+            self.retry_at = None;
+            self.new_subscription(now, rng);
+        }
+    }
+
+    /// Our Contact changed: refresh within the dialog so the server sends to the new one (or
+    /// start over when there is no dialog). What was known is stale until the next NOTIFY.
+    pub fn set_contact(&mut self, now: Instant, contact: &str, rng: &mut dyn RngCore) {
+        if contact == self.contact {
+            return;
+        }
+        self.contact = contact.to_owned();
+        match self.state {
+            SubscriptionState::Active | SubscriptionState::Subscribing => {
+                self.events
+                    .push_back(SubscriptionEvent::Stale(StaleReason::ContactChanged));
+                if self.dialog.is_some() {
+                    self.got_notify = false;
+                    self.send(now, Purpose::Refresh, rng);
+                } else {
+                    self.new_subscription(now, rng);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes the subscription (`Expires: 0`); [`SubscriptionEvent::Unsubscribed`] follows.
+    pub fn shutdown(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        self.refresh_at = None;
+        self.retry_at = None;
+        self.notify_deadline = None;
+        if self.dialog.is_some()
+            && matches!(
+                self.state,
+                SubscriptionState::Active | SubscriptionState::Subscribing
+            )
+        {
+            self.state = SubscriptionState::Unsubscribing;
+            self.send(now, Purpose::Unsubscribe, rng);
+        } else {
+            self.stopped();
+        }
+    }
+
+    // ---- inputs ----
+
+    /// A response for which [`owns`](Self::owns) is true.
+    pub fn handle_response(&mut self, now: Instant, response: &Response, rng: &mut dyn RngCore) {
+        let Some(pending) = self.pending.as_mut() else {
+            return;
+        };
+        if !response_matches(response, &pending.branch, &Method::Subscribe) {
+            return;
+        }
+        if !matches!(
+            pending.tx.handle_response(now, response.status),
+            Some(ClientOutcome::Final(_))
+        ) {
+            return;
+        }
+        let purpose = pending.purpose;
+        self.on_final(now, purpose, response, rng);
+    }
+
+    /// A NOTIFY for which [`matches_notify`](Self::matches_notify) is true. Returns the status
+    /// code to answer with.
+    pub fn handle_notify(&mut self, now: Instant, request: &Request, rng: &mut dyn RngCore) -> u16 {
+        match self.state {
+            // The final NOTIFY after our unsubscribe, or a late one: accept quietly.
+            SubscriptionState::Stopped | SubscriptionState::Unsubscribing => return 200,
+            // This subscription is over; the server must not think otherwise.
+            SubscriptionState::Idle
+            | SubscriptionState::Waiting { .. }
+            | SubscriptionState::Failed(_) => return 481,
+            SubscriptionState::Subscribing | SubscriptionState::Active => {}
+        }
+        let Some(sub_state) = request.head.subscription_state() else {
+            return 400;
+        };
+        if self.dialog.is_none() {
+            // NOTIFY before the 2xx creates the dialog (RFC 6665 §4.1.2.4).
+            let Some(remote_tag) = request.head.from.tag.clone() else {
+                return 400;
+            };
+            let mut routes = route_list(&request.head.header_values("Record-Route"));
+            routes.truncate(MAX_ROUTES);
+            self.dialog = Some(Dialog {
+                remote_tag,
+                remote_target: request
+                    .head
+                    .contacts()
+                    .first()
+                    .map(|c| c.uri.clone())
+                    .unwrap_or_else(|| self.mailbox.clone()),
+                routes,
+            });
+        } else if let Some(d) = self.dialog.as_mut()
+            && let Some(c) = request.head.contacts().first()
+        {
+            d.remote_target = c.uri.clone();
+        }
+
+        // The body first: the state below may end the subscription.
+        if !request.body.is_empty() || sub_state.state != SubState::Terminated {
+            let content_type = request.head.content_type();
+            let body_ok = content_type
+                .as_deref()
+                .is_none_or(|t| t == message_summary::CONTENT_TYPE);
+            if body_ok {
+                match message_summary::parse(&request.body) {
+                    Ok(body) => self.events.push_back(SubscriptionEvent::Summary(body)),
+                    Err(e) => self.events.push_back(SubscriptionEvent::BodyError(e)),
+                }
+            }
+        }
+        self.got_notify = true;
+        self.notify_deadline = None;
+
+        match sub_state.state {
+            SubState::Terminated => {
+                self.on_terminated(now, sub_state.reason, sub_state.retry_after, rng);
+            }
+            _ => {
+                self.state = SubscriptionState::Active;
+                if let Some(expires) = sub_state.expires {
+                    if expires == 0 {
+                        self.on_terminated(now, Some("timeout".into()), None, rng);
+                    } else {
+                        let at = now + refresh_delay(expires, rng);
+                        let idle = self.pending.as_ref().is_none_or(|p| p.tx.is_finished());
+                        if idle && self.refresh_at.is_none_or(|r| at < r) {
+                            self.refresh_at = Some(at);
+                        }
+                    }
+                }
+            }
+        }
+        200
+    }
+
+    /// Time passed.
+    pub fn handle_timeout(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        if let Some(pending) = self.pending.as_mut() {
+            if let Some(ClientOutcome::Timeout) = pending.tx.handle_timeout(now) {
+                let purpose = pending.purpose;
+                self.pending = None;
+                match purpose {
+                    Purpose::Unsubscribe => self.stopped(),
+                    Purpose::Refresh => {
+                        self.events
+                            .push_back(SubscriptionEvent::Stale(StaleReason::RefreshFailed));
+                        self.fail(now, SubscriptionFailure::Timeout, None, rng);
+                    }
+                    Purpose::Initial => self.fail(now, SubscriptionFailure::Timeout, None, rng),
+                }
+            } else if pending.tx.is_terminated() {
+                self.pending = None;
+            }
+        }
+        if self.notify_deadline.is_some_and(|t| now >= t) {
+            self.notify_deadline = None;
+            self.fail(now, SubscriptionFailure::NoNotify, None, rng);
+        }
+        if self.refresh_at.is_some_and(|t| now >= t) {
+            self.refresh_at = None;
+            self.send(now, Purpose::Refresh, rng);
+        }
+        if self.retry_at.is_some_and(|t| now >= t) {
+            self.retry_at = None;
+            self.new_subscription(now, rng);
+        }
+    }
+
+    // ---- outputs ----
+
+    /// Bytes to send on the account's flow.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.pending.as_mut().and_then(|p| p.tx.poll_transmit())
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<SubscriptionEvent> {
+        self.events.pop_front()
+    }
+
+    /// The next deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.pending.as_ref().and_then(|p| p.tx.poll_timeout()),
+            self.refresh_at,
+            self.retry_at,
+            self.notify_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---- internals ----
+
+    fn on_final(
+        &mut self,
+        now: Instant,
+        purpose: Purpose,
+        response: &Response,
+        rng: &mut dyn RngCore,
+    ) {
+        let status = response.status;
+        if status == 401 || status == 407 {
+            let result = match self.auth.as_mut() {
+                Some(auth) => auth.handle_challenge(response),
+                None => Err(AuthError::NoChallenge),
+            };
+            return match result {
+                Ok(()) => self.send(now, purpose, rng),
+                Err(AuthError::WrongCredentials) => {
+                    self.end_failed(purpose, SubscriptionFailure::WrongCredentials)
+                }
+                Err(e) => self.finish(
+                    now,
+                    purpose,
+                    SubscriptionFailure::AuthUnsupported(e.to_string()),
+                    None,
+                    rng,
+                ),
+            };
+        }
+        if let Some(auth) = self.auth.as_mut() {
+            auth.on_accepted();
+        }
+        if purpose == Purpose::Unsubscribe {
+            return self.stopped();
+        }
+        match status {
+            200..=299 => {
+                let tag = response.head.to.tag.clone();
+                if self.dialog.is_none() {
+                    let Some(remote_tag) = tag else {
+                        return self.fail(
+                            now,
+                            SubscriptionFailure::Status {
+                                status,
+                                reason: "2xx without To tag".into(),
+                            },
+                            None,
+                            rng,
+                        );
+                    };
+                    let mut routes = route_list(&response.head.header_values("Record-Route"));
+                    routes.reverse();
+                    routes.truncate(MAX_ROUTES);
+                    self.dialog = Some(Dialog {
+                        remote_tag,
+                        remote_target: response
+                            .head
+                            .contacts()
+                            .first()
+                            .map(|c| c.uri.clone())
+                            .unwrap_or_else(|| self.mailbox.clone()),
+                        routes,
+                    });
+                }
+                let granted = response.head.expires().unwrap_or(self.requested);
+                if granted == 0 {
+                    return self.on_terminated(now, Some("timeout".into()), None, rng);
+                }
+                self.refresh_at = Some(now + refresh_delay(granted, rng));
+                if !self.got_notify {
+                    self.notify_deadline = Some(now + self.settings.timers.timeout());
+                }
+                if self.state != SubscriptionState::Active {
+                    self.state = SubscriptionState::Subscribing;
+                }
+            }
+            423 => match response.head.min_expires() {
+                Some(min) if min > self.requested && min <= MAX_EXPIRES => {
+                    self.requested = min;
+                    self.send(now, purpose, rng);
+                }
+                _ => self.fail(now, SubscriptionFailure::IntervalTooBrief, None, rng),
+            },
+            481 if purpose == Purpose::Refresh => {
+                self.events
+                    .push_back(SubscriptionEvent::Stale(StaleReason::SubscriptionGone));
+                self.restart_after_end(now, None, rng);
+            }
+            _ => {
+                let reason = SubscriptionFailure::from_status(status, &response.reason);
+                let retry_after = response
+                    .head
+                    .retry_after()
+                    .map(|s| Duration::from_secs(s.into()));
+                if purpose == Purpose::Refresh {
+                    self.events
+                        .push_back(SubscriptionEvent::Stale(StaleReason::RefreshFailed));
+                }
+                self.fail(now, reason, retry_after, rng);
+            }
+        }
+    }
+
+    fn on_terminated(
+        &mut self,
+        now: Instant,
+        reason: Option<String>,
+        retry_after: Option<u32>,
+        rng: &mut dyn RngCore,
+    ) {
+        let reason = reason.unwrap_or_else(|| "none".into());
+        self.pending = None;
+        self.refresh_at = None;
+        self.notify_deadline = None;
+        match reason.as_str() {
+            "rejected" => self.end_failed(Purpose::Initial, SubscriptionFailure::Rejected),
+            "noresource" => self.end_failed(Purpose::Initial, SubscriptionFailure::NoResource),
+            "deactivated" | "timeout" => {
+                self.events
+                    .push_back(SubscriptionEvent::Stale(StaleReason::Terminated(reason)));
+                self.restart_after_end(now, None, rng);
+            }
+            _ => {
+                // probation, giveup and anything unknown: wait.
+                self.events
+                    .push_back(SubscriptionEvent::Stale(StaleReason::Terminated(reason)));
+                let wait = retry_after.map(|s| Duration::from_secs(s.into()));
+                let delay = self.next_delay(rng);
+                let wait = wait.map_or(delay, |w| w.min(self.settings.backoff.max));
+                self.schedule_retry(now, wait);
+            }
+        }
+    }
+
+    /// The subscription ended (481, terminated): start over at once when it had lasted,
+    /// otherwise after the backoff.
+    fn restart_after_end(&mut self, now: Instant, _hint: Option<Duration>, rng: &mut dyn RngCore) {
+        self.dialog = None;
+        self.pending = None;
+        let healthy = self
+            .started_at
+            .is_some_and(|s| now.saturating_duration_since(s) >= MIN_HEALTHY);
+        if healthy {
+            self.failures = 0;
+            self.new_subscription(now, rng);
+        } else {
+            let delay = self.next_delay(rng);
+            self.schedule_retry(now, delay);
+        }
+    }
+
+    fn next_delay(&mut self, rng: &mut dyn RngCore) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        self.settings
+            .backoff
+            .delay(self.failures, self.some_flow_ok, rng)
+    }
+
+    fn schedule_retry(&mut self, now: Instant, wait: Duration) {
+        self.dialog = None;
+        self.pending = None;
+        self.refresh_at = None;
+        self.notify_deadline = None;
+        let at = now + wait;
+        self.retry_at = Some(at);
+        self.state = SubscriptionState::Waiting { retry_at: at };
+    }
+
+    fn finish(
+        &mut self,
+        now: Instant,
+        purpose: Purpose,
+        reason: SubscriptionFailure,
+        retry_after: Option<Duration>,
+        rng: &mut dyn RngCore,
+    ) {
+        if purpose == Purpose::Unsubscribe {
+            self.stopped();
+        } else {
+            self.fail(now, reason, retry_after, rng);
+        }
+    }
+
+    fn fail(
+        &mut self,
+        now: Instant,
+        reason: SubscriptionFailure,
+        retry_after: Option<Duration>,
+        rng: &mut dyn RngCore,
+    ) {
+        let delay = self.next_delay(rng);
+        let wait = retry_after.map_or(delay, |r| r.min(self.settings.backoff.max).max(delay));
+        self.schedule_retry(now, wait);
+        self.events.push_back(SubscriptionEvent::Failed {
+            reason,
+            retry_in: Some(wait),
+        });
+    }
+
+    fn end_failed(&mut self, purpose: Purpose, reason: SubscriptionFailure) {
+        if purpose == Purpose::Unsubscribe {
+            return self.stopped();
+        }
+        self.pending = None;
+        self.dialog = None;
+        self.refresh_at = None;
+        self.retry_at = None;
+        self.notify_deadline = None;
+        self.state = SubscriptionState::Failed(reason.clone());
+        self.events.push_back(SubscriptionEvent::Failed {
+            reason,
+            retry_in: None,
+        });
+    }
+
+    fn stopped(&mut self) {
+        self.pending = None;
+        self.refresh_at = None;
+        self.retry_at = None;
+        self.notify_deadline = None;
+        if self.state != SubscriptionState::Stopped {
+            self.state = SubscriptionState::Stopped;
+            self.events.push_back(SubscriptionEvent::Unsubscribed);
+        }
+    }
+
+    fn new_subscription(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        self.call_id = ids::call_id(rng);
+        self.local_tag = ids::tag(rng);
+        self.dialog = None;
+        self.got_notify = false;
+        self.started_at = Some(now);
+        self.state = SubscriptionState::Subscribing;
+        self.send(now, Purpose::Initial, rng);
+    }
+
+    fn send(&mut self, now: Instant, purpose: Purpose, rng: &mut dyn RngCore) {
+        self.cseq = self.cseq.wrapping_add(1).max(1);
+        self.subscribes_sent += 1;
+        let branch = ids::branch(rng);
+        let from = format!("{};tag={}", angle(&self.aor), self.local_tag);
+        let (uri, to, routes) = match &self.dialog {
+            Some(d) => (
+                d.remote_target.clone(),
+                format!("{};tag={}", angle(&self.mailbox), d.remote_tag),
+                d.routes.clone(),
+            ),
+            None => (self.mailbox.clone(), angle(&self.mailbox), Vec::new()),
+        };
+        let ids = RequestIds {
+            method: Method::Subscribe,
+            uri: &uri,
+            branch: &branch,
+            from: &from,
+            to: &to,
+            call_id: &self.call_id,
+            cseq: self.cseq,
+        };
+        let mut b: MessageBuilder = start(&ids, &self.flow, &self.settings.user_agent);
+        for route in &routes {
+            b = b.header("Route", route);
+        }
+        let expires = if purpose == Purpose::Unsubscribe {
+            0
+        } else {
+            self.requested
+        };
+        b = b
+            .header("Contact", &angle(&self.contact))
+            .header("Event", EVENT)
+            .header("Accept", message_summary::CONTENT_TYPE)
+            .header("Expires", &expires.to_string());
+        if let Some(auth) = self.auth.as_mut() {
+            for (name, value) in auth.authorize(&Method::Subscribe, &uri, b"", rng) {
+                b = b.header(name, &value);
+            }
+        }
+        let tx = ClientTransaction::new(
+            now,
+            b.build(),
+            self.flow.transport.is_reliable(),
+            self.settings.timers,
+        );
+        self.pending = Some(Pending {
+            branch,
+            purpose,
+            tx,
+        });
+    }
+}
+
+/// Splits `Record-Route` values into entries (commas inside `<...>` or quotes kept).
+fn route_list(values: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in values {
+        let mut depth = false;
+        let mut quoted = false;
+        let mut current = String::new();
+        for c in value.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                '<' if !quoted => depth = true,
+                '>' if !quoted => depth = false,
+                ',' if !depth && !quoted => {
+                    if !current.trim().is_empty() {
+                        out.push(current.trim().to_owned());
+                    }
+                    current.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(c);
+        }
+        if !current.trim().is_empty() {
+            out.push(current.trim().to_owned());
+        }
+        if out.len() > MAX_ROUTES {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_list_splits_outside_brackets() {
+        let r = route_list(&[
+            "<sip:p1.example.com;lr>, <sip:p2.example.com;lr;x=\"a,b\">".into(),
+            "<sip:p3;lr>".into(),
+        ]);
+        assert_eq!(
+            r,
+            vec![
+                "<sip:p1.example.com;lr>",
+                "<sip:p2.example.com;lr;x=\"a,b\">",
+                "<sip:p3;lr>"
+            ]
+        );
+    }
+
+    #[test]
+    fn failure_reasons_are_diagnosable() {
+        assert_eq!(
+            SubscriptionFailure::from_status(404, "Not Found"),
+            SubscriptionFailure::MailboxNotConfigured
+        );
+        assert_eq!(
+            SubscriptionFailure::from_status(500, "x"),
+            SubscriptionFailure::ServerSendsUnsolicited
+        );
+        assert_eq!(
+            SubscriptionFailure::from_status(489, "x"),
+            SubscriptionFailure::EventNotSupported
+        );
+        assert!(!SubscriptionFailure::Rejected.is_retried());
+        assert!(SubscriptionFailure::Timeout.is_retried());
+    }
+}
