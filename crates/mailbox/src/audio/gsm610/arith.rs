@@ -28,6 +28,14 @@ pub(crate) fn mult_r(a: i16, b: i16) -> i16 {
     }
 }
 
+/// `mult_r` for operands known not to be both -32768 (one of them is a positive constant or a
+/// reflection coefficient, which never reaches -32768): the same result without the check, for the
+/// decoder's inner loops. Were both -32768 after all, the result would wrap to -32768 (no panic).
+#[inline(always)]
+pub(crate) fn mult_r_fast(a: i16, b: i16) -> i16 {
+    ((i32::from(a) * i32::from(b) + 16384) >> 15) as i16
+}
+
 /// Absolute value with saturation: `abs(-32768)` is 32767 (the specification's `abs`).
 #[inline(always)]
 pub(crate) fn abs(a: i16) -> i16 {
@@ -94,6 +102,18 @@ mod tests {
                 if !(a == -32768 && b == -32768) {
                     let exact = (i64::from(a) * i64::from(b) + 16384).div_euclid(32768);
                     assert_eq!(i64::from(mult_r(a, b)), exact, "{a} * {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mult_r_fast_agrees_except_for_minus_one_squared() {
+        let probes = [-32768i16, -32767, -9000, -1, 0, 1, 3277, 28180, 32767];
+        for &a in &probes {
+            for &b in &probes {
+                if !(a == -32768 && b == -32768) {
+                    assert_eq!(mult_r_fast(a, b), mult_r(a, b), "{a} * {b}");
                 }
             }
         }

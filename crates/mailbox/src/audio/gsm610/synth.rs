@@ -9,7 +9,7 @@
 //!    lattice filter (4.3.4);
 //! 4. postprocessing: de-emphasis, upscaling and truncation to 13 significant bits (4.3.5-4.3.7).
 
-use super::arith::{abs, add, mult_r, shr, sub};
+use super::arith::{abs, add, mult_r, mult_r_fast, shr, sub};
 use super::frame::{FrameParams, SubframeParams};
 
 /// Samples in one frame (20 ms at 8 kHz).
@@ -100,7 +100,8 @@ impl GsmDecoder {
         let brp = QLB[usize::from(sub.bc & 3)];
         for (k, &e) in erp.iter().enumerate() {
             let at = LTP_HISTORY + k;
-            let drpp = mult_r(brp, self.drp[at - lag]);
+            // brp is a positive gain.
+            let drpp = mult_r_fast(brp, self.drp[at - lag]);
             self.drp[at] = add(e, drpp);
         }
         out.copy_from_slice(&self.drp[LTP_HISTORY..]);
@@ -134,9 +135,10 @@ impl GsmDecoder {
         let mut v = self.v;
         for (&wt, sr_out) in input.iter().zip(out.iter_mut()) {
             let mut sri = wt;
+            // Reflection coefficients never reach -32768 (see `lar_to_reflection`).
             for i in (0..8).rev() {
-                sri = sub(sri, mult_r(rrp[i], v[i]));
-                v[i + 1] = add(v[i], mult_r(rrp[i], sri));
+                sri = sub(sri, mult_r_fast(rrp[i], v[i]));
+                v[i + 1] = add(v[i], mult_r_fast(rrp[i], sri));
             }
             v[0] = sri;
             *sr_out = sri;
@@ -148,7 +150,7 @@ impl GsmDecoder {
     fn postprocess(&mut self, samples: &mut [i16; FRAME_SAMPLES]) {
         let mut msr = self.msr;
         for s in samples.iter_mut() {
-            msr = add(*s, mult_r(msr, DEEMPHASIS));
+            msr = add(*s, mult_r_fast(msr, DEEMPHASIS));
             *s = add(msr, msr) & !7;
         }
         self.msr = msr;
@@ -182,7 +184,7 @@ fn interpolate_lar(segment: usize, prev: i16, cur: i16) -> i16 {
 }
 
 /// Converts an interpolated log-area ratio to a reflection coefficient (4.2.9.2), the piecewise
-/// linear inverse of the log-area ratio approximation.
+/// linear inverse of the log-area ratio approximation. The result lies in `[-32767, 32767]`.
 #[inline]
 fn lar_to_reflection(larp: i16) -> i16 {
     let temp = abs(larp);
