@@ -1,1 +1,3 @@
-fn main() { voicelamp_app::run() }
+fn main() {
+    voicelamp_app::run()
+}

@@ -2,5 +2,9 @@
 //! prints the engine's state and events for people and scripts.
 
 fn main() {
-    println!("{} {}", voicelamp_core::PRODUCT_NAME, voicelamp_core::VERSION);
+    println!(
+        "{} {}",
+        voicelamp_core::PRODUCT_NAME,
+        voicelamp_core::VERSION
+    );
 }

@@ -1,1 +1,179 @@
-//! End-to-end harness for the real Voicelamp app (tauri-driver + WebKitWebDriver under Xvfb).
+//! Harness for the end-to-end tests of the real Voicelamp app: it starts `tauri-driver` (which drives
+//! WebKitWebDriver), opens a WebDriver session on the app binary and offers condition waits and X11
+//! window queries. The display, session bus, notification daemon and tray host are started around
+//! the tests by `tests/e2e/run`; the tests here are `#[ignore]`d so a plain `cargo test` skips them.
+//!
+//! It never sleeps for a fixed time: every wait polls a condition with a deadline.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// How long a condition may take before a test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+const POLL: Duration = Duration::from_millis(50);
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The app binary under test: `VOICELAMP_APP`, else the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("VOICELAMP_APP") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let path = target.join("debug/voicelamp");
+    path.canonicalize().unwrap_or(path)
+}
+
+/// Where screenshots and logs of a run go: `VOICELAMP_E2E_ARTIFACTS`, else `tests/artifacts`.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("VOICELAMP_E2E_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("tests/artifacts"));
+    std::fs::create_dir_all(&dir).expect("artifacts folder");
+    dir
+}
+
+/// Polls `check` until it returns `Some`, or fails the test naming `what` after [`DEADLINE`].
+pub fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out after {DEADLINE:?} waiting for {what}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running `tauri-driver`; killed when dropped.
+#[derive(Debug)]
+pub struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts `tauri-driver` on free loopback ports and waits until it accepts connections.
+    pub fn start() -> Driver {
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(artifacts_dir().join(format!("tauri-driver-{port}.log")))
+            .expect("driver log");
+        let child = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("tauri-driver could not start: run scripts/setup");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        wait_until("tauri-driver to listen", || {
+            TcpStream::connect_timeout(&addr, POLL).ok()
+        });
+        Driver { child, port }
+    }
+
+    /// Launches the app and opens a WebDriver session on its main window.
+    pub async fn session(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session on the app")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match cargo_bin {
+        Some(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// Waits for an element to be present and displayed, then returns it.
+pub async fn wait_visible(client: &Client, css: &str) -> fantoccini::elements::Element {
+    let start = Instant::now();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if element.is_displayed().await.unwrap_or(false) {
+                return element;
+            }
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out waiting for {css} to show"
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Saves a screenshot of the app's window as `<name>.png` among the artifacts.
+pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
+    let path = artifacts_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+/// The X11 window tree of the test display, as `xwininfo -root -tree` prints it.
+pub fn x_window_tree() -> String {
+    let out = Command::new("xwininfo")
+        .args(["-root", "-tree"])
+        .output()
+        .expect("xwininfo (x11-utils) must be installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Process ids of running app processes started from [`app_binary`].
+pub fn app_pids() -> Vec<u32> {
+    let out = Command::new("pgrep")
+        .args(["-f", "-x", &app_binary().display().to_string()])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}

@@ -1,0 +1,20 @@
+//! The UI↔backend contract: every command, event and type the UI may use, exported by tauri-specta
+//! into `ui/src/bindings.ts`. The UI never names a command or event by a hand-written string.
+
+use tauri::Runtime;
+use tauri_specta::{Builder, collect_commands};
+
+use crate::commands;
+
+/// Where the generated bindings live, relative to the `src-tauri` folder.
+pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
+
+/// The contract of this app build: commands and events registered with tauri-specta.
+pub fn contract<R: Runtime>() -> Builder<R> {
+    Builder::<R>::new().commands(collect_commands![commands::app_info::app_info])
+}
+
+/// Writes the TypeScript bindings of [`contract`] to `path`.
+pub fn export(path: &std::path::Path) -> Result<(), specta_typescript::Error> {
+    contract::<tauri::Wry>().export(specta_typescript::Typescript::default(), path)
+}

@@ -1,0 +1,177 @@
+//! The real app, driven through WebKitWebDriver: it starts, renders, navigates, lives in the tray and
+//! survives its window closing. Run by `tests/e2e/run`, which provides the display and session.
+
+use std::process::Command;
+
+use fantoccini::{Client, Locator};
+use voicelamp_e2e::{
+    Driver, app_binary, app_pids, screenshot, wait_until, wait_visible, x_window_tree,
+};
+
+/// Ends every app process when a test ends, so the next test's launch is not handed to a
+/// leftover single instance.
+struct AppCleanup;
+
+impl Drop for AppCleanup {
+    fn drop(&mut self) {
+        for pid in app_pids() {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+        wait_until("app processes to end", || {
+            app_pids().is_empty().then_some(())
+        });
+    }
+}
+
+async fn open_app(driver: &Driver) -> (Client, AppCleanup) {
+    assert!(
+        app_pids().is_empty(),
+        "an app process is already running before the test"
+    );
+    let client = driver.session().await;
+    let cleanup = AppCleanup;
+    wait_visible(&client, "[data-testid=view-lines]").await;
+    (client, cleanup)
+}
+
+fn main_window_mapped() -> bool {
+    x_window_tree()
+        .lines()
+        .any(|line| line.contains("\"Voicelamp\"") && !line.contains("1x1+"))
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the display and session of tests/e2e/run"]
+async fn ui_renders_and_navigates_between_the_four_views() {
+    let driver = Driver::start();
+    let (client, _cleanup) = open_app(&driver).await;
+
+    let title = client.title().await.expect("title");
+    assert_eq!(title, "Voicelamp");
+    screenshot(&client, "lines").await;
+
+    for (name, heading) in [
+        ("mailbox", "Mailbox"),
+        ("settings", "Settings"),
+        ("diagnostics", "Diagnostics"),
+        ("lines", "Lines"),
+    ] {
+        client
+            .find(Locator::Css(&format!("[data-testid=nav-{name}]")))
+            .await
+            .expect("nav item")
+            .click()
+            .await
+            .expect("click nav item");
+        let view = wait_visible(&client, &format!("[data-testid=view-{name}]")).await;
+        let h1 = view.find(Locator::Css("h1")).await.expect("view heading");
+        assert_eq!(h1.text().await.expect("heading text"), heading);
+        let current = client
+            .find(Locator::Css(&format!("[data-testid=nav-{name}]")))
+            .await
+            .expect("nav item")
+            .attr("aria-current")
+            .await
+            .expect("aria-current");
+        assert_eq!(
+            current.as_deref(),
+            Some("page"),
+            "{name} is not marked current"
+        );
+        screenshot(&client, name).await;
+    }
+
+    // Diagnostics shows what the backend answered over IPC: the command path, the CSP and the
+    // capabilities all work in the real webview.
+    client
+        .find(Locator::Css("[data-testid=nav-diagnostics]"))
+        .await
+        .expect("nav item")
+        .click()
+        .await
+        .expect("click");
+    let version = wait_visible(&client, "[data-testid=app-version]").await;
+    let expected = env!("CARGO_PKG_VERSION");
+    let start = std::time::Instant::now();
+    loop {
+        let text = version.text().await.expect("version text");
+        if text.contains(expected) {
+            break;
+        }
+        assert!(
+            start.elapsed() < voicelamp_e2e::DEADLINE,
+            "Diagnostics shows {text:?}, not the app version {expected}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = client.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the display and session of tests/e2e/run"]
+async fn the_tray_icon_is_created() {
+    let driver = Driver::start();
+    let (client, _cleanup) = open_app(&driver).await;
+    let tree = wait_until("the tray host to embed Voicelamp's icon", || {
+        let tree = x_window_tree();
+        tray_icon_embedded(&tree).then_some(tree)
+    });
+    std::fs::write(
+        voicelamp_e2e::artifacts_dir().join("x-window-tree.txt"),
+        tree,
+    )
+    .ok();
+    let _ = client.close().await;
+}
+
+/// Whether the X tree shows an icon window embedded in the tray host (trayer's panel).
+fn tray_icon_embedded(tree: &str) -> bool {
+    let mut in_panel = false;
+    let mut panel_indent = 0;
+    for line in tree.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if line.contains("\"panel\"") && line.contains("trayer") {
+            in_panel = true;
+            panel_indent = indent;
+            continue;
+        }
+        if in_panel {
+            if indent <= panel_indent {
+                in_panel = false;
+            } else if line.contains("voicelamp") || line.contains("Voicelamp") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the display and session of tests/e2e/run"]
+async fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it() {
+    let driver = Driver::start();
+    let (client, _cleanup) = open_app(&driver).await;
+    let pids = app_pids();
+    assert_eq!(pids.len(), 1, "one app process expected, found {pids:?}");
+    wait_until("the main window to be mapped", || {
+        main_window_mapped().then_some(())
+    });
+
+    client.close_window().await.expect("close the main window");
+    wait_until("the main window to be destroyed", || {
+        (!main_window_mapped()).then_some(())
+    });
+    assert_eq!(app_pids(), pids, "the app quit when its window closed");
+
+    // A second launch is handed to the running instance, which builds its window again.
+    let status = Command::new(app_binary()).status().expect("second launch");
+    assert!(status.success(), "second launch exited with {status}");
+    wait_until("the window to be rebuilt", || {
+        main_window_mapped().then_some(())
+    });
+    assert_eq!(
+        app_pids(),
+        pids,
+        "the second launch must not leave a second app running"
+    );
+}
