@@ -101,7 +101,6 @@ pub struct Server {
     pub last_subscribe: Option<(Request, String)>,
     pub outbox: VecDeque<Vec<u8>>,
     nonce_counter: u32,
-    nonce: String,
     nonce_issued: Option<Instant>,
     dialog_tags: u32,
     notify_cseq: u32,
@@ -130,7 +129,6 @@ impl Server {
             last_subscribe: None,
             outbox: VecDeque::new(),
             nonce_counter: 0,
-            nonce: String::new(),
             nonce_issued: None,
             dialog_tags: 0,
             notify_cseq: 0,
@@ -148,9 +146,8 @@ impl Server {
 
     fn new_nonce(&mut self, now: Instant) -> String {
         self.nonce_counter += 1;
-        self.nonce = format!("nonce{}", self.nonce_counter);
         self.nonce_issued = Some(now);
-        self.nonce.clone()
+        format!("nonce{}", self.nonce_counter)
     }
 
     /// Checks the Authorization header; `Err(stale)` when it must be challenged again.
@@ -160,7 +157,12 @@ impl Server {
         };
         let p = |name: &str| auth_param(&value, name);
         let nonce = p("nonce").unwrap_or_default();
-        if nonce != self.nonce {
+        // Like Kamailio and Asterisk, any nonce this server issued is valid (until stale).
+        let issued = nonce
+            .strip_prefix("nonce")
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n >= 1 && n <= self.nonce_counter);
+        if !issued {
             return Err(false);
         }
         let algorithm = match p("algorithm").as_deref() {

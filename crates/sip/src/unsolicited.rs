@@ -1,0 +1,99 @@
+//! Unsolicited MWI: out-of-dialog NOTIFY with `Event: message-summary` as sent by Asterisk
+//! (`mailboxes=` on a PJSIP endpoint), carriers and hosted PBXs to a registered Contact.
+//!
+//! A NOTIFY is accepted when its Request-URI user or `To` user matches a registered account
+//! and its source is trusted by that account's [`UnsolicitedTrust`]: by default only the
+//! account's flow address (registrar or outbound proxy). Otherwise: `489` for another event
+//! package, `481` when no registered account matches, `403` for an untrusted source.
+
+use crate::config::{AccountConfig, UnsolicitedTrust};
+use crate::message::Request;
+use crate::subscription::EVENT;
+use std::net::SocketAddr;
+
+/// The decision about an out-of-dialog NOTIFY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted for the account at this index.
+    Accept(usize),
+    /// Rejected with this status.
+    Reject(u16),
+}
+
+/// `(user, host)` of a `sip:`/`sips:` URI (parameters and headers dropped).
+pub fn user_host(uri: &str) -> (Option<String>, String) {
+    let uri = uri.trim().trim_start_matches('<').trim_end_matches('>');
+    let rest = uri
+        .strip_prefix("sips:")
+        .or_else(|| uri.strip_prefix("sip:"))
+        .unwrap_or(uri);
+    let end = rest.find([';', '?']).unwrap_or(rest.len());
+    let rest = &rest[..end];
+    match rest.rsplit_once('@') {
+        Some((user, host)) => (Some(user.to_owned()), host.to_ascii_lowercase()),
+        None => (None, rest.to_ascii_lowercase()),
+    }
+}
+
+fn host_only(host_port: &str) -> &str {
+    if host_port.starts_with('[') {
+        return host_port.split(']').next().map_or(host_port, |h| &h[1..]);
+    }
+    host_port.split(':').next().unwrap_or(host_port)
+}
+
+/// Judges an out-of-dialog NOTIFY from `from` against the accounts (with their
+/// registration status in `registered`, same order).
+pub fn judge(
+    request: &Request,
+    from: SocketAddr,
+    accounts: &[&AccountConfig],
+    registered: &[bool],
+) -> Verdict {
+    if request.head.event().is_none_or(|e| e.package != EVENT) {
+        return Verdict::Reject(489);
+    }
+    let to_user = request.head.to.user.as_deref();
+    let to_host = request.head.to.host.to_ascii_lowercase();
+    let uri_user = request.uri_user.as_deref();
+    let found = accounts.iter().enumerate().find(|(i, account)| {
+        if !registered.get(*i).copied().unwrap_or(false) {
+            return false;
+        }
+        let (aor_user, aor_host) = user_host(&account.aor);
+        let by_uri = uri_user.is_some()
+            && (uri_user == Some(account.contact_user.as_str()) || uri_user == aor_user.as_deref());
+        let by_to = to_user.is_some()
+            && to_user == aor_user.as_deref()
+            && host_only(&to_host) == host_only(&aor_host);
+        by_uri || by_to
+    });
+    let Some((index, account)) = found else {
+        return Verdict::Reject(481);
+    };
+    match account.unsolicited {
+        UnsolicitedTrust::Never => Verdict::Reject(403),
+        UnsolicitedTrust::AnySource => Verdict::Accept(index),
+        UnsolicitedTrust::FlowOnly if from == account.flow.remote => Verdict::Accept(index),
+        UnsolicitedTrust::FlowOnly => Verdict::Reject(403),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_and_host_of_uris() {
+        assert_eq!(
+            user_host("<sip:alice@Example.com:5060;transport=tcp>"),
+            (Some("alice".into()), "example.com:5060".into())
+        );
+        assert_eq!(
+            user_host("sips:pbx.example.com"),
+            (None, "pbx.example.com".into())
+        );
+        assert_eq!(host_only("[2001:db8::1]:5060"), "2001:db8::1");
+        assert_eq!(host_only("example.com:5060"), "example.com");
+    }
+}

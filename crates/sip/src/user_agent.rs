@@ -1,0 +1,731 @@
+//! The user agent: N accounts, each with a registration and M mailbox subscriptions, plus
+//! server transactions for incoming NOTIFY/OPTIONS, unsolicited MWI and the keepalive
+//! schedule. See the crate documentation for the API order and the polling contract.
+
+use crate::config::{AccountConfig, Transport, UaConfig};
+use crate::ids;
+use crate::message::{self, Message, MessageBuilder, Method, ParseError, Request, Response};
+use crate::message_summary::{self, SummaryBody, SummaryError};
+use crate::registration::{
+    Registration, RegistrationEvent, RegistrationFailure, RegistrationState,
+};
+use crate::subscription::{
+    StaleReason, Subscription, SubscriptionEvent, SubscriptionFailure, SubscriptionSettings,
+    SubscriptionState,
+};
+use crate::transaction::ServerTransaction;
+use crate::unsolicited::{self, Verdict};
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// Most server transactions kept at once; the oldest answered ones go first.
+pub const MAX_SERVER_TRANSACTIONS: usize = 256;
+/// Most events and transmits queued before the oldest are dropped (the driver is not polling).
+pub const MAX_QUEUE: usize = 4096;
+/// Most accounts.
+pub const MAX_ACCOUNTS: usize = 64;
+/// Most mailboxes per account.
+pub const MAX_MAILBOXES: usize = 64;
+
+/// An account handle (index in the order of [`UserAgent::add_account`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountId(pub usize);
+
+/// Input to the user agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A datagram (or one framed message of a stream) arrived.
+    Datagram {
+        /// Source address.
+        from: SocketAddr,
+        /// Bytes.
+        bytes: Vec<u8>,
+    },
+    /// The deadline from [`UserAgent::poll_timeout`] passed.
+    Timeout,
+}
+
+/// Bytes to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to.
+    pub destination: SocketAddr,
+    /// Over which transport.
+    pub transport: Transport,
+    /// The bytes.
+    pub payload: Vec<u8>,
+}
+
+/// Where a mailbox state came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A NOTIFY of our subscription.
+    Subscription,
+    /// An out-of-dialog NOTIFY (Asterisk style).
+    Unsolicited,
+}
+
+/// Registration state as reported in events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    /// Registered.
+    Registered {
+        /// Granted expiry in seconds.
+        expires: u32,
+    },
+    /// Failed; `retry_in` says whether and when it is tried again.
+    Failed {
+        /// Next attempt.
+        retry_in: Option<Duration>,
+    },
+    /// Unregistered after shutdown.
+    Unregistered,
+}
+
+/// What the user agent reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Registration changed.
+    Registration {
+        /// Account.
+        account: AccountId,
+        /// New state.
+        state: RegistrationStatus,
+        /// Why it failed.
+        reason: Option<RegistrationFailure>,
+    },
+    /// A mailbox state arrived.
+    Mailbox {
+        /// Account.
+        account: AccountId,
+        /// The subscribed mailbox URI, or for unsolicited NOTIFYs the `Message-Account` or
+        /// the account's AOR.
+        mailbox_uri: String,
+        /// The summary, or [`SummaryBody::NoInformation`] (never read as zero).
+        summary: SummaryBody,
+        /// Where it came from.
+        source: Source,
+        /// When it arrived.
+        at: Instant,
+    },
+    /// What was known about a mailbox may be out of date.
+    MailboxStale {
+        /// Account.
+        account: AccountId,
+        /// Mailbox.
+        mailbox_uri: String,
+        /// Why.
+        why: StaleReason,
+    },
+    /// A mailbox subscription failed.
+    MailboxFailed {
+        /// Account.
+        account: AccountId,
+        /// Mailbox.
+        mailbox_uri: String,
+        /// Why.
+        why: SubscriptionFailure,
+        /// When it is tried again, if at all.
+        retry_in: Option<Duration>,
+    },
+    /// A NOTIFY body could not be read.
+    BodyError {
+        /// Account, when known.
+        account: Option<AccountId>,
+        /// Mailbox, when known.
+        mailbox_uri: Option<String>,
+        /// Why.
+        error: SummaryError,
+    },
+    /// A datagram that is not a SIP message (keepalives excluded).
+    InvalidMessage {
+        /// Source.
+        from: SocketAddr,
+        /// Why.
+        error: ParseError,
+    },
+}
+
+#[derive(Debug)]
+struct Account {
+    config: AccountConfig,
+    registration: Registration,
+    subscriptions: Vec<Subscription>,
+    subscriptions_started: bool,
+    keepalive_at: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct ServerEntry {
+    key: (String, String, Method),
+    destination: SocketAddr,
+    transport: Transport,
+    tx: ServerTransaction,
+}
+
+/// The sans-IO SIP user agent for message-waiting.
+#[derive(Debug)]
+pub struct UserAgent {
+    config: UaConfig,
+    rng: ChaCha8Rng,
+    accounts: Vec<Account>,
+    server_txs: Vec<ServerEntry>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    local_tag: String,
+}
+
+impl UserAgent {
+    /// A user agent drawing every random value from `rng` (seed it from the OS in production,
+    /// from a constant in tests).
+    pub fn new(config: UaConfig, mut rng: ChaCha8Rng) -> Self {
+        let local_tag = ids::tag(&mut rng);
+        Self {
+            config,
+            rng,
+            accounts: Vec::new(),
+            server_txs: Vec::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            local_tag,
+        }
+    }
+
+    // ---- getters ----
+
+    /// Number of accounts.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// An account's registration state.
+    pub fn registration_state(&self, account: AccountId) -> Option<&RegistrationState> {
+        self.accounts.get(account.0).map(|a| a.registration.state())
+    }
+
+    /// A mailbox subscription's state.
+    pub fn subscription_state(
+        &self,
+        account: AccountId,
+        mailbox_uri: &str,
+    ) -> Option<&SubscriptionState> {
+        self.accounts
+            .get(account.0)?
+            .subscriptions
+            .iter()
+            .find(|s| s.mailbox() == mailbox_uri)
+            .map(|s| s.state())
+    }
+
+    /// SUBSCRIBE requests built for a mailbox so far (retransmissions not counted).
+    pub fn subscribes_sent(&self, account: AccountId, mailbox_uri: &str) -> Option<u64> {
+        self.accounts
+            .get(account.0)?
+            .subscriptions
+            .iter()
+            .find(|s| s.mailbox() == mailbox_uri)
+            .map(|s| s.subscribes_sent())
+    }
+
+    // ---- inputs ----
+
+    /// Feeds a datagram or a timeout. Drain `poll_transmit` and `poll_event` afterwards.
+    pub fn handle_input(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::Datagram { from, bytes } => self.handle_datagram(now, from, &bytes),
+            Input::Timeout => self.handle_timeout(now),
+        }
+        self.pump(now);
+    }
+
+    // ---- mutators ----
+
+    /// Adds an account and starts registering it. Subscriptions start once it is registered.
+    /// Returns `None` past [`MAX_ACCOUNTS`].
+    pub fn add_account(&mut self, now: Instant, mut config: AccountConfig) -> Option<AccountId> {
+        if self.accounts.len() >= MAX_ACCOUNTS {
+            return None;
+        }
+        config.mailboxes.truncate(MAX_MAILBOXES);
+        let mut registration = Registration::new(
+            &config,
+            self.config.timers,
+            self.config.backoff,
+            &self.config.user_agent,
+            &mut self.rng,
+        );
+        registration.start(now, &mut self.rng);
+        self.accounts.push(Account {
+            config,
+            registration,
+            subscriptions: Vec::new(),
+            subscriptions_started: false,
+            keepalive_at: None,
+        });
+        self.pump(now);
+        Some(AccountId(self.accounts.len() - 1))
+    }
+
+    /// Unsubscribes (`Expires: 0`) and unregisters every account.
+    pub fn shutdown(&mut self, now: Instant) {
+        for i in 0..self.accounts.len() {
+            self.shutdown_account_inner(now, i);
+        }
+        self.pump(now);
+    }
+
+    /// Unsubscribes and unregisters one account.
+    pub fn shutdown_account(&mut self, now: Instant, account: AccountId) {
+        if account.0 < self.accounts.len() {
+            self.shutdown_account_inner(now, account.0);
+            self.pump(now);
+        }
+    }
+
+    // ---- outputs ----
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When to call `handle_input(now, Input::Timeout)` next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let accounts = self.accounts.iter().flat_map(|a| {
+            std::iter::once(a.registration.poll_timeout())
+                .chain(a.subscriptions.iter().map(|s| s.poll_timeout()))
+                .chain(std::iter::once(a.keepalive_at))
+        });
+        let servers = self.server_txs.iter().map(|e| e.tx.poll_timeout());
+        accounts.chain(servers).flatten().min()
+    }
+
+    // ---- internals ----
+
+    fn shutdown_account_inner(&mut self, now: Instant, i: usize) {
+        let account = &mut self.accounts[i];
+        for sub in &mut account.subscriptions {
+            sub.shutdown(now, &mut self.rng);
+        }
+        account.keepalive_at = None;
+        account.registration.shutdown(now, &mut self.rng);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        let udp_keepalive = self.config.udp_keepalive;
+        let stream_keepalive = self.config.stream_keepalive;
+        for account in &mut self.accounts {
+            if account
+                .registration
+                .poll_timeout()
+                .is_some_and(|t| t <= now)
+            {
+                account.registration.handle_timeout(now, &mut self.rng);
+            }
+            for sub in &mut account.subscriptions {
+                if sub.poll_timeout().is_some_and(|t| t <= now) {
+                    sub.handle_timeout(now, &mut self.rng);
+                }
+            }
+            if account.keepalive_at.is_some_and(|t| t <= now) {
+                let flow = account.config.flow;
+                push_bounded(
+                    &mut self.transmits,
+                    Transmit {
+                        destination: flow.remote,
+                        transport: flow.transport,
+                        payload: b"\r\n\r\n".to_vec(),
+                    },
+                );
+                let interval = match flow.transport {
+                    Transport::Udp => udp_keepalive,
+                    Transport::Tcp | Transport::Tls => stream_keepalive,
+                };
+                account.keepalive_at = interval.map(|d| now + d);
+            }
+        }
+        for entry in &mut self.server_txs {
+            entry.tx.handle_timeout(now);
+        }
+        self.server_txs.retain(|e| !e.tx.is_terminated());
+    }
+
+    fn keepalive_interval(&self, transport: Transport) -> Option<Duration> {
+        match transport {
+            Transport::Udp => self.config.udp_keepalive,
+            Transport::Tcp | Transport::Tls => self.config.stream_keepalive,
+        }
+    }
+
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
+        if message::is_keepalive(bytes) {
+            return;
+        }
+        match Message::parse(bytes) {
+            Ok(Message::Response(response)) => self.handle_response(now, &response),
+            Ok(Message::Request(request)) => self.handle_request(now, from, request),
+            Err(error) => push_bounded(&mut self.events, Event::InvalidMessage { from, error }),
+        }
+    }
+
+    fn handle_response(&mut self, now: Instant, response: &Response) {
+        for account in &mut self.accounts {
+            if account.registration.owns(response) {
+                account
+                    .registration
+                    .handle_response(now, response, &mut self.rng);
+                return;
+            }
+            for sub in &mut account.subscriptions {
+                if sub.owns(response) {
+                    sub.handle_response(now, response, &mut self.rng);
+                    return;
+                }
+            }
+        }
+        // A stray response: dropped (RFC 3261 §8.1.3.3).
+    }
+
+    fn handle_request(&mut self, now: Instant, from: SocketAddr, request: Request) {
+        if request.method == Method::Other("ACK".into()) {
+            return;
+        }
+        let Some(via) = request.head.vias.first() else {
+            return;
+        };
+        let key = (
+            via.branch.clone().unwrap_or_default(),
+            format!("{}:{}", via.host, via.port.unwrap_or(0)),
+            request.method.clone(),
+        );
+        if let Some(entry) = self.server_txs.iter_mut().find(|e| e.key == key) {
+            entry.tx.handle_retransmission();
+            if let Some(payload) = entry.tx.poll_transmit() {
+                push_bounded(
+                    &mut self.transmits,
+                    Transmit {
+                        destination: entry.destination,
+                        transport: entry.transport,
+                        payload,
+                    },
+                );
+            }
+            return;
+        }
+        let transport = match via.transport.to_ascii_uppercase().as_str() {
+            "TCP" => Transport::Tcp,
+            "TLS" => Transport::Tls,
+            _ => Transport::Udp,
+        };
+        let (status, extra) = self.process_request(now, from, &request);
+        let mut builder = MessageBuilder::response_to(
+            &request,
+            status,
+            reason_phrase(status),
+            Some(&self.local_tag),
+        );
+        for (name, value) in extra {
+            builder = builder.header(name, value);
+        }
+        let mut tx = ServerTransaction::new(transport.is_reliable(), self.config.timers);
+        tx.respond(now, status, builder.build());
+        if let Some(payload) = tx.poll_transmit() {
+            push_bounded(
+                &mut self.transmits,
+                Transmit {
+                    destination: from,
+                    transport,
+                    payload,
+                },
+            );
+        }
+        if !tx.is_terminated() {
+            if self.server_txs.len() >= MAX_SERVER_TRANSACTIONS {
+                self.server_txs.remove(0);
+            }
+            self.server_txs.push(ServerEntry {
+                key,
+                destination: from,
+                transport,
+                tx,
+            });
+        }
+    }
+
+    /// Decides the answer to a new request.
+    fn process_request(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        request: &Request,
+    ) -> (u16, Vec<(&'static str, &'static str)>) {
+        match request.method {
+            Method::Options => (
+                200,
+                vec![
+                    ("Allow", "NOTIFY, OPTIONS"),
+                    ("Accept", message_summary::CONTENT_TYPE),
+                ],
+            ),
+            Method::Notify => (self.handle_notify(now, from, request), Vec::new()),
+            _ => (405, vec![("Allow", "NOTIFY, OPTIONS")]),
+        }
+    }
+
+    fn handle_notify(&mut self, now: Instant, from: SocketAddr, request: &Request) -> u16 {
+        for (i, account) in self.accounts.iter_mut().enumerate() {
+            if let Some(sub) = account
+                .subscriptions
+                .iter_mut()
+                .find(|s| s.matches_notify(request))
+            {
+                let status = sub.handle_notify(now, request, &mut self.rng);
+                let mailbox = sub.mailbox().to_owned();
+                drain_subscription(&mut self.events, AccountId(i), &mailbox, sub, now);
+                return status;
+            }
+        }
+        // Not in any of our dialogs: unsolicited MWI, or a stale dialog.
+        let registered: Vec<bool> = self
+            .accounts
+            .iter()
+            .map(|a| a.registration.is_registered())
+            .collect();
+        let configs: Vec<&AccountConfig> = self.accounts.iter().map(|a| &a.config).collect();
+        match unsolicited::judge(request, from, &configs, &registered) {
+            Verdict::Reject(status) => status,
+            Verdict::Accept(index) => {
+                let account = AccountId(index);
+                match message_summary::parse(&request.body) {
+                    Ok(summary) => {
+                        let mailbox_uri = match &summary {
+                            SummaryBody::Summary(s) => s.account.clone(),
+                            SummaryBody::NoInformation => None,
+                        }
+                        .unwrap_or_else(|| self.accounts[index].config.aor.clone());
+                        push_bounded(
+                            &mut self.events,
+                            Event::Mailbox {
+                                account,
+                                mailbox_uri,
+                                summary,
+                                source: Source::Unsolicited,
+                                at: now,
+                            },
+                        );
+                        200
+                    }
+                    Err(error) => {
+                        push_bounded(
+                            &mut self.events,
+                            Event::BodyError {
+                                account: Some(account),
+                                mailbox_uri: None,
+                                error,
+                            },
+                        );
+                        400
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves transmits and events out of every machine and reacts to registration changes,
+    /// until nothing changes.
+    fn pump(&mut self, now: Instant) {
+        for _ in 0..8 {
+            let mut changed = false;
+            let any_registered = self.accounts.iter().any(|a| a.registration.is_registered());
+            for i in 0..self.accounts.len() {
+                let keepalive = self.keepalive_interval(self.accounts[i].config.flow.transport);
+                let account = &mut self.accounts[i];
+                account.registration.set_some_flow_ok(any_registered);
+                let flow = account.config.flow;
+                while let Some(payload) = account.registration.poll_transmit() {
+                    push_bounded(
+                        &mut self.transmits,
+                        Transmit {
+                            destination: flow.remote,
+                            transport: flow.transport,
+                            payload,
+                        },
+                    );
+                }
+                while let Some(event) = account.registration.poll_event() {
+                    changed = true;
+                    on_registration_event(
+                        &mut self.events,
+                        account,
+                        AccountId(i),
+                        event,
+                        now,
+                        &self.config,
+                        keepalive,
+                        &mut self.rng,
+                    );
+                }
+                for sub in &mut account.subscriptions {
+                    sub.set_some_flow_ok(any_registered);
+                    while let Some(payload) = sub.poll_transmit() {
+                        push_bounded(
+                            &mut self.transmits,
+                            Transmit {
+                                destination: flow.remote,
+                                transport: flow.transport,
+                                payload,
+                            },
+                        );
+                    }
+                    let mailbox = sub.mailbox().to_owned();
+                    drain_subscription(&mut self.events, AccountId(i), &mailbox, sub, now);
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn on_registration_event(
+    events: &mut VecDeque<Event>,
+    account: &mut Account,
+    id: AccountId,
+    event: RegistrationEvent,
+    now: Instant,
+    config: &UaConfig,
+    keepalive: Option<Duration>,
+    rng: &mut ChaCha8Rng,
+) {
+    match event {
+        RegistrationEvent::Registered {
+            expires,
+            contact,
+            contact_changed,
+        } => {
+            push_bounded(
+                events,
+                Event::Registration {
+                    account: id,
+                    state: RegistrationStatus::Registered { expires },
+                    reason: None,
+                },
+            );
+            if account.keepalive_at.is_none() {
+                account.keepalive_at = keepalive.map(|d| now + d);
+            }
+            if !account.subscriptions_started {
+                account.subscriptions_started = true;
+                let settings = SubscriptionSettings {
+                    timers: config.timers,
+                    backoff: config.backoff,
+                    user_agent: config.user_agent.clone(),
+                    expires: account.config.subscribe_expires,
+                };
+                for mailbox in &account.config.mailboxes {
+                    let mut sub = Subscription::new(
+                        mailbox,
+                        &account.config.aor,
+                        account.config.flow,
+                        account.config.credentials.clone(),
+                        &contact,
+                        settings.clone(),
+                        rng,
+                    );
+                    sub.start(now, rng);
+                    account.subscriptions.push(sub);
+                }
+            } else if contact_changed {
+                for sub in &mut account.subscriptions {
+                    sub.set_contact(now, &contact, rng);
+                }
+            }
+        }
+        RegistrationEvent::Failed { reason, retry_in } => push_bounded(
+            events,
+            Event::Registration {
+                account: id,
+                state: RegistrationStatus::Failed { retry_in },
+                reason: Some(reason),
+            },
+        ),
+        RegistrationEvent::Unregistered => {
+            account.keepalive_at = None;
+            push_bounded(
+                events,
+                Event::Registration {
+                    account: id,
+                    state: RegistrationStatus::Unregistered,
+                    reason: None,
+                },
+            )
+        }
+    }
+}
+
+fn drain_subscription(
+    events: &mut VecDeque<Event>,
+    account: AccountId,
+    mailbox: &str,
+    sub: &mut Subscription,
+    now: Instant,
+) {
+    while let Some(event) = sub.poll_event() {
+        let mailbox_uri = mailbox.to_owned();
+        let out = match event {
+            SubscriptionEvent::Summary(summary) => Event::Mailbox {
+                account,
+                mailbox_uri,
+                summary,
+                source: Source::Subscription,
+                at: now,
+            },
+            SubscriptionEvent::BodyError(error) => Event::BodyError {
+                account: Some(account),
+                mailbox_uri: Some(mailbox_uri),
+                error,
+            },
+            SubscriptionEvent::Stale(why) => Event::MailboxStale {
+                account,
+                mailbox_uri,
+                why,
+            },
+            SubscriptionEvent::Failed { reason, retry_in } => Event::MailboxFailed {
+                account,
+                mailbox_uri,
+                why: reason,
+                retry_in,
+            },
+            SubscriptionEvent::Unsubscribed => continue,
+        };
+        push_bounded(events, out);
+    }
+}
+
+fn push_bounded<T>(queue: &mut VecDeque<T>, item: T) {
+    if queue.len() >= MAX_QUEUE {
+        queue.pop_front();
+    }
+    queue.push_back(item);
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        405 => "Method Not Allowed",
+        481 => "Subscription Does Not Exist",
+        489 => "Bad Event",
+        _ => "Error",
+    }
+}

@@ -1,0 +1,404 @@
+//! The whole user agent against the in-memory registrar/notifier, in simulated time.
+
+mod common;
+
+use common::{Pair, Peer, Server, client_addr, server_addr};
+use proptest::prelude::*;
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use voicelamp_sip::auth::Credentials;
+use voicelamp_sip::config::{AccountConfig, Flow, Transport, UaConfig, UnsolicitedTrust};
+use voicelamp_sip::message::{Message, Method};
+use voicelamp_sip::message_summary::SummaryBody;
+use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
+use voicelamp_sip::user_agent::{
+    AccountId, Event, Input, RegistrationStatus, Source, Transmit, UserAgent,
+};
+
+const SUPPORT: &str = "sip:support@example.com";
+
+struct Client {
+    ua: UserAgent,
+    events: Vec<(Instant, Event)>,
+    sent: Vec<Transmit>,
+    now: Instant,
+}
+
+impl Client {
+    fn collect(&mut self) {
+        while let Some(e) = self.ua.poll_event() {
+            self.events.push((self.now, e));
+        }
+    }
+}
+
+impl Peer for Client {
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
+        self.now = now;
+        self.ua.handle_input(
+            now,
+            Input::Datagram {
+                from,
+                bytes: bytes.to_vec(),
+            },
+        );
+        self.collect();
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.ua.handle_input(now, Input::Timeout);
+        self.collect();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.collect();
+        let t = self.ua.poll_transmit()?;
+        assert_eq!(t.destination, server_addr());
+        self.sent.push(t.clone());
+        Some(t.payload)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.ua.poll_timeout()
+    }
+}
+
+fn account(mailboxes: &[&str]) -> AccountConfig {
+    let flow = Flow {
+        transport: Transport::Udp,
+        local: client_addr(),
+        remote: server_addr(),
+    };
+    let mut a = AccountConfig::new("sip:alice@example.com", "sip:example.com", "alice", flow);
+    a.credentials = Some(Credentials {
+        username: "alice".into(),
+        password: "secret".into(),
+    });
+    a.mailboxes = mailboxes.iter().map(|m| m.to_string()).collect();
+    a
+}
+
+fn pair(server: Server, account: AccountConfig) -> (Pair<Client>, AccountId) {
+    let start = Instant::now();
+    let mut ua = UserAgent::new(UaConfig::default(), ChaCha8Rng::seed_from_u64(1));
+    let id = ua.add_account(start, account).expect("account");
+    let client = Client {
+        ua,
+        events: Vec::new(),
+        sent: Vec::new(),
+        now: start,
+    };
+    (Pair::new(start, client, server), id)
+}
+
+fn mailbox_events(pair: &Pair<Client>) -> Vec<(String, SummaryBody, Source)> {
+    pair.client
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::Mailbox {
+                mailbox_uri,
+                summary,
+                source,
+                ..
+            } => Some((mailbox_uri.clone(), summary.clone(), *source)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn registers_then_subscribes_every_mailbox_and_reports_them() {
+    let (mut pair, id) = pair(Server::new(), account(&["sip:alice@example.com", SUPPORT]));
+    pair.run_for(Duration::from_secs(10));
+    let first = &pair.client.events[0].1;
+    assert_eq!(
+        *first,
+        Event::Registration {
+            account: id,
+            state: RegistrationStatus::Registered { expires: 3600 },
+            reason: None
+        }
+    );
+    let mailboxes = mailbox_events(&pair);
+    assert_eq!(mailboxes.len(), 2);
+    assert!(
+        mailboxes
+            .iter()
+            .all(|(_, s, src)| *src == Source::Subscription
+                && matches!(s, SummaryBody::Summary(m) if m.new_messages() == Some(2)))
+    );
+    assert_eq!(
+        pair.client.ua.subscription_state(id, SUPPORT),
+        Some(&SubscriptionState::Active)
+    );
+    // Subscriptions wait for the registration.
+    let first_subscribe = pair
+        .server
+        .seen
+        .iter()
+        .position(|s| s.method == Method::Subscribe)
+        .expect("subscribe");
+    assert!(
+        pair.server.seen[..first_subscribe]
+            .iter()
+            .any(|s| s.method == Method::Register && s.authorized)
+    );
+
+    // Several hours: everything refreshed, nothing failed.
+    pair.run_for(Duration::from_secs(4 * 3600));
+    assert!(
+        !pair
+            .client
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::MailboxFailed { .. } | Event::MailboxStale { .. }))
+    );
+    assert!(pair.server.count(&Method::Register) >= 5);
+}
+
+#[test]
+fn unsolicited_notify_from_the_registrar_is_accepted() {
+    let (mut pair, id) = pair(Server::new(), account(&[]));
+    pair.run_for(Duration::from_secs(5));
+    let body = b"Messages-Waiting: yes\r\nMessage-Account: sip:alice@example.com\r\nVoice-Message: 3/1\r\n";
+    let notify = pair
+        .server
+        .unsolicited_notify("sip:alice@192.0.2.10:5060", body);
+    pair.server_sends(notify);
+    pair.run_for(Duration::from_secs(1));
+    let events = mailbox_events(&pair);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, "sip:alice@example.com");
+    assert_eq!(events[0].2, Source::Unsolicited);
+    assert_eq!(pair.server.responses_to_notify, vec![200]);
+    assert_eq!(pair.server.count(&Method::Subscribe), 0);
+    let _ = id;
+}
+
+#[test]
+fn unsolicited_notify_rules() {
+    let (mut pair, _) = pair(Server::new(), account(&[]));
+    pair.run_for(Duration::from_secs(5));
+    let mut server = Server::new();
+    let now = pair.now;
+    let ua = &mut pair.client.ua;
+    let answer = |ua: &mut UserAgent, from: &str, bytes: Vec<u8>| -> u16 {
+        ua.handle_input(
+            now,
+            Input::Datagram {
+                from: from.parse().expect("addr"),
+                bytes,
+            },
+        );
+        let t = ua.poll_transmit().expect("an answer");
+        match Message::parse(&t.payload) {
+            Ok(Message::Response(r)) => r.status,
+            other => panic!("{other:?}"),
+        }
+    };
+    let body = b"Messages-Waiting: no\r\n";
+    // From elsewhere than the registrar: refused.
+    let n = server.unsolicited_notify("sip:alice@192.0.2.10:5060", body);
+    assert_eq!(answer(ua, "198.51.100.99:5060", n), 403);
+    // For someone else: no such subscription.
+    let n = server.unsolicited_notify("sip:bob@192.0.2.10:5060", body);
+    assert_eq!(answer(ua, common::SERVER, n), 481);
+    // Another event package.
+    let n = server.unsolicited_notify("sip:alice@192.0.2.10:5060", body);
+    let n = String::from_utf8(n)
+        .expect("utf8")
+        .replace("Event: message-summary", "Event: presence")
+        .into_bytes();
+    assert_eq!(answer(ua, common::SERVER, n), 489);
+    // Garbage body: 400 and an error event, never a count.
+    let n = server.unsolicited_notify("sip:alice@192.0.2.10:5060", b"Messages-Waiting: 7\r\n");
+    assert_eq!(answer(ua, common::SERVER, n), 400);
+    let mut saw_error = false;
+    while let Some(e) = ua.poll_event() {
+        assert!(!matches!(e, Event::Mailbox { .. }));
+        saw_error |= matches!(e, Event::BodyError { .. });
+    }
+    assert!(saw_error);
+}
+
+#[test]
+fn any_source_trust_accepts_unsolicited_from_elsewhere() {
+    let mut a = account(&[]);
+    a.unsolicited = UnsolicitedTrust::AnySource;
+    let (mut pair, _) = pair(Server::new(), a);
+    pair.run_for(Duration::from_secs(5));
+    let mut server = Server::new();
+    let n = server.unsolicited_notify("sip:alice@192.0.2.10:5060", b"Messages-Waiting: no\r\n");
+    let now = pair.now;
+    pair.client.ua.handle_input(
+        now,
+        Input::Datagram {
+            from: "198.51.100.99:5060".parse().expect("addr"),
+            bytes: n,
+        },
+    );
+    assert!(matches!(
+        pair.client.ua.poll_event(),
+        Some(Event::Mailbox {
+            source: Source::Unsolicited,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn retransmitted_notify_is_answered_again_but_reported_once() {
+    let (mut pair, _) = pair(Server::new(), account(&[]));
+    pair.run_for(Duration::from_secs(5));
+    let notify = pair
+        .server
+        .unsolicited_notify("sip:alice@192.0.2.10:5060", b"Messages-Waiting: no\r\n");
+    pair.server_sends(notify.clone());
+    pair.run_for(Duration::from_millis(600));
+    pair.server_sends(notify);
+    pair.run_for(Duration::from_secs(1));
+    assert_eq!(mailbox_events(&pair).len(), 1);
+    assert_eq!(pair.server.responses_to_notify, vec![200, 200]);
+}
+
+#[test]
+fn options_is_answered_and_keepalives_are_scheduled() {
+    let (mut pair, _) = pair(Server::new(), account(&[]));
+    pair.run_for(Duration::from_secs(5));
+    let options = b"OPTIONS sip:alice@192.0.2.10:5060 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKopt1\r\n\
+        From: <sip:ping@203.0.113.5>;tag=p\r\nTo: <sip:alice@192.0.2.10>\r\n\
+        Call-ID: opt1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        .to_vec();
+    let now = pair.now;
+    pair.client.ua.handle_input(
+        now,
+        Input::Datagram {
+            from: server_addr(),
+            bytes: options,
+        },
+    );
+    let t = pair.client.ua.poll_transmit().expect("answer");
+    let Ok(Message::Response(r)) = Message::parse(&t.payload) else {
+        panic!("not a response");
+    };
+    assert_eq!(r.status, 200);
+    assert!(r.head.to.tag.is_some());
+
+    let before = pair.client.sent.len();
+    pair.run_for(Duration::from_secs(100));
+    let keepalives = pair.client.sent[before..]
+        .iter()
+        .filter(|t| t.payload == b"\r\n\r\n")
+        .count();
+    assert_eq!(keepalives, 4, "every 25 s over UDP");
+}
+
+#[test]
+fn nat_correction_reaches_the_subscriptions() {
+    let mut server = Server::new();
+    server.nat = Some("198.51.100.7:40000".parse().expect("addr"));
+    let (mut pair, _) = pair(server, account(&["sip:alice@example.com"]));
+    pair.run_for(Duration::from_secs(10));
+    let sub = pair.server.last(&Method::Subscribe).expect("subscribe");
+    assert!(
+        sub.contacts[0].contains("198.51.100.7:40000"),
+        "{:?}",
+        sub.contacts
+    );
+    assert_eq!(mailbox_events(&pair).len(), 1);
+}
+
+#[test]
+fn a_changed_mapping_later_resubscribes_and_marks_stale() {
+    let mut server = Server::new();
+    server.max_expires = 300;
+    let (mut pair, id) = pair(server, account(&["sip:alice@example.com"]));
+    pair.run_for(Duration::from_secs(10));
+    pair.server.nat = Some("198.51.100.7:40001".parse().expect("addr"));
+    pair.run_for(Duration::from_secs(300));
+    assert!(pair.client.events.iter().any(|(_, e)| *e
+        == Event::MailboxStale {
+            account: id,
+            mailbox_uri: "sip:alice@example.com".into(),
+            why: StaleReason::ContactChanged
+        }));
+    let sub = pair.server.last(&Method::Subscribe).expect("subscribe");
+    assert!(sub.contacts[0].contains("198.51.100.7:40001"));
+    assert!(
+        mailbox_events(&pair).len() >= 2,
+        "a fresh NOTIFY after the change"
+    );
+}
+
+#[test]
+fn shutdown_unsubscribes_and_unregisters() {
+    let (mut pair, id) = pair(Server::new(), account(&["sip:alice@example.com", SUPPORT]));
+    pair.run_for(Duration::from_secs(10));
+    let now = pair.now;
+    pair.client.ua.shutdown(now);
+    pair.run_for(Duration::from_secs(10));
+    let zero_subs = pair
+        .server
+        .seen
+        .iter()
+        .filter(|s| s.method == Method::Subscribe && s.expires == Some(0) && s.authorized)
+        .count();
+    assert_eq!(zero_subs, 2);
+    assert_eq!(
+        pair.server.last(&Method::Register).expect("r").expires,
+        Some(0)
+    );
+    assert!(pair.client.events.iter().any(|(_, e)| *e
+        == Event::Registration {
+            account: id,
+            state: RegistrationStatus::Unregistered,
+            reason: None
+        }));
+    let before = pair.client.sent.len();
+    pair.run_for(Duration::from_secs(3600));
+    assert_eq!(pair.client.sent.len(), before, "silence after shutdown");
+    assert_eq!(pair.client.ua.poll_timeout(), None);
+}
+
+#[test]
+fn garbage_is_reported_not_fatal() {
+    let (mut pair, _) = pair(Server::new(), account(&[]));
+    let now = pair.now;
+    pair.client.ua.handle_input(
+        now,
+        Input::Datagram {
+            from: server_addr(),
+            bytes: b"\x00\x01garbage".to_vec(),
+        },
+    );
+    pair.client.collect();
+    assert!(
+        pair.client
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::InvalidMessage { .. }))
+    );
+    pair.run_for(Duration::from_secs(5));
+    assert!(pair.client.ua.registration_state(AccountId(0)).is_some());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn arbitrary_datagrams_never_panic(datagrams in proptest::collection::vec(
+        proptest::collection::vec(any::<u8>(), 0..512), 0..8)) {
+        let (mut pair, _) = pair(Server::new(), account(&["sip:alice@example.com"]));
+        pair.run_for(Duration::from_secs(5));
+        let now = pair.now;
+        for bytes in datagrams {
+            pair.client.ua.handle_input(now, Input::Datagram { from: server_addr(), bytes });
+        }
+        while pair.client.ua.poll_transmit().is_some() {}
+        while pair.client.ua.poll_event().is_some() {}
+    }
+}
