@@ -313,6 +313,9 @@ fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
             head,
             body,
         }),
+        MessageLine::Response(line) if !(100..=699).contains(&line.code.into_u16()) => {
+            return Err(ParseError::BadStartLine);
+        }
         MessageLine::Response(line) => Message::Response(Response {
             status: line.code.into_u16(),
             reason: line.reason.map(|r| r.to_string()).unwrap_or_default(),
@@ -323,23 +326,15 @@ fn parse(bytes: &[u8]) -> Result<Message, ParseError> {
 }
 
 fn parse_head(headers: Headers) -> Result<Head, ParseError> {
+    // Read here rather than with ezk-sip-types, whose list decoding silently drops an entry
+    // it cannot parse (measured: a lower-case `sip/2.0/udp` top Via vanished).
     let vias = headers
-        .get_named::<Vec<ezk_sip_types::header::typed::Via>>()
-        .map_err(|_| ParseError::BadHeader("Via"))?
-        .into_iter()
+        .get_raw(&Name::VIA)
+        .flat_map(|v| split_list(v))
         .take(MAX_VIAS)
-        .map(|via| Via {
-            transport: via.transport.to_string(),
-            host: via.sent_by.host.to_string(),
-            port: via.sent_by.port,
-            branch: via.params.get_val("branch").map(|v| v.to_string()),
-            received: via.params.get_val("received").map(|v| v.to_string()),
-            rport: via
-                .params
-                .get_val("rport")
-                .and_then(|v| v.parse::<u16>().ok()),
-        })
-        .collect::<Vec<_>>();
+        .map(|v| lenient_via(&v))
+        .collect::<Option<Vec<_>>>()
+        .ok_or(ParseError::BadHeader("Via"))?;
     if vias.is_empty() {
         return Err(ParseError::BadHeader("Via"));
     }
@@ -371,14 +366,137 @@ fn parse_head(headers: Headers) -> Result<Head, ParseError> {
 }
 
 fn address(headers: &Headers, name: Name, label: &'static str) -> Result<Address, ParseError> {
-    let value = headers
-        .get::<FromTo>(name)
-        .map_err(|_| ParseError::BadHeader(label))?;
-    Ok(Address {
-        uri: value.uri.uri.default_print_ctx().to_string(),
-        user: user_of(&value.uri.uri),
-        host: value.uri.uri.host_port.host.to_string(),
-        tag: value.tag.map(|t| t.to_string()),
+    match headers.get::<FromTo>(name.clone()) {
+        Ok(value) => Ok(Address {
+            uri: value.uri.uri.default_print_ctx().to_string(),
+            user: user_of(&value.uri.uri),
+            host: value.uri.uri.host_port.host.to_string(),
+            tag: value.tag.map(|t| t.to_string()),
+        }),
+        // ezk-sip-types rejects `tel:` URIs and escaped quotes in display names: fall back to
+        // a plain reading of the name-addr.
+        Err(_) => first_raw(headers, &name)
+            .and_then(|raw| lenient_address(&raw))
+            .ok_or(ParseError::BadHeader(label)),
+    }
+}
+
+/// Splits a header value list at commas outside quotes and angle brackets.
+fn split_list(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut quoted, mut angle, mut escaped) = (false, false, false);
+    let mut current = String::new();
+    for c in value.chars() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if !quoted && c == '<' {
+            angle = true;
+        } else if !quoted && c == '>' {
+            angle = false;
+        } else if !quoted && !angle && c == ',' {
+            out.push(std::mem::take(&mut current).trim().to_owned());
+            continue;
+        }
+        current.push(c);
+    }
+    out.push(current.trim().to_owned());
+    out.retain(|v| !v.is_empty());
+    out
+}
+
+/// `SIP/2.0/UDP host[:port];params`, protocol name and transport in any case.
+fn lenient_via(value: &str) -> Option<Via> {
+    let value = value.trim();
+    let (protocol, rest) = value.split_once(|c: char| c.is_ascii_whitespace())?;
+    let mut parts = protocol.split('/').map(str::trim);
+    let (name, version, transport) = (parts.next()?, parts.next()?, parts.next()?);
+    if !name.eq_ignore_ascii_case("SIP") || version != "2.0" || transport.is_empty() {
+        return None;
+    }
+    let (sent_by, params) = split_params(rest.trim());
+    let (host, port) = split_host_port(sent_by)?;
+    Some(Via {
+        transport: transport.to_ascii_uppercase(),
+        host,
+        port,
+        branch: param(&params, "branch").map(str::to_owned),
+        received: param(&params, "received").map(str::to_owned),
+        rport: param(&params, "rport").and_then(|v| v.parse().ok()),
+    })
+}
+
+fn split_host_port(text: &str) -> Option<(String, Option<u16>)> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 255 {
+        return None;
+    }
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p.parse().ok()?),
+            None if after.is_empty() => None,
+            None => return None,
+        };
+        return Some((format!("[{host}]"), port));
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) => Some((host.to_owned(), Some(port.parse().ok()?))),
+        None => Some((text.to_owned(), None)),
+    }
+}
+
+/// A `From`/`To` value read without a URI grammar: `[display] <uri>;params` or `uri;params`.
+fn lenient_address(raw: &str) -> Option<Address> {
+    let raw = raw.trim();
+    let (mut quoted, mut escaped) = (false, false);
+    let mut open = None;
+    for (i, c) in raw.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if !quoted && c == '<' {
+            open = Some(i);
+            break;
+        }
+    }
+    let (uri, params) = match open {
+        Some(i) => {
+            let rest = &raw[i + 1..];
+            let close = rest.find('>')?;
+            (rest[..close].trim(), &rest[close + 1..])
+        }
+        None => match raw.find(';') {
+            Some(i) => (raw[..i].trim(), &raw[i..]),
+            None => (raw, ""),
+        },
+    };
+    let (scheme, rest) = uri.split_once(':')?;
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
+        return None;
+    }
+    let rest = &rest[..rest.find([';', '?']).unwrap_or(rest.len())];
+    let (user, host) = match rest.rsplit_once('@') {
+        Some((user, host)) => (Some(user.to_owned()), host.to_owned()),
+        None if scheme.eq_ignore_ascii_case("tel") => (Some(rest.to_owned()), String::new()),
+        None => (None, rest.to_owned()),
+    };
+    let (_, params) = split_params(params);
+    Some(Address {
+        uri: uri.to_owned(),
+        user,
+        host,
+        tag: param(&params, "tag").map(str::to_owned),
     })
 }
 
@@ -792,6 +910,62 @@ mod tests {
         assert_eq!(resp.head.cseq, r.head.cseq);
         // The request's To already had a tag: kept.
         assert_eq!(resp.head.to.tag.as_deref(), Some("ua1"));
+    }
+
+    #[test]
+    fn lenient_fallbacks_for_what_ezk_rejects() {
+        // tel: URIs in From/To, escaped quotes in display names, lower-case Via protocol.
+        let text = NOTIFY
+            .replace(
+                "f: <sip:alice@example.com>;tag=srv1",
+                "f: \"Voice\\\"mail\" <tel:+15551234;phone-context=x>;tag=srv1",
+            )
+            .replace(
+                "t: \"Alice\" <sip:alice@example.com>;tag=ua1",
+                "t: tel:+15550000;tag=ua1",
+            )
+            .replace(
+                "Via: SIP/2.0/UDP 192.0.2.1:5060",
+                "via: sip/2.0/udp 192.0.2.1:5060",
+            );
+        let r = request(&text);
+        assert_eq!(r.head.from.uri, "tel:+15551234;phone-context=x");
+        assert_eq!(r.head.from.user.as_deref(), Some("+15551234"));
+        assert_eq!(r.head.from.tag.as_deref(), Some("srv1"));
+        assert_eq!(r.head.to.user.as_deref(), Some("+15550000"));
+        assert_eq!(r.head.to.tag.as_deref(), Some("ua1"));
+        assert_eq!(r.head.vias.len(), 2, "{:?}", r.head.vias);
+        // A Via that cannot be read makes the message unusable rather than silently lost.
+        let broken = NOTIFY.replace("Via: SIP/2.0/UDP 192.0.2.1:5060", "Via: SIP/2.0/UDP");
+        assert_eq!(
+            Message::parse(broken.as_bytes()).unwrap_err(),
+            ParseError::BadHeader("Via")
+        );
+        assert_eq!(r.head.vias[0].transport, "UDP");
+        assert_eq!(r.head.vias[0].branch.as_deref(), Some("z9hG4bK776"));
+        assert_eq!(r.head.vias[0].rport, Some(40000));
+        assert_eq!(r.head.vias[1].host, "proxy.example.com");
+        assert_eq!(
+            lenient_via("SIP/2.0/TCP [2001:db8::1]:5061;branch=b").map(|v| v.port),
+            Some(Some(5061))
+        );
+        assert_eq!(lenient_via("SIP/3.0/TCP h"), None);
+        assert_eq!(lenient_address("no uri here"), None);
+    }
+
+    #[test]
+    fn status_codes_outside_100_to_699_are_rejected() {
+        for code in ["12", "99", "700", "1000"] {
+            let text = format!(
+                "SIP/2.0 {code} X\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\n\
+                 To: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\n\r\n"
+            );
+            assert_eq!(
+                Message::parse(text.as_bytes()).unwrap_err(),
+                ParseError::BadStartLine,
+                "{code}"
+            );
+        }
     }
 
     proptest! {
