@@ -56,6 +56,29 @@ proptest! {
         let _ = decode_to_wav(&file);
     }
 
+    /// Valid MPEG layer III frame headers (MPEG-1 44.1 kHz, MPEG-2 16 kHz, MPEG-2.5 8 kHz) with
+    /// random frame bodies of the right length, so the demuxer syncs and the decoder runs.
+    #[test]
+    fn mp3_like_bytes_never_panic(
+        kind in 0usize..3,
+        bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 413), 1..5),
+        cut in any::<usize>(),
+    ) {
+        let (header, frame_len) = [
+            ([0xFFu8, 0xFB, 0x90, 0x64], 417usize),
+            ([0xFF, 0xF3, 0x48, 0xC4], 144),
+            ([0xFF, 0xE3, 0x18, 0xC4], 72),
+        ][kind];
+        let mut bytes = Vec::new();
+        for body in &bodies {
+            bytes.extend_from_slice(&header);
+            bytes.extend_from_slice(&body[..frame_len - 4]);
+        }
+        prop_assert_eq!(probe(&bytes), Ok(AudioFormat::Mp3));
+        let _ = decode_to_wav(&bytes);
+        let _ = decode_to_wav(&bytes[..cut % bytes.len()]);
+    }
+
     #[test]
     fn raw_gsm_like_bytes_never_panic(mut bytes in proptest::collection::vec(any::<u8>(), 33..400)) {
         bytes[0] = 0xD0 | (bytes[0] & 0x0F);
@@ -223,12 +246,12 @@ fn bounds_are_enforced_before_decoding() {
 }
 
 #[test]
-fn mp3_is_recognised_but_not_yet_decoded() {
+fn mp3_without_frames_is_an_error() {
     let file = b"ID3\x04\x00\x00\x00\x00\x00\x00rest";
     assert_eq!(probe(file), Ok(AudioFormat::Mp3));
     assert!(matches!(
         decode_to_wav(file),
-        Err(AudioError::Unsupported { .. })
+        Err(AudioError::Truncated { .. } | AudioError::Corrupt { .. })
     ));
 }
 

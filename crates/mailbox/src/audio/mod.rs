@@ -1,5 +1,6 @@
 //! Voicemail audio decoding: any attachment a voicemail server sends (16/8-bit PCM, G.711 µ-law and
-//! A-law, GSM 06.10 "wav49" WAV, raw `.gsm`) to 16-bit PCM, ready to be served as a WAV file.
+//! A-law, GSM 06.10 "wav49" WAV, raw `.gsm`, MP3) to 16-bit PCM, ready to be served as a WAV file.
+//! GSM and G.711 are decoded here, bit-exact with libgsm and sox; MP3 goes through `symphonia`.
 //!
 //! ```
 //! use voicelamp_mailbox::audio::{decode_to_wav, probe, AudioFormat};
@@ -30,6 +31,7 @@ mod decoded;
 mod error;
 mod g711;
 pub mod gsm610;
+mod mp3;
 mod pcm;
 mod probe;
 pub mod riff;
@@ -63,9 +65,9 @@ pub fn probe(input: &[u8]) -> Result<AudioFormat, AudioError> {
 pub fn decode_to_wav(input: &[u8]) -> Result<DecodedAudio, AudioError> {
     match probe(input)? {
         AudioFormat::Gsm610Raw => decode_raw_gsm(input),
-        AudioFormat::Mp3 if !input.starts_with(b"RIFF") => Err(AudioError::Unsupported {
-            what: "MP3 decoding is not available yet",
-        }),
+        AudioFormat::Mp3 if !input.starts_with(b"RIFF") => {
+            mp3::decode_mp3(input, MAX_OUTPUT_SAMPLES)
+        }
         _ => decode_wave(&riff::parse_wave(input)?),
     }
 }
@@ -186,10 +188,10 @@ fn decode_wave(wave: &WaveFile<'_>) -> Result<DecodedAudio, AudioError> {
             check_output_size(blocks * WAV49_BLOCK_SAMPLES)?;
             gsm610::decode_wav49(&wave.data[..blocks * WAV49_BLOCK_BYTES], &mut samples);
         }
-        AudioFormat::Mp3 | AudioFormat::Gsm610Raw => {
-            return Err(AudioError::UnsupportedTag {
-                tag: fmt.format_tag,
-                what: "MP3 in WAVE is not decoded yet",
+        AudioFormat::Mp3 => return mp3::decode_mp3(wave.data, MAX_OUTPUT_SAMPLES),
+        AudioFormat::Gsm610Raw => {
+            return Err(AudioError::Corrupt {
+                what: "raw GSM inside WAVE",
             });
         }
     }
