@@ -19,7 +19,9 @@
 //!   for every datagram (or framed stream message) that arrives, and
 //!   `handle_input(now, Input::Timeout)` when the deadline passed.
 //! * **Mutators** — [`add_account`](UserAgent::add_account) (starts registering; mailbox
-//!   subscriptions start once registered), [`shutdown`](UserAgent::shutdown) and
+//!   subscriptions start once registered), [`set_flow`](UserAgent::set_flow) (after a
+//!   reconnect: register again, then refresh every subscription),
+//!   [`shutdown`](UserAgent::shutdown) and
 //!   [`shutdown_account`](UserAgent::shutdown_account) (`Expires: 0` for subscriptions and the
 //!   registration).
 //! * **Output** — [`poll_transmit`](UserAgent::poll_transmit) (a [`Transmit`]: destination,

@@ -245,6 +245,31 @@ impl Registration {
         self.start(now, rng);
     }
 
+    /// The driver reconnected or the local address changed: register again at once through
+    /// `flow`, removing the old binding when the Contact changes.
+    pub fn set_flow(&mut self, now: Instant, flow: Flow, rng: &mut dyn RngCore) {
+        self.flow = flow;
+        self.public = None;
+        self.corrections = 0;
+        let contact = self.contact_uri();
+        self.remove_contact = self
+            .bound_contact
+            .clone()
+            .filter(|old| !same_contact(old, &contact));
+        let active = match &self.state {
+            RegistrationState::Registered { .. } | RegistrationState::Registering => true,
+            RegistrationState::Failed { reason, .. } => {
+                *reason != RegistrationFailure::WrongCredentials
+            }
+            _ => false,
+        };
+        if active {
+            self.refresh_at = None;
+            self.retry_at = None;
+            self.send(now, Purpose::Register, rng);
+        }
+    }
+
     /// Replaces the credentials (takes effect with the next request).
     pub fn set_credentials(&mut self, credentials: Option<crate::auth::Credentials>) {
         self.auth = credentials.map(DigestAuth::new);

@@ -105,6 +105,8 @@ pub enum StaleReason {
     Terminated(String),
     /// Our Contact changed (re-registration through a new NAT mapping or transport).
     ContactChanged,
+    /// The transport to the server was re-established.
+    FlowChanged,
     /// A refresh failed.
     RefreshFailed,
 }
@@ -312,18 +314,31 @@ impl Subscription {
             return;
         }
         self.contact = contact.to_owned();
-        match self.state {
-            SubscriptionState::Active | SubscriptionState::Subscribing => {
-                self.events
-                    .push_back(SubscriptionEvent::Stale(StaleReason::ContactChanged));
-                if self.dialog.is_some() {
-                    self.got_notify = false;
-                    self.send(now, Purpose::Refresh, rng);
-                } else {
-                    self.new_subscription(now, rng);
-                }
-            }
-            _ => {}
+        self.refresh(now, StaleReason::ContactChanged, rng);
+    }
+
+    /// Uses `flow` for the next requests (after a reconnect).
+    pub fn set_flow(&mut self, flow: Flow) {
+        self.flow = flow;
+    }
+
+    /// Refreshes now (within the dialog, or a new subscription when there is none) and reports
+    /// what was known as stale until the next NOTIFY. Nothing happens unless the subscription
+    /// is active or being set up.
+    pub fn refresh(&mut self, now: Instant, why: StaleReason, rng: &mut dyn RngCore) {
+        if !matches!(
+            self.state,
+            SubscriptionState::Active | SubscriptionState::Subscribing
+        ) {
+            return;
+        }
+        self.events.push_back(SubscriptionEvent::Stale(why));
+        self.refresh_at = None;
+        if self.dialog.is_some() {
+            self.got_notify = false;
+            self.send(now, Purpose::Refresh, rng);
+        } else {
+            self.new_subscription(now, rng);
         }
     }
 

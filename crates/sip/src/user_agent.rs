@@ -2,7 +2,7 @@
 //! server transactions for incoming NOTIFY/OPTIONS, unsolicited MWI and the keepalive
 //! schedule. See the crate documentation for the API order and the polling contract.
 
-use crate::config::{AccountConfig, Transport, UaConfig};
+use crate::config::{AccountConfig, Flow, Transport, UaConfig};
 use crate::ids;
 use crate::message::{self, Message, MessageBuilder, Method, ParseError, Request, Response};
 use crate::message_summary::{self, SummaryBody, SummaryError};
@@ -154,6 +154,7 @@ struct Account {
     registration: Registration,
     subscriptions: Vec<Subscription>,
     subscriptions_started: bool,
+    refresh_subscriptions: bool,
     keepalive_at: Option<Instant>,
 }
 
@@ -262,6 +263,7 @@ impl UserAgent {
             registration,
             subscriptions: Vec::new(),
             subscriptions_started: false,
+            refresh_subscriptions: false,
             keepalive_at: None,
         });
         self.pump(now);
@@ -282,6 +284,22 @@ impl UserAgent {
             self.shutdown_account_inner(now, account.0);
             self.pump(now);
         }
+    }
+
+    /// The driver reconnected the account's transport or its local address changed: register
+    /// again at once through `flow`; once registered, every subscription is refreshed (and
+    /// reported stale until its next NOTIFY).
+    pub fn set_flow(&mut self, now: Instant, account: AccountId, flow: Flow) {
+        let Some(a) = self.accounts.get_mut(account.0) else {
+            return;
+        };
+        a.config.flow = flow;
+        for sub in &mut a.subscriptions {
+            sub.set_flow(flow);
+        }
+        a.refresh_subscriptions = a.subscriptions_started;
+        a.registration.set_flow(now, flow, &mut self.rng);
+        self.pump(now);
     }
 
     // ---- outputs ----
@@ -644,11 +662,16 @@ fn on_registration_event(
                     sub.start(now, rng);
                     account.subscriptions.push(sub);
                 }
-            } else if contact_changed {
+            } else if contact_changed || account.refresh_subscriptions {
                 for sub in &mut account.subscriptions {
-                    sub.set_contact(now, &contact, rng);
+                    if contact_changed {
+                        sub.set_contact(now, &contact, rng);
+                    } else {
+                        sub.refresh(now, StaleReason::FlowChanged, rng);
+                    }
                 }
             }
+            account.refresh_subscriptions = false;
         }
         RegistrationEvent::Failed { reason, retry_in } => push_bounded(
             events,

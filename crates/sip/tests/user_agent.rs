@@ -402,3 +402,42 @@ proptest! {
         while pair.client.ua.poll_event().is_some() {}
     }
 }
+
+#[test]
+fn a_reconnect_registers_again_and_refreshes_every_subscription() {
+    let (mut pair, id) = pair(Server::new(), account(&["sip:alice@example.com", SUPPORT]));
+    pair.run_for(Duration::from_secs(10));
+    let registers = pair.server.count(&Method::Register);
+    let subscribes = pair.server.count(&Method::Subscribe);
+    let notifies = mailbox_events(&pair).len();
+    let now = pair.now;
+    // The server keeps seeing the same address: the Contact does not change, the flow does.
+    pair.client.ua.set_flow(
+        now,
+        id,
+        Flow {
+            transport: Transport::Udp,
+            local: client_addr(),
+            remote: server_addr(),
+        },
+    );
+    pair.run_for(Duration::from_secs(10));
+    assert_eq!(pair.server.count(&Method::Register), registers + 1);
+    assert_eq!(pair.server.count(&Method::Subscribe), subscribes + 2);
+    let stale = pair
+        .client
+        .events
+        .iter()
+        .filter(|(_, e)| {
+            matches!(
+                e,
+                Event::MailboxStale {
+                    why: StaleReason::FlowChanged,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(stale, 2);
+    assert_eq!(mailbox_events(&pair).len(), notifies + 2, "fresh NOTIFYs");
+}
