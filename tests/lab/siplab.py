@@ -336,6 +336,7 @@ class UA:
         self.display = display
         self.nc = 0
         self.notifies: list[SipMessage] = []   # NOTIFYs received (already answered)
+        self.seen: set[tuple] = set()
         self.stray: list[SipMessage] = []      # other messages not yet consumed
         self.dialogs: dict[str, Dialog] = {}
         self.last_challenge: str | None = None
@@ -378,7 +379,11 @@ class UA:
                 resp.headers.append((k, v))
         self.t.send(resp.to_bytes())
         if req.method == "NOTIFY":
-            self.notifies.append(req)
+            # A retransmitted NOTIFY (answered late) is answered again but kept once.
+            key = (req.get("call-id"), req.get("cseq"), req.branch())
+            if key not in self.seen:
+                self.seen.add(key)
+                self.notifies.append(req)
 
     def _dispatch(self, msg: SipMessage) -> None:
         if msg.is_response:
