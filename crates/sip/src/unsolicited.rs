@@ -4,7 +4,8 @@
 //! A NOTIFY is accepted when its Request-URI user or `To` user matches a registered account
 //! and its source is trusted by that account's [`UnsolicitedTrust`]: by default only the
 //! account's flow address (registrar or outbound proxy). Otherwise: `489` for another event
-//! package, `481` when no registered account matches, `403` for an untrusted source.
+//! package, `481` when it carries a To tag (a dialog that is not ours, e.g. a subscription we
+//! replaced) or no registered account matches, `403` for an untrusted source.
 
 use crate::config::{AccountConfig, UnsolicitedTrust};
 use crate::message::Request;
@@ -52,6 +53,11 @@ pub fn judge(
 ) -> Verdict {
     if request.head.event().is_none_or(|e| e.package != EVENT) {
         return Verdict::Reject(489);
+    }
+    // A To tag means a dialog, and it is none of ours (any more): 481 lets the server drop
+    // an old subscription instead of keeping it alive beside the new one.
+    if request.head.to.tag.is_some() {
+        return Verdict::Reject(481);
     }
     let to_user = request.head.to.user.as_deref();
     let to_host = request.head.to.host.to_ascii_lowercase();

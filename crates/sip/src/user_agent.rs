@@ -158,9 +158,13 @@ struct Account {
     keepalive_at: Option<Instant>,
 }
 
+/// RFC 3261 §17.2.3 matching, extended by Call-ID and CSeq so that requests with an RFC 2543
+/// (non-unique) branch are never taken for retransmissions of each other.
+type ServerKey = (String, String, Method, String, u32);
+
 #[derive(Debug)]
 struct ServerEntry {
-    key: (String, String, Method),
+    key: ServerKey,
     destination: SocketAddr,
     transport: Transport,
     tx: ServerTransaction,
@@ -418,10 +422,12 @@ impl UserAgent {
         let Some(via) = request.head.vias.first() else {
             return;
         };
-        let key = (
+        let key: ServerKey = (
             via.branch.clone().unwrap_or_default(),
             format!("{}:{}", via.host, via.port.unwrap_or(0)),
             request.method.clone(),
+            request.head.call_id.clone(),
+            request.head.cseq.seq,
         );
         if let Some(entry) = self.server_txs.iter_mut().find(|e| e.key == key) {
             entry.tx.handle_retransmission();
@@ -493,6 +499,9 @@ impl UserAgent {
                 ],
             ),
             Method::Notify => (self.handle_notify(now, from, request), Vec::new()),
+            // Calls forked to this registration: the most neutral refusal, so that the
+            // caller hears the answer of the user's phones rather than ours.
+            Method::Other(ref m) if m == "INVITE" => (480, Vec::new()),
             _ => (405, vec![("Allow", "NOTIFY, OPTIONS")]),
         }
     }
@@ -747,6 +756,7 @@ fn reason_phrase(status: u16) -> &'static str {
         400 => "Bad Request",
         403 => "Forbidden",
         405 => "Method Not Allowed",
+        480 => "Temporarily Unavailable",
         481 => "Subscription Does Not Exist",
         489 => "Bad Event",
         _ => "Error",

@@ -214,6 +214,34 @@ fn unsolicited_notify_rules() {
         .replace("Event: message-summary", "Event: presence")
         .into_bytes();
     assert_eq!(answer(ua, common::SERVER, n), 489);
+    // In a dialog that is not ours (an old subscription): gone.
+    let n = server.unsolicited_notify("sip:alice@192.0.2.10:5060", body);
+    let n = String::from_utf8(n)
+        .expect("utf8")
+        .replace(
+            "To: <sip:alice@192.0.2.10:5060>",
+            "To: <sip:alice@192.0.2.10:5060>;tag=old",
+        )
+        .into_bytes();
+    assert_eq!(answer(ua, common::SERVER, n), 481);
+    // A call forked to us: refused neutrally.
+    let invite = b"INVITE sip:alice@192.0.2.10:5060 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bKinv1\r\n\
+        From: <sip:bob@example.com>;tag=b\r\nTo: <sip:alice@example.com>\r\n\
+        Call-ID: inv1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        .to_vec();
+    assert_eq!(answer(ua, common::SERVER, invite), 480);
+    // Two requests sharing an RFC 2543 style branch are not retransmissions of each other.
+    let options = |call_id: &str| {
+        format!(
+            "OPTIONS sip:alice@192.0.2.10:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.5:5060;branch=1\r\n\
+             From: <sip:p@example.com>;tag=p\r\nTo: <sip:alice@example.com>\r\n\
+             Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    assert_eq!(answer(ua, common::SERVER, options("o1")), 200);
+    assert_eq!(answer(ua, common::SERVER, options("o2")), 200);
     // Garbage body: 400 and an error event, never a count.
     let n = server.unsolicited_notify("sip:alice@192.0.2.10:5060", b"Messages-Waiting: 7\r\n");
     assert_eq!(answer(ua, common::SERVER, n), 400);
