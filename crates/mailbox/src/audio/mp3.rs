@@ -37,9 +37,8 @@ fn map_error(e: SymphoniaError) -> AudioError {
         SymphoniaError::Unsupported(_) => AudioError::Unsupported {
             what: "MPEG audio variant",
         },
-        SymphoniaError::LimitError(_) => AudioError::TooLarge {
-            what: "MP3 decoder limit",
-            limit: 0,
+        SymphoniaError::LimitError(_) => AudioError::Unsupported {
+            what: "MP3 stream beyond the decoder's limits",
         },
         _ => AudioError::Corrupt { what: "MP3 stream" },
     }
