@@ -393,3 +393,71 @@ fn shutdown_unsubscribes_with_expires_zero() {
     pair.run_for(Duration::from_secs(7200));
     assert_eq!(pair.sent_by_client, before);
 }
+
+#[test]
+fn no_notify_after_the_2xx_is_a_failure_and_retried() {
+    let mut server = Server::new();
+    server.challenge = None;
+    server.notify_mode = NotifyMode::Silent;
+    let mut pair = pair(server, 50, 3600, false);
+    pair.run_for(Duration::from_secs(40));
+    assert_eq!(failures(&pair), vec![SubscriptionFailure::NoNotify]);
+    // 64·T1 after the 2xx.
+    let failed_at = pair
+        .client
+        .events
+        .iter()
+        .find(|(_, e)| matches!(e, SubscriptionEvent::Failed { .. }))
+        .map(|(t, _)| pair.elapsed(*t))
+        .expect("failure");
+    assert!((32.0..32.1).contains(&failed_at), "{failed_at}");
+    pair.server.notify_mode = NotifyMode::AfterOk;
+    pair.run_for(Duration::from_secs(100));
+    assert_eq!(pair.client.sub.state(), &SubscriptionState::Active);
+}
+
+#[test]
+fn a_lost_refresh_marks_stale_and_starts_over() {
+    let mut server = Server::new();
+    server.challenge = None;
+    server.max_expires = 600;
+    let mut pair = pair(server, 51, 600, false);
+    pair.run_for(Duration::from_secs(10));
+    // Every transmission of the refresh is lost (11 over UDP until timer F).
+    pair.server.drop_next_requests = 11;
+    pair.run_for(Duration::from_secs(600));
+    assert!(
+        pair.client
+            .events
+            .iter()
+            .any(|(_, e)| *e == SubscriptionEvent::Stale(StaleReason::RefreshFailed))
+    );
+    assert!(failures(&pair).contains(&SubscriptionFailure::Timeout));
+    pair.run_for(Duration::from_secs(200));
+    assert_eq!(pair.client.sub.state(), &SubscriptionState::Active);
+    let subs = subscribes(&pair);
+    assert_ne!(subs.first().map(|s| &s.1), subs.last().map(|s| &s.1));
+}
+
+#[test]
+fn a_shorter_expires_in_the_notify_brings_the_refresh_forward() {
+    let mut server = Server::new();
+    server.challenge = None;
+    server.max_expires = 3600;
+    server.notify_state = Some("active;expires=200".into());
+    let mut pair = pair(server, 52, 3600, false);
+    pair.run_for(Duration::from_secs(200));
+    let subs = subscribes(&pair);
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    assert!((170.0..=181.0).contains(&subs[1].0), "{subs:?}");
+}
+
+#[test]
+fn proxy_challenges_are_answered() {
+    let mut server = Server::new();
+    server.proxy_auth = true;
+    let mut pair = pair(server, 53, 3600, true);
+    pair.run_for(Duration::from_secs(5));
+    assert_eq!(pair.client.sub.state(), &SubscriptionState::Active);
+    assert!(!summaries(&pair).is_empty());
+}

@@ -469,3 +469,43 @@ fn a_reconnect_registers_again_and_refreshes_every_subscription() {
     assert_eq!(stale, 2);
     assert_eq!(mailbox_events(&pair).len(), notifies + 2, "fresh NOTIFYs");
 }
+
+#[test]
+fn accounts_are_independent() {
+    let (mut pair, alice) = pair(Server::new(), account(&["sip:alice@example.com"]));
+    let mut bob = account(&["sip:bob@example.com"]);
+    bob.aor = "sip:bob@example.com".into();
+    bob.contact_user = "bob".into();
+    bob.credentials = Some(Credentials {
+        username: "bob".into(),
+        password: "wrong".into(),
+    });
+    let now = pair.now;
+    let bob = pair.client.ua.add_account(now, bob).expect("bob");
+    pair.run_for(Duration::from_secs(3600));
+    assert!(pair.client.events.iter().any(|(_, e)| matches!(
+        e,
+        Event::Registration {
+            account,
+            state: RegistrationStatus::Failed { retry_in: None },
+            reason: Some(voicelamp_sip::registration::RegistrationFailure::WrongCredentials),
+        } if *account == bob
+    )));
+    assert!(matches!(
+        pair.client.ua.registration_state(alice),
+        Some(voicelamp_sip::registration::RegistrationState::Registered { .. })
+    ));
+    assert_eq!(
+        pair.client
+            .ua
+            .subscription_state(bob, "sip:bob@example.com"),
+        None,
+        "no subscriptions without a registration"
+    );
+    assert_eq!(
+        pair.client
+            .ua
+            .subscription_state(alice, "sip:alice@example.com"),
+        Some(&SubscriptionState::Active)
+    );
+}

@@ -84,6 +84,8 @@ pub struct Server {
     /// `None`: no authentication.
     pub challenge: Option<String>,
     pub stale_nonce_after: Option<Duration>,
+    /// Challenge with 407 / Proxy-Authenticate instead of 401.
+    pub proxy_auth: bool,
     pub max_expires: u32,
     pub nat: Option<SocketAddr>,
     pub register_replies: VecDeque<Reply>,
@@ -115,6 +117,7 @@ impl Server {
             password: "secret".into(),
             challenge: Some("algorithm=SHA-256, qop=\"auth\"".into()),
             stale_nonce_after: None,
+            proxy_auth: false,
             max_expires: 3600,
             nat: None,
             register_replies: VecDeque::new(),
@@ -152,7 +155,12 @@ impl Server {
 
     /// Checks the Authorization header; `Err(stale)` when it must be challenged again.
     fn check_auth(&self, now: Instant, req: &Request) -> Result<(), bool> {
-        let Some(value) = req.head.header("Authorization") else {
+        let name = if self.proxy_auth {
+            "Proxy-Authorization"
+        } else {
+            "Authorization"
+        };
+        let Some(value) = req.head.header(name) else {
             return Err(false);
         };
         let p = |name: &str| auth_param(&value, name);
@@ -257,9 +265,14 @@ impl Server {
             if stale {
                 value.push_str(", stale=true");
             }
+            let (status, header) = if self.proxy_auth {
+                (407, "Proxy-Authenticate")
+            } else {
+                (401, "WWW-Authenticate")
+            };
             let bytes = self
-                .reply(&req, 401, Some("srv"))
-                .header("WWW-Authenticate", &value)
+                .reply(&req, status, Some("srv"))
+                .header(header, &value)
                 .build();
             self.outbox.push_back(bytes);
             return;
