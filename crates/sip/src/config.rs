@@ -115,8 +115,10 @@ pub struct UaConfig {
     pub backoff: BackoffConfig,
     /// `User-Agent` header value.
     pub user_agent: String,
-    /// Keepalive interval for UDP flows (CRLF); `None` disables.
+    /// Keepalive interval for UDP flows; `None` disables.
     pub udp_keepalive: Option<std::time::Duration>,
+    /// CRLFCRLF or OPTIONS over UDP.
+    pub udp_keepalive_mode: crate::keepalive::KeepaliveMode,
     /// Keepalive interval for TCP/TLS flows (CRLFCRLF); `None` disables.
     pub stream_keepalive: Option<std::time::Duration>,
 }
@@ -128,6 +130,7 @@ impl Default for UaConfig {
             backoff: BackoffConfig::default(),
             user_agent: "Voicelamp".to_owned(),
             udp_keepalive: Some(std::time::Duration::from_secs(25)),
+            udp_keepalive_mode: crate::keepalive::KeepaliveMode::Crlf,
             stream_keepalive: Some(std::time::Duration::from_secs(120)),
         }
     }

@@ -49,7 +49,7 @@
 //! One concept per module: [`message_summary`] (RFC 3842 bodies), [`message`] (parsing on
 //! `ezk-sip-types`, building), [`auth`] (digest), [`transaction`] (RFC 3261 §17 non-INVITE,
 //! client and server), [`backoff`], [`registration`], [`subscription`], [`unsolicited`],
-//! [`config`], [`framing`] (stream transports), [`ids`] and [`user_agent`]. The registration and subscription machines have the
+//! [`config`], [`framing`] (stream transports), [`ids`], [`keepalive`] and [`user_agent`]. The registration and subscription machines have the
 //! same sans-IO shape and can be driven on their own.
 //!
 //! # Bounds
@@ -62,6 +62,7 @@ pub mod backoff;
 pub mod config;
 pub mod framing;
 pub mod ids;
+pub mod keepalive;
 pub mod message;
 pub mod message_summary;
 pub mod registration;

@@ -196,6 +196,11 @@ impl Registration {
         uri
     }
 
+    /// The address in our Contact (the one the server reported, or the local one).
+    pub fn contact_addr(&self) -> SocketAddr {
+        self.public.unwrap_or(self.flow.local)
+    }
+
     /// The flow this registration uses.
     pub fn flow(&self) -> &Flow {
         &self.flow

@@ -4,6 +4,7 @@
 
 use crate::config::{AccountConfig, Flow, Transport, UaConfig};
 use crate::ids;
+use crate::keepalive::{Keepalive, KeepaliveOutcome, KeepaliveTarget};
 use crate::message::{self, Message, MessageBuilder, Method, ParseError, Request, Response};
 use crate::message_summary::{self, SummaryBody, SummaryError};
 use crate::registration::{
@@ -155,7 +156,9 @@ struct Account {
     subscriptions: Vec<Subscription>,
     subscriptions_started: bool,
     refresh_subscriptions: bool,
-    keepalive_at: Option<Instant>,
+    keepalive: Keepalive,
+    /// Last re-registration caused by a keepalive (rate limit).
+    keepalive_reregistered_at: Option<Instant>,
 }
 
 /// RFC 3261 §17.2.3 matching, extended by Call-ID and CSeq so that requests with an RFC 2543
@@ -262,13 +265,20 @@ impl UserAgent {
             &mut self.rng,
         );
         registration.start(now, &mut self.rng);
+        let keepalive = Keepalive::new(
+            config.flow.transport,
+            self.config.udp_keepalive_mode,
+            self.keepalive_interval(config.flow.transport),
+            self.config.timers,
+        );
         self.accounts.push(Account {
             config,
             registration,
             subscriptions: Vec::new(),
             subscriptions_started: false,
             refresh_subscriptions: false,
-            keepalive_at: None,
+            keepalive,
+            keepalive_reregistered_at: None,
         });
         self.pump(now);
         Some(AccountId(self.accounts.len() - 1))
@@ -323,7 +333,7 @@ impl UserAgent {
         let accounts = self.accounts.iter().flat_map(|a| {
             std::iter::once(a.registration.poll_timeout())
                 .chain(a.subscriptions.iter().map(|s| s.poll_timeout()))
-                .chain(std::iter::once(a.keepalive_at))
+                .chain(std::iter::once(a.keepalive.poll_timeout()))
         });
         let servers = self.server_txs.iter().map(|e| e.tx.poll_timeout());
         accounts.chain(servers).flatten().min()
@@ -336,13 +346,11 @@ impl UserAgent {
         for sub in &mut account.subscriptions {
             sub.shutdown(now, &mut self.rng);
         }
-        account.keepalive_at = None;
+        account.keepalive.stop();
         account.registration.shutdown(now, &mut self.rng);
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        let udp_keepalive = self.config.udp_keepalive;
-        let stream_keepalive = self.config.stream_keepalive;
         for account in &mut self.accounts {
             if account
                 .registration
@@ -356,21 +364,14 @@ impl UserAgent {
                     sub.handle_timeout(now, &mut self.rng);
                 }
             }
-            if account.keepalive_at.is_some_and(|t| t <= now) {
-                let flow = account.config.flow;
-                push_bounded(
-                    &mut self.transmits,
-                    Transmit {
-                        destination: flow.remote,
-                        transport: flow.transport,
-                        payload: b"\r\n\r\n".to_vec(),
-                    },
-                );
-                let interval = match flow.transport {
-                    Transport::Udp => udp_keepalive,
-                    Transport::Tcp | Transport::Tls => stream_keepalive,
+            if account.keepalive.poll_timeout().is_some_and(|t| t <= now) {
+                let target = KeepaliveTarget {
+                    aor: &account.config.aor,
+                    registrar: &account.config.registrar,
+                    flow: &account.config.flow,
+                    user_agent: &self.config.user_agent,
                 };
-                account.keepalive_at = interval.map(|d| now + d);
+                account.keepalive.handle_timeout(now, target, &mut self.rng);
             }
         }
         for entry in &mut self.server_txs {
@@ -399,6 +400,10 @@ impl UserAgent {
 
     fn handle_response(&mut self, now: Instant, response: &Response) {
         for account in &mut self.accounts {
+            if account.keepalive.owns(response) {
+                account.keepalive.handle_response(now, response);
+                return;
+            }
             if account.registration.owns(response) {
                 account
                     .registration
@@ -572,10 +577,22 @@ impl UserAgent {
             let mut changed = false;
             let any_registered = self.accounts.iter().any(|a| a.registration.is_registered());
             for i in 0..self.accounts.len() {
-                let keepalive = self.keepalive_interval(self.accounts[i].config.flow.transport);
                 let account = &mut self.accounts[i];
                 account.registration.set_some_flow_ok(any_registered);
                 let flow = account.config.flow;
+                while let Some(outcome) = account.keepalive.poll_outcome() {
+                    on_keepalive_outcome(account, outcome, now, &mut self.rng);
+                }
+                while let Some(payload) = account.keepalive.poll_transmit() {
+                    push_bounded(
+                        &mut self.transmits,
+                        Transmit {
+                            destination: flow.remote,
+                            transport: flow.transport,
+                            payload,
+                        },
+                    );
+                }
                 while let Some(payload) = account.registration.poll_transmit() {
                     push_bounded(
                         &mut self.transmits,
@@ -595,7 +612,6 @@ impl UserAgent {
                         event,
                         now,
                         &self.config,
-                        keepalive,
                         &mut self.rng,
                     );
                 }
@@ -622,7 +638,6 @@ impl UserAgent {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn on_registration_event(
     events: &mut VecDeque<Event>,
     account: &mut Account,
@@ -630,7 +645,6 @@ fn on_registration_event(
     event: RegistrationEvent,
     now: Instant,
     config: &UaConfig,
-    keepalive: Option<Duration>,
     rng: &mut ChaCha8Rng,
 ) {
     match event {
@@ -647,9 +661,7 @@ fn on_registration_event(
                     reason: None,
                 },
             );
-            if account.keepalive_at.is_none() {
-                account.keepalive_at = keepalive.map(|d| now + d);
-            }
+            account.keepalive.start(now);
             if !account.subscriptions_started {
                 account.subscriptions_started = true;
                 let settings = SubscriptionSettings {
@@ -691,7 +703,7 @@ fn on_registration_event(
             },
         ),
         RegistrationEvent::Unregistered => {
-            account.keepalive_at = None;
+            account.keepalive.stop();
             push_bounded(
                 events,
                 Event::Registration {
@@ -701,6 +713,38 @@ fn on_registration_event(
                 },
             )
         }
+    }
+}
+
+/// How long a keepalive waits before it may force another re-registration.
+pub const KEEPALIVE_REREGISTER_INTERVAL: Duration = Duration::from_secs(300);
+
+/// A keepalive answer that shows a new NAT mapping, or no answer at all, registers again at
+/// once (at most every [`KEEPALIVE_REREGISTER_INTERVAL`], and only while registered: a failed
+/// registration waits for its backoff).
+fn on_keepalive_outcome(
+    account: &mut Account,
+    outcome: KeepaliveOutcome,
+    now: Instant,
+    rng: &mut ChaCha8Rng,
+) {
+    let reregister = match outcome {
+        KeepaliveOutcome::Alive { observed } => {
+            observed.is_some_and(|seen| seen != account.registration.contact_addr())
+        }
+        KeepaliveOutcome::Dead => {
+            account.refresh_subscriptions = account.subscriptions_started;
+            true
+        }
+    };
+    let allowed = account.registration.is_registered()
+        && account
+            .keepalive_reregistered_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= KEEPALIVE_REREGISTER_INTERVAL);
+    if reregister && allowed {
+        account.keepalive_reregistered_at = Some(now);
+        let flow = account.config.flow;
+        account.registration.set_flow(now, flow, rng);
     }
 }
 

@@ -509,3 +509,67 @@ fn accounts_are_independent() {
         Some(&SubscriptionState::Active)
     );
 }
+
+fn options_pair(server: Server) -> (Pair<Client>, AccountId) {
+    let start = Instant::now();
+    let config = UaConfig {
+        udp_keepalive_mode: voicelamp_sip::keepalive::KeepaliveMode::Options,
+        ..UaConfig::default()
+    };
+    let mut ua = UserAgent::new(config, ChaCha8Rng::seed_from_u64(2));
+    let id = ua
+        .add_account(start, account(&["sip:alice@example.com"]))
+        .expect("account");
+    let client = Client {
+        ua,
+        events: Vec::new(),
+        sent: Vec::new(),
+        now: start,
+    };
+    (Pair::new(start, client, server), id)
+}
+
+#[test]
+fn options_keepalive_notices_a_new_nat_mapping_at_once() {
+    let (mut pair, id) = options_pair(Server::new());
+    pair.run_for(Duration::from_secs(60));
+    assert_eq!(pair.server.count(&Method::Options), 2, "every 25 s");
+    let registers = pair.server.count(&Method::Register);
+    // The NAT gives the flow a new public port.
+    pair.server.nat = Some("198.51.100.7:40002".parse().expect("addr"));
+    pair.run_for(Duration::from_secs(30));
+    assert!(pair.server.count(&Method::Register) > registers);
+    let sub = pair.server.last(&Method::Subscribe).expect("subscribe");
+    assert!(sub.contacts[0].contains("198.51.100.7:40002"));
+    assert!(pair.client.events.iter().any(|(_, e)| *e
+        == Event::MailboxStale {
+            account: id,
+            mailbox_uri: "sip:alice@example.com".into(),
+            why: StaleReason::ContactChanged
+        }));
+}
+
+#[test]
+fn a_dead_flow_registers_again_but_never_in_a_loop() {
+    let (mut pair, _) = options_pair(Server::new());
+    pair.run_for(Duration::from_secs(10));
+    let registers = pair.server.count(&Method::Register);
+    pair.server.drop_next_requests = u32::MAX;
+    pair.run_for(Duration::from_secs(3600));
+    // One forced re-registration attempt (with its retransmissions), then the backoff rules.
+    let sent_registers = pair
+        .client
+        .sent
+        .iter()
+        .filter(|t| t.payload.starts_with(b"REGISTER"))
+        .count();
+    assert!(pair.server.count(&Method::Register) == registers);
+    assert!(sent_registers <= 11 * 8, "{sent_registers}");
+    assert!(pair.client.events.iter().any(|(_, e)| matches!(
+        e,
+        Event::Registration {
+            state: RegistrationStatus::Failed { .. },
+            ..
+        }
+    )));
+}
