@@ -21,6 +21,8 @@
 //! * **Mutators** — [`add_account`](UserAgent::add_account) (starts registering; mailbox
 //!   subscriptions start once registered), [`set_flow`](UserAgent::set_flow) (after a
 //!   reconnect: register again, then refresh every subscription),
+//!   [`set_credentials`](UserAgent::set_credentials) (what failed on wrong credentials starts
+//!   again),
 //!   [`shutdown`](UserAgent::shutdown) and
 //!   [`shutdown_account`](UserAgent::shutdown_account) (`Expires: 0` for subscriptions and the
 //!   registration).

@@ -275,9 +275,21 @@ impl Registration {
         }
     }
 
-    /// Replaces the credentials (takes effect with the next request).
-    pub fn set_credentials(&mut self, credentials: Option<crate::auth::Credentials>) {
+    /// Replaces the credentials; a registration that failed on them starts again at once.
+    pub fn set_credentials(
+        &mut self,
+        now: Instant,
+        credentials: Option<crate::auth::Credentials>,
+        rng: &mut dyn RngCore,
+    ) {
         self.auth = credentials.map(DigestAuth::new);
+        if let RegistrationState::Failed {
+            reason: RegistrationFailure::WrongCredentials | RegistrationFailure::AuthUnsupported(_),
+            ..
+        } = self.state
+        {
+            self.restart(now, rng);
+        }
     }
 
     /// Removes the binding (`Expires: 0`); [`RegistrationEvent::Unregistered`] follows.

@@ -317,6 +317,25 @@ impl Subscription {
         self.refresh(now, StaleReason::ContactChanged, rng);
     }
 
+    /// Replaces the credentials; a subscription that failed on them starts again.
+    pub fn set_credentials(
+        &mut self,
+        now: Instant,
+        credentials: Option<crate::auth::Credentials>,
+        rng: &mut dyn RngCore,
+    ) {
+        self.auth = credentials.map(DigestAuth::new);
+        if matches!(
+            self.state,
+            SubscriptionState::Failed(
+                SubscriptionFailure::WrongCredentials | SubscriptionFailure::AuthUnsupported(_)
+            )
+        ) {
+            self.failures = 0;
+            self.start(now, rng);
+        }
+    }
+
     /// Uses `flow` for the next requests (after a reconnect).
     pub fn set_flow(&mut self, flow: Flow) {
         self.flow = flow;

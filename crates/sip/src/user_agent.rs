@@ -2,6 +2,7 @@
 //! server transactions for incoming NOTIFY/OPTIONS, unsolicited MWI and the keepalive
 //! schedule. See the crate documentation for the API order and the polling contract.
 
+use crate::auth::Credentials;
 use crate::config::{AccountConfig, Flow, Transport, UaConfig};
 use crate::ids;
 use crate::keepalive::{Keepalive, KeepaliveOutcome, KeepaliveTarget};
@@ -313,6 +314,26 @@ impl UserAgent {
         }
         a.refresh_subscriptions = a.subscriptions_started;
         a.registration.set_flow(now, flow, &mut self.rng);
+        self.pump(now);
+    }
+
+    /// Replaces an account's credentials (the user fixed the password); what failed on them
+    /// starts again at once.
+    pub fn set_credentials(
+        &mut self,
+        now: Instant,
+        account: AccountId,
+        credentials: Option<Credentials>,
+    ) {
+        let Some(a) = self.accounts.get_mut(account.0) else {
+            return;
+        };
+        a.config.credentials = credentials.clone();
+        a.registration
+            .set_credentials(now, credentials.clone(), &mut self.rng);
+        for sub in &mut a.subscriptions {
+            sub.set_credentials(now, credentials.clone(), &mut self.rng);
+        }
         self.pump(now);
     }
 

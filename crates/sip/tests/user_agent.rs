@@ -573,3 +573,34 @@ fn a_dead_flow_registers_again_but_never_in_a_loop() {
         }
     )));
 }
+
+#[test]
+fn fixing_the_password_starts_again() {
+    let mut a = account(&["sip:alice@example.com"]);
+    a.credentials = Some(Credentials {
+        username: "alice".into(),
+        password: "typo".into(),
+    });
+    let (mut pair, id) = pair(Server::new(), a);
+    pair.run_for(Duration::from_secs(600));
+    assert_eq!(
+        pair.server.count(&Method::Register),
+        2,
+        "no loop on a wrong password"
+    );
+    let now = pair.now;
+    pair.client.ua.set_credentials(
+        now,
+        id,
+        Some(Credentials {
+            username: "alice".into(),
+            password: "secret".into(),
+        }),
+    );
+    pair.run_for(Duration::from_secs(10));
+    assert!(matches!(
+        pair.client.ua.registration_state(id),
+        Some(voicelamp_sip::registration::RegistrationState::Registered { .. })
+    ));
+    assert_eq!(mailbox_events(&pair).len(), 1);
+}
