@@ -470,7 +470,9 @@ impl Registration {
             .find(|c| same_contact(&c.uri, &contact))
             .and_then(|c| c.expires)
             .or_else(|| response.head.expires())
-            .unwrap_or(self.requested);
+            .unwrap_or(self.requested)
+            // A registrar may shorten the expiry, never lengthen it (RFC 3261 §10.2.1).
+            .min(self.requested);
         if granted == 0 {
             return self.fail(now, RegistrationFailure::NoBinding, None, rng);
         }

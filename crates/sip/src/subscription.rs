@@ -459,7 +459,7 @@ impl Subscription {
             }
             _ => {
                 self.state = SubscriptionState::Active;
-                if let Some(expires) = sub_state.expires {
+                if let Some(expires) = sub_state.expires.map(|e| e.min(self.requested)) {
                     if expires == 0 {
                         self.on_terminated(now, Some("timeout".into()), None, rng);
                     } else {
@@ -597,7 +597,12 @@ impl Subscription {
                         routes,
                     });
                 }
-                let granted = response.head.expires().unwrap_or(self.requested);
+                // A notifier may shorten the expiry, never lengthen it (RFC 6665 §4.2.1.1).
+                let granted = response
+                    .head
+                    .expires()
+                    .unwrap_or(self.requested)
+                    .min(self.requested);
                 if granted == 0 {
                     return self.on_terminated(now, Some("timeout".into()), None, rng);
                 }

@@ -321,3 +321,18 @@ fn shutdown_unregisters_with_expires_zero() {
     pair.run_for(Duration::from_secs(7200));
     assert_eq!(pair.sent_by_client, before);
 }
+
+#[test]
+fn a_longer_expiry_than_asked_is_not_believed() {
+    let mut server = Server::new();
+    server.challenge = None;
+    server
+        .register_replies
+        .push_back(Reply::status(200).with("Expires", "4294967295"));
+    let mut pair = pair_with(account(Transport::Udp), server, 11);
+    start(&mut pair);
+    pair.run_for(Duration::from_secs(4000));
+    let regs = registered_at(&pair);
+    assert_eq!(regs[0].1, 3600);
+    assert!(regs.len() >= 2, "refreshed within the hour: {regs:?}");
+}
