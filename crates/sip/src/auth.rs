@@ -635,6 +635,19 @@ mod tests {
     }
 
     #[test]
+    fn several_challenges_in_one_header_line() {
+        let resp = challenge_response(
+            401,
+            &[
+                "Digest realm=\"r\", nonce=\"a\", algorithm=MD5, Digest realm=\"r\", nonce=\"b\", algorithm=SHA-256",
+            ],
+        );
+        let mut auth = DigestAuth::new(creds());
+        auth.handle_challenge(&resp).expect("challenge");
+        assert_eq!(auth.algorithm(false), Some(DigestAlgorithm::Sha256));
+    }
+
+    #[test]
     fn auth_int_only_hashes_the_body() {
         let resp = challenge_response(
             407,

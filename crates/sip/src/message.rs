@@ -820,6 +820,24 @@ mod tests {
     }
 
     #[test]
+    fn folded_header_lines() {
+        let text = NOTIFY.replace(
+            "Subscription-State: active;expires=3599",
+            "Subscription-State: active;\r\n  expires=3599",
+        );
+        let r = request(&text);
+        assert_eq!(
+            r.head.subscription_state().and_then(|s| s.expires),
+            Some(3599)
+        );
+        let text = NOTIFY.replace(
+            "Via: SIP/2.0/UDP 192.0.2.1:5060;branch",
+            "Via: SIP/2.0/UDP\r\n 192.0.2.1:5060;branch",
+        );
+        assert_eq!(request(&text).head.vias[0].host, "192.0.2.1");
+    }
+
+    #[test]
     fn terminated_subscription_state() {
         let text = NOTIFY.replace(
             "Subscription-State: active;expires=3599",
