@@ -247,6 +247,34 @@ impl Message {
     }
 }
 
+/// Longest text [`redact`] returns.
+pub const MAX_LOG_LEN: usize = 4096;
+
+/// A message as text for logs: `Authorization` and `Proxy-Authorization` values replaced,
+/// non-UTF-8 bytes replaced, cut at [`MAX_LOG_LEN`].
+pub fn redact(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_LOG_LEN)]);
+    let mut out = String::with_capacity(text.len());
+    let mut in_secret = false;
+    for line in text.split_inclusive('\n') {
+        let folded = line.starts_with([' ', '\t']);
+        if !folded {
+            let name = line.split(':').next().unwrap_or("").trim();
+            in_secret = name.eq_ignore_ascii_case("Authorization")
+                || name.eq_ignore_ascii_case("Proxy-Authorization");
+            if in_secret {
+                out.push_str(name);
+                out.push_str(": <redacted>\r\n");
+                continue;
+            }
+        } else if in_secret {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 /// `true` for a keepalive: a datagram of nothing but CR and LF (RFC 5626 §4.4).
 pub fn is_keepalive(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|b| matches!(b, b'\r' | b'\n'))
@@ -817,6 +845,17 @@ mod tests {
         assert_eq!(r.head.expires(), Some(3600));
         assert_eq!(r.head.min_expires(), Some(60));
         assert_eq!(r.head.retry_after(), Some(30));
+    }
+
+    #[test]
+    fn redaction_hides_credentials() {
+        let text = "REGISTER sip:r SIP/2.0\r\nauthorization: Digest username=\"a\",\r\n response=\"secret\"\r\n\
+                    Proxy-Authorization: Digest response=\"secret2\"\r\nCSeq: 1 REGISTER\r\n\r\n";
+        let r = redact(text.as_bytes());
+        assert!(!r.contains("secret"), "{r}");
+        assert!(r.contains("authorization: <redacted>"));
+        assert!(r.contains("CSeq: 1 REGISTER"));
+        assert!(redact(&vec![b'x'; 10_000]).len() <= MAX_LOG_LEN);
     }
 
     #[test]

@@ -341,7 +341,15 @@ impl UserAgent {
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        let transmit = self.transmits.pop_front()?;
+        if !message::is_keepalive(&transmit.payload) {
+            tracing::debug!(
+                to = %transmit.destination,
+                "sip send\n{}",
+                message::redact(&transmit.payload)
+            );
+        }
+        Some(transmit)
     }
 
     /// The next event.
@@ -412,6 +420,7 @@ impl UserAgent {
         if message::is_keepalive(bytes) {
             return;
         }
+        tracing::debug!(%from, "sip recv\n{}", message::redact(bytes));
         match Message::parse(bytes) {
             Ok(Message::Response(response)) => self.handle_response(now, &response),
             Ok(Message::Request(request)) => self.handle_request(now, from, request),
