@@ -168,6 +168,9 @@ pub enum SummaryError {
     /// A count larger than [`MAX_COUNT`].
     #[error("a count of class {0} exceeds the limit")]
     CountTooLarge(String),
+    /// The body is of another content type than `application/simple-message-summary`.
+    #[error("unexpected content type {0:?}")]
+    UnexpectedContentType(String),
     /// The same class appears twice.
     #[error("class {0} appears twice")]
     DuplicateClass(String),

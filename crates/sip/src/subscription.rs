@@ -172,6 +172,8 @@ struct Dialog {
     remote_tag: String,
     remote_target: String,
     routes: Vec<String>,
+    /// CSeq of the last NOTIFY taken; an older one arriving late is refused.
+    remote_cseq: Option<u32>,
 }
 
 /// Shared settings handed to every subscription of a user agent.
@@ -430,11 +432,23 @@ impl Subscription {
                     .map(|c| c.uri.clone())
                     .unwrap_or_else(|| self.mailbox.clone()),
                 routes,
+                remote_cseq: Some(request.head.cseq.seq),
             });
-        } else if let Some(d) = self.dialog.as_mut()
-            && let Some(c) = request.head.contacts().first()
-        {
-            d.remote_target = c.uri.clone();
+        } else if let Some(d) = self.dialog.as_mut() {
+            if request.head.from.tag.as_deref() != Some(d.remote_tag.as_str()) {
+                // Another notifier (a forked SUBSCRIBE): one dialog is enough.
+                return 481;
+            }
+            if d.remote_cseq
+                .is_some_and(|last| request.head.cseq.seq <= last)
+            {
+                // Out of order (RFC 3261 §12.2.2): an older state must not overwrite a newer.
+                return 500;
+            }
+            d.remote_cseq = Some(request.head.cseq.seq);
+            if let Some(c) = request.head.contacts().first() {
+                d.remote_target = c.uri.clone();
+            }
         }
 
         // The body first: the state below may end the subscription.
@@ -443,12 +457,17 @@ impl Subscription {
             let body_ok = content_type
                 .as_deref()
                 .is_none_or(|t| t == message_summary::CONTENT_TYPE);
-            if body_ok {
+            let event = if body_ok {
                 match message_summary::parse(&request.body) {
-                    Ok(body) => self.events.push_back(SubscriptionEvent::Summary(body)),
-                    Err(e) => self.events.push_back(SubscriptionEvent::BodyError(e)),
+                    Ok(body) => SubscriptionEvent::Summary(body),
+                    Err(e) => SubscriptionEvent::BodyError(e),
                 }
-            }
+            } else {
+                SubscriptionEvent::BodyError(SummaryError::UnexpectedContentType(
+                    content_type.unwrap_or_default().chars().take(64).collect(),
+                ))
+            };
+            self.events.push_back(event);
         }
         self.got_notify = true;
         self.notify_deadline = None;
@@ -595,6 +614,7 @@ impl Subscription {
                             .map(|c| c.uri.clone())
                             .unwrap_or_else(|| self.mailbox.clone()),
                         routes,
+                        remote_cseq: None,
                     });
                 }
                 // A notifier may shorten the expiry, never lengthen it (RFC 6665 §4.2.1.1).

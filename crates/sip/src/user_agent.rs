@@ -429,6 +429,10 @@ impl UserAgent {
     }
 
     fn handle_response(&mut self, now: Instant, response: &Response) {
+        if response.head.vias.len() != 1 {
+            // Not for a user agent (RFC 3261 §8.1.3.3).
+            return;
+        }
         for account in &mut self.accounts {
             if account.keepalive.owns(response) {
                 account.keepalive.handle_response(now, response);
@@ -565,7 +569,13 @@ impl UserAgent {
             Verdict::Reject(status) => status,
             Verdict::Accept(index) => {
                 let account = AccountId(index);
-                match message_summary::parse(&request.body) {
+                let parsed = match request.head.content_type() {
+                    Some(t) if t != message_summary::CONTENT_TYPE => Err(
+                        SummaryError::UnexpectedContentType(t.chars().take(64).collect()),
+                    ),
+                    _ => message_summary::parse(&request.body),
+                };
+                match parsed {
                     Ok(summary) => {
                         let mailbox_uri = match &summary {
                             SummaryBody::Summary(s) => s.account.clone(),

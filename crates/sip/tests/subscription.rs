@@ -461,3 +461,46 @@ fn proxy_challenges_are_answered() {
     assert_eq!(pair.client.sub.state(), &SubscriptionState::Active);
     assert!(!summaries(&pair).is_empty());
 }
+
+#[test]
+fn a_late_older_notify_never_overwrites_a_newer_one() {
+    let mut server = Server::new();
+    server.challenge = None;
+    let mut pair = pair(server, 60, 3600, false);
+    pair.run_for(Duration::from_secs(5));
+    pair.server.summary_body = b"Messages-Waiting: yes\r\nVoice-Message: 5/0\r\n".to_vec();
+    let older = pair.server.notify_in_dialog("active;expires=3000");
+    pair.server.summary_body = b"Messages-Waiting: no\r\nVoice-Message: 0/5\r\n".to_vec();
+    let newer = pair.server.notify_in_dialog("active;expires=3000");
+    pair.server_sends(newer);
+    pair.run_for(Duration::from_millis(100));
+    pair.server_sends(older);
+    pair.run_for(Duration::from_secs(1));
+    let s = summaries(&pair);
+    let SummaryBody::Summary(last) = &s.last().expect("summary").1 else {
+        panic!("no summary");
+    };
+    assert_eq!(last.new_messages(), Some(0));
+    assert_eq!(pair.server.responses_to_notify.last(), Some(&500));
+}
+
+#[test]
+fn a_body_of_another_type_is_an_error_not_a_count() {
+    let mut server = Server::new();
+    server.challenge = None;
+    let mut pair = pair(server, 61, 3600, false);
+    pair.run_for(Duration::from_secs(5));
+    let notify = pair.server.notify_in_dialog("active;expires=3000");
+    let notify = String::from_utf8(notify)
+        .expect("utf8")
+        .replace("application/simple-message-summary", "text/plain")
+        .into_bytes();
+    pair.server_sends(notify);
+    pair.run_for(Duration::from_secs(1));
+    assert!(pair.client.events.iter().any(|(_, e)| matches!(
+        e,
+        SubscriptionEvent::BodyError(voicelamp_sip::SummaryError::UnexpectedContentType(t))
+            if t == "text/plain"
+    )));
+    assert_eq!(summaries(&pair).len(), 1);
+}
