@@ -43,6 +43,22 @@ fn host_only(host_port: &str) -> &str {
     host_port.split(':').next().unwrap_or(host_port)
 }
 
+/// Which mailbox an unsolicited summary is about: the configured mailbox that its
+/// `Message-Account` names (same user and host), else the account's AOR. Servers fill
+/// `Message-Account` inconsistently (Asterisk often sends `sip:asterisk@<its address>`), so it
+/// is only trusted when it matches something configured.
+pub fn mailbox_for(account: &AccountConfig, message_account: Option<&str>) -> String {
+    message_account
+        .and_then(|named| {
+            account
+                .mailboxes
+                .iter()
+                .find(|m| crate::config::same_contact(m, named))
+        })
+        .cloned()
+        .unwrap_or_else(|| account.aor.clone())
+}
+
 /// Judges an out-of-dialog NOTIFY from `from` against the accounts (with their
 /// registration status in `registered`, same order).
 pub fn judge(
@@ -88,6 +104,26 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mailbox_of_an_unsolicited_summary() {
+        let flow = crate::config::Flow {
+            transport: crate::config::Transport::Udp,
+            local: "192.0.2.10:5060".parse().expect("addr"),
+            remote: "203.0.113.5:5060".parse().expect("addr"),
+        };
+        let mut a = AccountConfig::new("sip:alice@example.com", "sip:example.com", "alice", flow);
+        a.mailboxes.push("sip:support@example.com".into());
+        assert_eq!(mailbox_for(&a, None), "sip:alice@example.com");
+        assert_eq!(
+            mailbox_for(&a, Some("sip:asterisk@203.0.113.5")),
+            "sip:alice@example.com"
+        );
+        assert_eq!(
+            mailbox_for(&a, Some("<sip:support@EXAMPLE.com>")),
+            "sip:support@example.com"
+        );
+    }
 
     #[test]
     fn user_and_host_of_uris() {

@@ -102,8 +102,9 @@ pub enum Event {
     Mailbox {
         /// Account.
         account: AccountId,
-        /// The subscribed mailbox URI, or for unsolicited NOTIFYs the `Message-Account` or
-        /// the account's AOR.
+        /// The subscribed mailbox URI; for unsolicited NOTIFYs the configured mailbox that the
+        /// `Message-Account` names, else the account's AOR (the `Message-Account` itself stays
+        /// in the summary).
         mailbox_uri: String,
         /// The summary, or [`SummaryBody::NoInformation`] (never read as zero).
         summary: SummaryBody,
@@ -577,11 +578,13 @@ impl UserAgent {
                 };
                 match parsed {
                     Ok(summary) => {
-                        let mailbox_uri = match &summary {
-                            SummaryBody::Summary(s) => s.account.clone(),
-                            SummaryBody::NoInformation => None,
-                        }
-                        .unwrap_or_else(|| self.accounts[index].config.aor.clone());
+                        let mailbox_uri = unsolicited::mailbox_for(
+                            &self.accounts[index].config,
+                            match &summary {
+                                SummaryBody::Summary(s) => s.account.as_deref(),
+                                SummaryBody::NoInformation => None,
+                            },
+                        );
                         push_bounded(
                             &mut self.events,
                             Event::Mailbox {

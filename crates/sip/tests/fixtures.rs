@@ -79,7 +79,9 @@ fn asterisk_unsolicited_notify() {
     else {
         panic!("{events:?}");
     };
-    assert_eq!(mailbox_uri, "sip:asterisk@203.0.113.5");
+    // Asterisk's Message-Account names the server, not a mailbox: the line's AOR is used.
+    assert_eq!(mailbox_uri, "sip:alice@example.com");
+    assert_eq!(s.account.as_deref(), Some("sip:asterisk@203.0.113.5"));
     assert_eq!(s.new_messages(), Some(1));
     assert_eq!(s.voice().and_then(|c| c.urgent_new), Some(0));
 }
