@@ -494,6 +494,9 @@ pub struct Pair<C: Peer> {
     /// Datagrams from the server to drop (counted down).
     pub drop_to_client: u32,
     pub sent_by_client: u64,
+    /// Percentage of datagrams lost at random, both ways.
+    pub loss_percent: u64,
+    loss_rng: u64,
     in_flight: Vec<(Instant, bool, Vec<u8>)>,
 }
 
@@ -508,8 +511,23 @@ impl<C: Peer> Pair<C> {
             drop_to_server: 0,
             drop_to_client: 0,
             sent_by_client: 0,
+            loss_percent: 0,
+            loss_rng: 0x9e37_79b9_7f4a_7c15,
             in_flight: Vec::new(),
         }
+    }
+
+    /// A deterministic coin (xorshift) for random loss.
+    fn lost(&mut self) -> bool {
+        if self.loss_percent == 0 {
+            return false;
+        }
+        let mut x = self.loss_rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.loss_rng = x;
+        x % 100 < self.loss_percent
     }
 
     fn drain(&mut self) {
@@ -519,11 +537,17 @@ impl<C: Peer> Pair<C> {
                 self.drop_to_server -= 1;
                 continue;
             }
+            if self.lost() {
+                continue;
+            }
             self.in_flight.push((self.now + self.latency, true, bytes));
         }
         while let Some(bytes) = self.server.poll_transmit() {
             if self.drop_to_client > 0 {
                 self.drop_to_client -= 1;
+                continue;
+            }
+            if self.lost() {
                 continue;
             }
             self.in_flight.push((self.now + self.latency, false, bytes));
