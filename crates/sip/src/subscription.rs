@@ -12,9 +12,10 @@
 //!   the server sends unsolicited MWI instead, `489`: event package not supported, `403`).
 //! * `Expires: 0` on shutdown.
 //!
-//! No tight loop is possible: every new SUBSCRIBE that is not the first after a subscription
-//! that lasted at least [`MIN_HEALTHY`] waits for the jittered backoff of the user agent
-//! (30/90 s base, doubling, capped at 30 min), whatever the server answers. Only digest
+//! No tight loop is possible: a new SUBSCRIBE follows at once only when the subscription it
+//! replaces lasted at least [`MIN_HEALTHY`] and no other immediate restart happened within
+//! [`IMMEDIATE_RESTART_SPACING`]; every other one waits for the jittered backoff of the user
+//! agent (30/90 s base, doubling, capped at 30 min), whatever the server answers. Only digest
 //! challenges (at most a few, see [`crate::auth`]) and one `423` step follow at once.
 
 use crate::auth::{AuthError, DigestAuth};
@@ -35,6 +36,8 @@ pub const EVENT: &str = "message-summary";
 /// A subscription that lasted at least this long counts as healthy: ending it may re-subscribe
 /// at once. Anything shorter counts as a failure and waits for the backoff.
 pub const MIN_HEALTHY: Duration = Duration::from_secs(60);
+/// At most one immediate re-subscription per this interval; more wait for the backoff.
+pub const IMMEDIATE_RESTART_SPACING: Duration = Duration::from_secs(600);
 /// Longest route set kept.
 pub const MAX_ROUTES: usize = 8;
 
@@ -209,6 +212,7 @@ pub struct Subscription {
     retry_at: Option<Instant>,
     notify_deadline: Option<Instant>,
     started_at: Option<Instant>,
+    immediate_restart_at: Option<Instant>,
     got_notify: bool,
     failures: u32,
     some_flow_ok: bool,
@@ -246,6 +250,7 @@ impl Subscription {
             retry_at: None,
             notify_deadline: None,
             started_at: None,
+            immediate_restart_at: None,
             got_notify: false,
             failures: 0,
             some_flow_ok: false,
@@ -644,7 +649,7 @@ impl Subscription {
             481 if purpose == Purpose::Refresh => {
                 self.events
                     .push_back(SubscriptionEvent::Stale(StaleReason::SubscriptionGone));
-                self.restart_after_end(now, None, rng);
+                self.restart_after_end(now, rng);
             }
             _ => {
                 let reason = SubscriptionFailure::from_status(status, &response.reason);
@@ -678,7 +683,7 @@ impl Subscription {
             "deactivated" | "timeout" => {
                 self.events
                     .push_back(SubscriptionEvent::Stale(StaleReason::Terminated(reason)));
-                self.restart_after_end(now, None, rng);
+                self.restart_after_end(now, rng);
             }
             _ => {
                 // probation, giveup and anything unknown: wait.
@@ -692,16 +697,20 @@ impl Subscription {
         }
     }
 
-    /// The subscription ended (481, terminated): start over at once when it had lasted,
-    /// otherwise after the backoff.
-    fn restart_after_end(&mut self, now: Instant, _hint: Option<Duration>, rng: &mut dyn RngCore) {
+    /// The subscription ended (481, terminated): start over at once when it had lasted and
+    /// the last immediate restart is long enough ago, otherwise after the backoff.
+    fn restart_after_end(&mut self, now: Instant, rng: &mut dyn RngCore) {
         self.dialog = None;
         self.pending = None;
         let healthy = self
             .started_at
             .is_some_and(|s| now.saturating_duration_since(s) >= MIN_HEALTHY);
-        if healthy {
+        let spaced = self
+            .immediate_restart_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= IMMEDIATE_RESTART_SPACING);
+        if healthy && spaced {
             self.failures = 0;
+            self.immediate_restart_at = Some(now);
             self.new_subscription(now, rng);
         } else {
             let delay = self.next_delay(rng);

@@ -504,3 +504,23 @@ fn a_body_of_another_type_is_an_error_not_a_count() {
     )));
     assert_eq!(summaries(&pair).len(), 1);
 }
+
+/// A server that ends every subscription with `deactivated` a little after [`MIN_HEALTHY`]
+/// gets one immediate re-subscription per 10 minutes; the rest wait for the backoff.
+#[test]
+fn a_server_that_keeps_deactivating_cannot_drive_a_fast_loop() {
+    let mut server = Server::new();
+    server.challenge = None;
+    let mut pair = pair(server, 62, 3600, false);
+    for _ in 0..60 {
+        pair.run_for(Duration::from_secs(61));
+        if pair.client.sub.state() == &SubscriptionState::Active {
+            let notify = pair
+                .server
+                .notify_in_dialog("terminated;reason=deactivated");
+            pair.server_sends(notify);
+        }
+    }
+    let n = pair.server.count(&Method::Subscribe);
+    assert!(n <= 16, "{n} SUBSCRIBEs in an hour");
+}
