@@ -605,9 +605,52 @@ fn observed(
     Some(SocketAddr::new(ip, port))
 }
 
-/// About 90 % of the granted expiry, minus up to 5 % jitter, at least half of it.
+/// Shortest refresh interval, whatever a server grants: a registrar or notifier that grants
+/// a second cannot make this client send several requests a second.
+pub const MIN_REFRESH: Duration = Duration::from_secs(5);
+
+/// About 90 % of the granted expiry, minus up to 5 % jitter, at least half of it and at least
+/// [`MIN_REFRESH`].
 pub fn refresh_delay(granted: u32, rng: &mut dyn RngCore) -> Duration {
     let total_ms = u64::from(granted) * 1000;
     let jitter = ids::below_or_equal(rng, total_ms / 20);
     Duration::from_millis((total_ms * 9 / 10).saturating_sub(jitter).max(total_ms / 2))
+        .max(MIN_REFRESH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha8Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn refresh_delay_is_about_90_percent_and_floored() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..100 {
+            let d = refresh_delay(3600, &mut rng);
+            assert!(d >= Duration::from_secs(3060) && d <= Duration::from_secs(3240));
+        }
+        assert_eq!(refresh_delay(1, &mut rng), MIN_REFRESH);
+        assert_eq!(refresh_delay(0, &mut rng), MIN_REFRESH);
+    }
+
+    #[test]
+    fn observed_address_only_when_the_server_says() {
+        let local: SocketAddr = "192.0.2.10:5060".parse().expect("addr");
+        assert_eq!(observed(&None, None, local), None);
+        assert_eq!(
+            observed(&Some("198.51.100.7".into()), Some(4000), local),
+            Some("198.51.100.7:4000".parse().expect("addr"))
+        );
+        assert_eq!(
+            observed(&None, Some(4000), local),
+            Some("192.0.2.10:4000".parse().expect("addr"))
+        );
+        assert_eq!(
+            observed(&Some("[2001:db8::1]".into()), None, local),
+            Some("[2001:db8::1]:5060".parse().expect("addr"))
+        );
+        assert_eq!(observed(&Some("not-an-ip".into()), Some(1), local), None);
+    }
 }
