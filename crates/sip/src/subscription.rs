@@ -409,9 +409,17 @@ impl Subscription {
     /// A NOTIFY for which [`matches_notify`](Self::matches_notify) is true. Returns the status
     /// code to answer with.
     pub fn handle_notify(&mut self, now: Instant, request: &Request, rng: &mut dyn RngCore) -> u16 {
+        let terminated = request
+            .head
+            .subscription_state()
+            .is_some_and(|s| s.state == SubState::Terminated);
         match self.state {
-            // The final NOTIFY after our unsubscribe, or a late one: accept quietly.
-            SubscriptionState::Stopped | SubscriptionState::Unsubscribing => return 200,
+            // The final NOTIFY after our unsubscribe: accept quietly.
+            SubscriptionState::Unsubscribing => return 200,
+            SubscriptionState::Stopped if terminated => return 200,
+            // Still alive on the server although we stopped (e.g. the SUBSCRIBE crossed our
+            // shutdown): 481 makes the server drop it.
+            SubscriptionState::Stopped => return 481,
             // This subscription is over; the server must not think otherwise.
             SubscriptionState::Idle
             | SubscriptionState::Waiting { .. }

@@ -524,3 +524,23 @@ fn a_server_that_keeps_deactivating_cannot_drive_a_fast_loop() {
     let n = pair.server.count(&Method::Subscribe);
     assert!(n <= 16, "{n} SUBSCRIBEs in an hour");
 }
+
+#[test]
+fn a_notify_after_we_stopped_gets_481() {
+    let mut server = Server::new();
+    server.challenge = None;
+    let mut pair = pair(server, 63, 3600, false);
+    // Shut down while the first SUBSCRIBE is still in flight.
+    let now = pair.now;
+    {
+        let Client { sub, rng, .. } = &mut pair.client;
+        let _ = sub
+            .poll_transmit()
+            .map(|b| pair.server.handle_datagram(now, client_addr(), &b));
+        sub.shutdown(now, rng);
+    }
+    pair.run_for(Duration::from_secs(5));
+    assert_eq!(pair.client.sub.state(), &SubscriptionState::Stopped);
+    assert_eq!(pair.server.responses_to_notify, vec![481]);
+    assert!(summaries(&pair).is_empty());
+}
