@@ -32,8 +32,8 @@
 //!
 //! **Polling order.** After every input or mutator, call `poll_transmit` until it returns `None`,
 //! then `poll_event` until `None`, then `poll_timeout`; wait for the earliest of that deadline,
-//! a datagram or a command, and start over. Time only moves through the `now` arguments, which
-//! must not go backwards. Every random value (tags, branches, Call-IDs, cnonces, jitter) comes
+//! a datagram or a command, and start over. Time only moves through the `now` arguments (a `now`
+//! earlier than one already seen is taken as the latest one). Every random value (tags, branches, Call-IDs, cnonces, jitter) comes
 //! from the `ChaCha8Rng` handed to [`UserAgent::new`], so a seed fixes every byte.
 //!
 //! # Events

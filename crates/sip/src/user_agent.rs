@@ -185,6 +185,8 @@ pub struct UserAgent {
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     local_tag: String,
+    /// The latest `now` seen: time never goes backwards inside.
+    last_now: Option<Instant>,
 }
 
 impl UserAgent {
@@ -200,6 +202,7 @@ impl UserAgent {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             local_tag,
+            last_now: None,
         }
     }
 
@@ -243,6 +246,7 @@ impl UserAgent {
 
     /// Feeds a datagram or a timeout. Drain `poll_transmit` and `poll_event` afterwards.
     pub fn handle_input(&mut self, now: Instant, input: Input) {
+        let now = self.monotonic(now);
         match input {
             Input::Datagram { from, bytes } => self.handle_datagram(now, from, &bytes),
             Input::Timeout => self.handle_timeout(now),
@@ -255,6 +259,7 @@ impl UserAgent {
     /// Adds an account and starts registering it. Subscriptions start once it is registered.
     /// Returns `None` past [`MAX_ACCOUNTS`].
     pub fn add_account(&mut self, now: Instant, mut config: AccountConfig) -> Option<AccountId> {
+        let now = self.monotonic(now);
         if self.accounts.len() >= MAX_ACCOUNTS {
             return None;
         }
@@ -288,6 +293,7 @@ impl UserAgent {
 
     /// Unsubscribes (`Expires: 0`) and unregisters every account.
     pub fn shutdown(&mut self, now: Instant) {
+        let now = self.monotonic(now);
         for i in 0..self.accounts.len() {
             self.shutdown_account_inner(now, i);
         }
@@ -296,6 +302,7 @@ impl UserAgent {
 
     /// Unsubscribes and unregisters one account.
     pub fn shutdown_account(&mut self, now: Instant, account: AccountId) {
+        let now = self.monotonic(now);
         if account.0 < self.accounts.len() {
             self.shutdown_account_inner(now, account.0);
             self.pump(now);
@@ -306,6 +313,7 @@ impl UserAgent {
     /// again at once through `flow`; once registered, every subscription is refreshed (and
     /// reported stale until its next NOTIFY).
     pub fn set_flow(&mut self, now: Instant, account: AccountId, flow: Flow) {
+        let now = self.monotonic(now);
         let Some(a) = self.accounts.get_mut(account.0) else {
             return;
         };
@@ -326,6 +334,7 @@ impl UserAgent {
         account: AccountId,
         credentials: Option<Credentials>,
     ) {
+        let now = self.monotonic(now);
         let Some(a) = self.accounts.get_mut(account.0) else {
             return;
         };
@@ -370,6 +379,13 @@ impl UserAgent {
     }
 
     // ---- internals ----
+
+    /// A driver whose clock steps back must not make deadlines fire twice or never.
+    fn monotonic(&mut self, now: Instant) -> Instant {
+        let now = self.last_now.map_or(now, |last| last.max(now));
+        self.last_now = Some(now);
+        now
+    }
 
     fn shutdown_account_inner(&mut self, now: Instant, i: usize) {
         let account = &mut self.accounts[i];
