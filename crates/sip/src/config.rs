@@ -85,6 +85,9 @@ pub struct AccountConfig {
     pub mailboxes: Vec<String>,
     /// Trust in unsolicited NOTIFYs.
     pub unsolicited: UnsolicitedTrust,
+    /// Outbound proxy URI (e.g. `sip:proxy.example.com`): sent as a loose `Route` on every
+    /// request outside a dialog. The driver sends everything to [`Flow::remote`] anyway.
+    pub outbound_proxy: Option<String>,
     /// The flow to the server.
     pub flow: Flow,
 }
@@ -101,6 +104,7 @@ impl AccountConfig {
             subscribe_expires: 3600,
             mailboxes: vec![aor.to_owned()],
             unsolicited: UnsolicitedTrust::default(),
+            outbound_proxy: None,
             flow,
         }
     }

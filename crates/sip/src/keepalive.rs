@@ -7,7 +7,7 @@
 use crate::config::{Flow, Transport};
 use crate::ids;
 use crate::message::{Method, Response};
-use crate::request::{RequestIds, angle, response_matches, start};
+use crate::request::{RequestIds, angle, loose_route, response_matches, start};
 use crate::transaction::{ClientOutcome, ClientTransaction, TimerConfig};
 use rand_core::RngCore;
 use std::collections::VecDeque;
@@ -50,6 +50,8 @@ pub struct KeepaliveTarget<'a> {
     pub flow: &'a Flow,
     /// `User-Agent`.
     pub user_agent: &'a str,
+    /// Outbound proxy URI, sent as a loose `Route`.
+    pub outbound_proxy: Option<&'a str>,
 }
 
 /// Keepalive state of one flow.
@@ -197,9 +199,11 @@ impl Keepalive {
             call_id: &call_id,
             cseq: 1,
         };
-        let bytes = start(&ids, target.flow, target.user_agent)
-            .header("Accept", "application/sdp")
-            .build();
+        let mut b = start(&ids, target.flow, target.user_agent).header("Accept", "application/sdp");
+        if let Some(proxy) = target.outbound_proxy {
+            b = b.header("Route", &loose_route(proxy));
+        }
+        let bytes = b.build();
         let tx =
             ClientTransaction::new(now, bytes, target.flow.transport.is_reliable(), self.timers);
         self.pending = Some((branch, tx));

@@ -11,7 +11,7 @@ use crate::backoff::BackoffConfig;
 use crate::config::{AccountConfig, Flow, host_port, same_contact};
 use crate::ids;
 use crate::message::{Method, Response};
-use crate::request::{RequestIds, angle, response_matches, start};
+use crate::request::{RequestIds, angle, loose_route, response_matches, start};
 use crate::transaction::{ClientOutcome, ClientTransaction, TimerConfig};
 use rand_core::RngCore;
 use std::collections::VecDeque;
@@ -113,6 +113,7 @@ pub struct Registration {
     registrar: String,
     contact_user: String,
     flow: Flow,
+    outbound_proxy: Option<String>,
     timers: TimerConfig,
     backoff: BackoffConfig,
     user_agent: String,
@@ -150,6 +151,7 @@ impl Registration {
             registrar: account.registrar.clone(),
             contact_user: account.contact_user.clone(),
             flow: account.flow,
+            outbound_proxy: account.outbound_proxy.clone(),
             timers,
             backoff,
             user_agent: user_agent.to_owned(),
@@ -553,6 +555,9 @@ impl Registration {
             cseq: self.cseq,
         };
         let mut b = start(&ids, &self.flow, &self.user_agent);
+        if let Some(proxy) = &self.outbound_proxy {
+            b = b.header("Route", &loose_route(proxy));
+        }
         match purpose {
             Purpose::Register => {
                 b = b.header("Contact", &angle(&self.contact_uri()));

@@ -52,3 +52,34 @@ pub(crate) fn angle(uri: &str) -> String {
         format!("<{uri}>")
     }
 }
+
+/// A `Route` value for an outbound proxy: `<uri;lr>` (loose routing, RFC 3261 §16.12).
+pub(crate) fn loose_route(uri: &str) -> String {
+    let uri = uri.trim().trim_start_matches('<').trim_end_matches('>');
+    let has_lr = uri.split(';').skip(1).any(|p| {
+        p.trim().eq_ignore_ascii_case("lr") || p.trim().to_ascii_lowercase().starts_with("lr=")
+    });
+    if has_lr {
+        format!("<{uri}>")
+    } else {
+        format!("<{uri};lr>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loose_routes() {
+        assert_eq!(loose_route("sip:p.example.com"), "<sip:p.example.com;lr>");
+        assert_eq!(
+            loose_route("<sip:p.example.com;lr>"),
+            "<sip:p.example.com;lr>"
+        );
+        assert_eq!(
+            loose_route("sip:p.example.com;transport=tcp"),
+            "<sip:p.example.com;transport=tcp;lr>"
+        );
+    }
+}

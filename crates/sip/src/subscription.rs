@@ -25,7 +25,7 @@ use crate::ids;
 use crate::message::{MessageBuilder, Method, Request, Response, SubState};
 use crate::message_summary::{self, SummaryBody, SummaryError};
 use crate::registration::{MAX_EXPIRES, refresh_delay};
-use crate::request::{RequestIds, angle, response_matches, start};
+use crate::request::{RequestIds, angle, loose_route, response_matches, start};
 use crate::transaction::{ClientOutcome, ClientTransaction, TimerConfig};
 use rand_core::RngCore;
 use std::collections::VecDeque;
@@ -190,6 +190,8 @@ pub struct SubscriptionSettings {
     pub user_agent: String,
     /// Requested expiry in seconds.
     pub expires: u32,
+    /// Outbound proxy URI, sent as a loose `Route` on the initial SUBSCRIBE.
+    pub outbound_proxy: Option<String>,
 }
 
 /// A subscription to one mailbox.
@@ -822,7 +824,16 @@ impl Subscription {
                 format!("{};tag={}", angle(&self.mailbox), d.remote_tag),
                 d.routes.clone(),
             ),
-            None => (self.mailbox.clone(), angle(&self.mailbox), Vec::new()),
+            None => (
+                self.mailbox.clone(),
+                angle(&self.mailbox),
+                self.settings
+                    .outbound_proxy
+                    .as_deref()
+                    .map(loose_route)
+                    .into_iter()
+                    .collect(),
+            ),
         };
         let ids = RequestIds {
             method: Method::Subscribe,

@@ -416,6 +416,7 @@ impl UserAgent {
                     registrar: &account.config.registrar,
                     flow: &account.config.flow,
                     user_agent: &self.config.user_agent,
+                    outbound_proxy: account.config.outbound_proxy.as_deref(),
                 };
                 account.keepalive.handle_timeout(now, target, &mut self.rng);
             }
@@ -728,6 +729,7 @@ fn on_registration_event(
                     backoff: config.backoff,
                     user_agent: config.user_agent.clone(),
                     expires: account.config.subscribe_expires,
+                    outbound_proxy: account.config.outbound_proxy.clone(),
                 };
                 for mailbox in &account.config.mailboxes {
                     let mut sub = Subscription::new(

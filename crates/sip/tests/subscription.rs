@@ -84,6 +84,7 @@ fn pair(server: Server, seed: u64, expires: u32, credentials: bool) -> Pair<Clie
         backoff: BackoffConfig::default(),
         user_agent: "test".into(),
         expires,
+        outbound_proxy: None,
     };
     let creds = credentials.then(|| Credentials {
         username: "alice".into(),
@@ -543,4 +544,26 @@ fn a_notify_after_we_stopped_gets_481() {
     assert_eq!(pair.client.sub.state(), &SubscriptionState::Stopped);
     assert_eq!(pair.server.responses_to_notify, vec![481]);
     assert!(summaries(&pair).is_empty());
+}
+
+#[test]
+fn record_route_becomes_the_route_set_of_refreshes() {
+    for mode in [NotifyMode::AfterOk, NotifyMode::BeforeOk] {
+        let mut server = Server::new();
+        server.challenge = None;
+        server.max_expires = 300;
+        server.notify_mode = mode.clone();
+        server.record_route = vec![
+            "<sip:p2.example.com;lr>".into(),
+            "<sip:p1.example.com;lr>".into(),
+        ];
+        let mut pair = pair(server, 64, 300, false);
+        pair.run_for(Duration::from_secs(300));
+        let refresh = pair.server.last(&Method::Subscribe).expect("refresh");
+        assert_eq!(
+            refresh.routes,
+            vec!["<sip:p1.example.com;lr>", "<sip:p2.example.com;lr>"],
+            "{mode:?}"
+        );
+    }
 }

@@ -604,3 +604,23 @@ fn fixing_the_password_starts_again() {
     ));
     assert_eq!(mailbox_events(&pair).len(), 1);
 }
+
+#[test]
+fn an_outbound_proxy_is_a_loose_route_outside_dialogs_only() {
+    let mut a = account(&["sip:alice@example.com"]);
+    a.outbound_proxy = Some("sip:proxy.example.com".into());
+    let (mut pair, _) = pair(Server::new(), a);
+    pair.run_for(Duration::from_secs(4000));
+    let register = pair.server.last(&Method::Register).expect("register");
+    assert_eq!(register.routes, vec!["<sip:proxy.example.com;lr>"]);
+    let subscribes: Vec<_> = pair
+        .server
+        .seen
+        .iter()
+        .filter(|s| s.method == Method::Subscribe && s.authorized)
+        .collect();
+    assert!(subscribes.len() >= 2);
+    assert_eq!(subscribes[0].routes, vec!["<sip:proxy.example.com;lr>"]);
+    // The refresh follows the dialog's (empty) route set.
+    assert!(subscribes[1].routes.is_empty());
+}

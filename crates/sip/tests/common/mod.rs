@@ -71,6 +71,7 @@ pub struct Seen {
     pub cseq: u32,
     pub expires: Option<u32>,
     pub contacts: Vec<String>,
+    pub routes: Vec<String>,
     pub authorized: bool,
     pub raw: String,
 }
@@ -99,6 +100,9 @@ pub struct Server {
     pub drop_next_requests: u32,
     /// Subscription-State of the NOTIFY sent after a SUBSCRIBE, instead of `active;expires=N`.
     pub notify_state: Option<String>,
+    /// Record-Route entries as they appear in a 2xx to SUBSCRIBE (top first); NOTIFYs carry
+    /// them in the other order, as proxies would.
+    pub record_route: Vec<String>,
     /// The last accepted SUBSCRIBE and the dialog tag given to it.
     pub last_subscribe: Option<(Request, String)>,
     pub outbox: VecDeque<Vec<u8>>,
@@ -129,6 +133,7 @@ impl Server {
             responses_to_notify: Vec::new(),
             drop_next_requests: 0,
             notify_state: None,
+            record_route: Vec::new(),
             last_subscribe: None,
             outbox: VecDeque::new(),
             nonce_counter: 0,
@@ -252,6 +257,7 @@ impl Server {
             cseq: req.head.cseq.seq,
             expires: req.head.expires(),
             contacts: req.head.header_values("Contact"),
+            routes: req.head.header_values("Route"),
             authorized: authorized.is_ok(),
             raw: String::from_utf8_lossy(&req.body).into_owned(),
         });
@@ -329,11 +335,16 @@ impl Server {
                 format!("dlg{}", self.dialog_tags)
             }
         };
-        let ok = self
+        let mut ok = self
             .reply(&req, 200, Some(&tag))
             .header("Contact", "<sip:vm@203.0.113.5:5060>")
-            .header("Expires", &granted.to_string())
-            .build();
+            .header("Expires", &granted.to_string());
+        if req.head.to.tag.is_none() {
+            for rr in &self.record_route {
+                ok = ok.header("Record-Route", rr);
+            }
+        }
+        let ok = ok.build();
         let state = if granted == 0 {
             "terminated;reason=timeout".to_owned()
         } else if let Some(state) = &self.notify_state {
@@ -367,20 +378,23 @@ impl Server {
             .unwrap_or_default();
         let from = format!("{};tag={tag}", req.head.header("To").unwrap_or_default());
         let body = self.summary_body.clone();
-        MessageBuilder::request(&Method::Notify, &contact)
-            .header(
-                "Via",
-                &format!("SIP/2.0/UDP {SERVER};branch=z9hG4bKn{}", self.notify_cseq),
-            )
-            .header("From", &from)
-            .header("To", &req.head.header("From").unwrap_or_default())
-            .header("Call-ID", &req.head.call_id)
-            .header("CSeq", &format!("{} NOTIFY", self.notify_cseq))
-            .header("Contact", "<sip:vm@203.0.113.5:5060>")
-            .header("Event", "message-summary")
-            .header("Subscription-State", state)
-            .body("application/simple-message-summary", &body)
-            .build()
+        let mut b = MessageBuilder::request(&Method::Notify, &contact);
+        for rr in self.record_route.iter().rev() {
+            b = b.header("Record-Route", rr);
+        }
+        b.header(
+            "Via",
+            &format!("SIP/2.0/UDP {SERVER};branch=z9hG4bKn{}", self.notify_cseq),
+        )
+        .header("From", &from)
+        .header("To", &req.head.header("From").unwrap_or_default())
+        .header("Call-ID", &req.head.call_id)
+        .header("CSeq", &format!("{} NOTIFY", self.notify_cseq))
+        .header("Contact", "<sip:vm@203.0.113.5:5060>")
+        .header("Event", "message-summary")
+        .header("Subscription-State", state)
+        .body("application/simple-message-summary", &body)
+        .build()
     }
 
     /// A NOTIFY in the dialog of the last accepted SUBSCRIBE.
