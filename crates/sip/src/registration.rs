@@ -8,7 +8,7 @@
 
 use crate::auth::{AuthError, DigestAuth};
 use crate::backoff::BackoffConfig;
-use crate::config::{AccountConfig, Flow, host_port, same_contact};
+use crate::config::{AccountConfig, Flow, Transport, host_port, same_contact};
 use crate::ids;
 use crate::message::{Method, Response};
 use crate::request::{RequestIds, angle, loose_route, response_matches, start};
@@ -188,10 +188,18 @@ impl Registration {
     }
 
     /// The Contact URI this registration uses now.
+    ///
+    /// A `sips:` AOR over TLS gets a `sips:` Contact (TLS is implied); otherwise a `sip:` URI
+    /// with `transport=tcp|tls` when not UDP.
     pub fn contact_uri(&self) -> String {
         let addr = self.public.unwrap_or(self.flow.local);
-        let mut uri = format!("sip:{}@{}", self.contact_user, host_port(addr));
-        if let Some(t) = self.flow.transport.uri_param() {
+        let sips = self.flow.transport == Transport::Tls
+            && self.aor.trim_start_matches('<').starts_with("sips:");
+        let scheme = if sips { "sips" } else { "sip" };
+        let mut uri = format!("{scheme}:{}@{}", self.contact_user, host_port(addr));
+        if let Some(t) = self.flow.transport.uri_param()
+            && !sips
+        {
             uri.push_str(";transport=");
             uri.push_str(t);
         }
@@ -638,6 +646,41 @@ mod tests {
         }
         assert_eq!(refresh_delay(1, &mut rng), MIN_REFRESH);
         assert_eq!(refresh_delay(0, &mut rng), MIN_REFRESH);
+    }
+
+    #[test]
+    fn contact_uri_per_transport() {
+        let flow = |transport| Flow {
+            transport,
+            local: "192.0.2.10:5061".parse().expect("addr"),
+            remote: "203.0.113.5:5061".parse().expect("addr"),
+        };
+        let reg = |aor: &str, transport| {
+            let account = AccountConfig::new(aor, "sip:example.com", "alice", flow(transport));
+            Registration::new(
+                &account,
+                TimerConfig::default(),
+                BackoffConfig::default(),
+                "t",
+                &mut ChaCha8Rng::seed_from_u64(3),
+            )
+        };
+        assert_eq!(
+            reg("sip:alice@example.com", Transport::Udp).contact_uri(),
+            "sip:alice@192.0.2.10:5061"
+        );
+        assert_eq!(
+            reg("sip:alice@example.com", Transport::Tcp).contact_uri(),
+            "sip:alice@192.0.2.10:5061;transport=tcp"
+        );
+        assert_eq!(
+            reg("sip:alice@example.com", Transport::Tls).contact_uri(),
+            "sip:alice@192.0.2.10:5061;transport=tls"
+        );
+        assert_eq!(
+            reg("sips:alice@example.com", Transport::Tls).contact_uri(),
+            "sips:alice@192.0.2.10:5061"
+        );
     }
 
     #[test]
