@@ -6,7 +6,19 @@
 //! `Call-ID`, `CSeq` (checked when parsing: a message without them is an error), and on demand
 //! `Contact`, `Expires`, `Min-Expires`, `Event`, `Subscription-State`, `Retry-After`,
 //! `Content-Type` and the authentication challenges. Headers this crate parses itself
-//! (`Event`, `Subscription-State`, the integer headers) are parsed with bounds.
+//! (`Via`, `Event`, `Subscription-State`, the integer headers) are parsed with bounds.
+//!
+//! Measured on `ezk-sip-types` 0.6.5 and worked around here:
+//! * its list decoding (`Vec<Via>`, `Vec<Contact>`, `Vec<AuthChallenge>`) never fails: an entry
+//!   it cannot parse is silently dropped, with everything after it in the same line. A lost
+//!   top `Via` would misroute responses, so `Via` is read here, and one bad entry rejects the
+//!   message;
+//! * `From`/`To` with a `tel:` URI, or a display name with an escaped quote, are rejected:
+//!   a plain name-addr reading takes over;
+//! * `sip/2.0/udp` in lower case is rejected (read here, any case);
+//! * status codes such as `12` or `1000` are accepted (rejected here: only 100–699);
+//! * `tel:` Request-URIs are rejected (kept: nothing sends us one).
+
 
 use bytes::Bytes;
 use ezk_sip_types::header::typed::{CSeq as EzkCSeq, CallID, Contact as EzkContact, FromTo};
