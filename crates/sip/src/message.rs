@@ -19,7 +19,6 @@
 //! * status codes such as `12` or `1000` are accepted (rejected here: only 100–699);
 //! * `tel:` Request-URIs are rejected (kept: nothing sends us one).
 
-
 use bytes::Bytes;
 use ezk_sip_types::header::typed::{CSeq as EzkCSeq, CallID, Contact as EzkContact, FromTo};
 use ezk_sip_types::msg::{Line, MessageLine, PullParser};

@@ -306,7 +306,12 @@ impl Registration {
     pub fn shutdown(&mut self, now: Instant, rng: &mut dyn RngCore) {
         self.refresh_at = None;
         self.retry_at = None;
-        let bound = self.bound_contact.is_some() || self.is_registered();
+        // A REGISTER still in flight may have created a binding: remove it too.
+        let in_flight = self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.purpose == Purpose::Register && !p.tx.is_finished());
+        let bound = self.bound_contact.is_some() || self.is_registered() || in_flight;
         if bound {
             self.state = RegistrationState::Unregistering;
             self.send(now, Purpose::Unregister, rng);

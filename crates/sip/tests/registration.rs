@@ -336,3 +336,24 @@ fn a_longer_expiry_than_asked_is_not_believed() {
     assert_eq!(regs[0].1, 3600);
     assert!(regs.len() >= 2, "refreshed within the hour: {regs:?}");
 }
+
+#[test]
+fn shutdown_while_the_first_register_is_in_flight_still_unregisters() {
+    let mut server = Server::new();
+    server.challenge = None;
+    let mut pair = pair_with(account(Transport::Udp), server, 12);
+    start(&mut pair);
+    let now = pair.now;
+    {
+        let Client { reg, rng, .. } = &mut pair.client;
+        let first = reg.poll_transmit().expect("REGISTER");
+        pair.server.handle_datagram(now, client_addr(), &first);
+        reg.shutdown(now, rng);
+    }
+    pair.run_for(Duration::from_secs(10));
+    assert_eq!(
+        pair.server.last(&Method::Register).and_then(|s| s.expires),
+        Some(0)
+    );
+    assert_eq!(pair.client.reg.state(), &RegistrationState::Stopped);
+}
