@@ -1,5 +1,6 @@
 //! The parts of an outgoing request that every client (registration, subscription, OPTIONS)
-//! builds the same way: Via with `rport`, Max-Forwards, From/To, Call-ID, CSeq, User-Agent.
+//! builds the same way: Via with `rport`, Max-Forwards, From/To, Call-ID, CSeq, User-Agent,
+//! Allow.
 
 use crate::config::{Flow, host_port};
 use crate::message::{MessageBuilder, Method, Response};
@@ -36,6 +37,9 @@ pub(crate) fn start(ids: &RequestIds<'_>, flow: &Flow, user_agent: &str) -> Mess
         .header("Call-ID", ids.call_id)
         .header("CSeq", &format!("{} {}", ids.cseq, ids.method))
         .header("User-Agent", user_agent)
+        // What this user agent answers (RFC 3261 §20.5): a registrar may use it to avoid
+        // forking calls here.
+        .header("Allow", "NOTIFY, OPTIONS")
 }
 
 /// Whether `response` belongs to the client transaction with `branch` and `method`.
