@@ -36,6 +36,35 @@
 //! earlier than one already seen is taken as the latest one). Every random value (tags, branches, Call-IDs, cnonces, jitter) comes
 //! from the `ChaCha8Rng` handed to [`UserAgent::new`], so a seed fixes every byte.
 //!
+//! ```
+//! use rand_chacha::ChaCha8Rng;
+//! use rand_core::SeedableRng;
+//! use std::time::Instant;
+//! use voicelamp_sip::{AccountConfig, Event, Flow, Input, Transport, UaConfig, UserAgent};
+//!
+//! let flow = Flow {
+//!     transport: Transport::Udp,
+//!     local: "192.0.2.10:5060".parse().unwrap(),
+//!     remote: "203.0.113.5:5060".parse().unwrap(),
+//! };
+//! let account = AccountConfig::new("sip:alice@example.com", "sip:example.com", "alice", flow);
+//! let mut ua = UserAgent::new(UaConfig::default(), ChaCha8Rng::seed_from_u64(7));
+//! let now = Instant::now(); // in a driver: the clock; in tests: simulated time
+//! ua.add_account(now, account);
+//!
+//! // The driver's loop: drain transmits, then events, then wait for the deadline.
+//! while let Some(transmit) = ua.poll_transmit() {
+//!     assert!(transmit.payload.starts_with(b"REGISTER sip:example.com SIP/2.0\r\n"));
+//!     // socket.send_to(&transmit.payload, transmit.destination)
+//! }
+//! while let Some(event) = ua.poll_event() {
+//!     if let Event::Mailbox { summary, .. } = event { let _ = summary; }
+//! }
+//! let deadline = ua.poll_timeout().expect("timer E of the REGISTER");
+//! ua.handle_input(deadline, Input::Timeout); // a retransmission is now due
+//! assert!(ua.poll_transmit().is_some());
+//! ```
+//!
 //! # Events
 //!
 //! [`Event::Registration`] (registered, failed with a reason and the next attempt, unregistered),
