@@ -22,7 +22,7 @@
 //!   subscriptions start once registered), [`set_flow`](UserAgent::set_flow) (after a
 //!   reconnect: register again, then refresh every subscription),
 //!   [`set_credentials`](UserAgent::set_credentials) (what failed on wrong credentials starts
-//!   again),
+//!   again), [`retry_now`](UserAgent::retry_now) (a user's "try again": no backoff wait),
 //!   [`shutdown`](UserAgent::shutdown) and
 //!   [`shutdown_account`](UserAgent::shutdown_account) (`Expires: 0` for subscriptions and the
 //!   registration).

@@ -260,6 +260,14 @@ impl Registration {
         self.start(now, rng);
     }
 
+    /// A user asked to try again: a failed registration starts at once, without waiting for
+    /// the backoff (which starts over).
+    pub fn retry_now(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        if matches!(self.state, RegistrationState::Failed { .. }) {
+            self.restart(now, rng);
+        }
+    }
+
     /// The driver reconnected or the local address changed: register again at once through
     /// `flow`, removing the old binding when the Contact changes.
     pub fn set_flow(&mut self, now: Instant, flow: Flow, rng: &mut dyn RngCore) {

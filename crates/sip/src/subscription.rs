@@ -345,6 +345,19 @@ impl Subscription {
         }
     }
 
+    /// A user asked to try again: a failed or waiting subscription starts at once, without
+    /// waiting for the backoff (which starts over).
+    pub fn retry_now(&mut self, now: Instant, rng: &mut dyn RngCore) {
+        if matches!(
+            self.state,
+            SubscriptionState::Failed(_) | SubscriptionState::Waiting { .. }
+        ) {
+            self.failures = 0;
+            self.retry_at = None;
+            self.new_subscription(now, rng);
+        }
+    }
+
     /// Uses `flow` for the next requests (after a reconnect).
     pub fn set_flow(&mut self, flow: Flow) {
         self.flow = flow;

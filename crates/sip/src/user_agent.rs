@@ -326,6 +326,20 @@ impl UserAgent {
         self.pump(now);
     }
 
+    /// A user asked to try again (a retry button, `voicelamp-cli check`): whatever failed or
+    /// waits for its backoff in this account starts at once.
+    pub fn retry_now(&mut self, now: Instant, account: AccountId) {
+        let now = self.monotonic(now);
+        let Some(a) = self.accounts.get_mut(account.0) else {
+            return;
+        };
+        a.registration.retry_now(now, &mut self.rng);
+        for sub in &mut a.subscriptions {
+            sub.retry_now(now, &mut self.rng);
+        }
+        self.pump(now);
+    }
+
     /// Replaces an account's credentials (the user fixed the password); what failed on them
     /// starts again at once.
     pub fn set_credentials(

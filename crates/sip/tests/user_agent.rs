@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Pair, Peer, Server, client_addr, server_addr};
+use common::{Pair, Peer, Reply, Server, client_addr, server_addr};
 use proptest::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
@@ -623,4 +623,27 @@ fn an_outbound_proxy_is_a_loose_route_outside_dialogs_only() {
     assert_eq!(subscribes[0].routes, vec!["<sip:proxy.example.com;lr>"]);
     // The refresh follows the dialog's (empty) route set.
     assert!(subscribes[1].routes.is_empty());
+}
+
+#[test]
+fn retry_now_skips_the_backoff_wait() {
+    let mut server = Server::new();
+    server.subscribe_replies.push_back(Reply::status(404));
+    let (mut pair, id) = pair(server, account(&["sip:alice@example.com"]));
+    pair.run_for(Duration::from_secs(5));
+    assert!(matches!(
+        pair.client
+            .ua
+            .subscription_state(id, "sip:alice@example.com"),
+        Some(SubscriptionState::Waiting { .. })
+    ));
+    let now = pair.now;
+    pair.client.ua.retry_now(now, id);
+    pair.run_for(Duration::from_secs(2));
+    assert_eq!(
+        pair.client
+            .ua
+            .subscription_state(id, "sip:alice@example.com"),
+        Some(&SubscriptionState::Active)
+    );
 }
