@@ -10,7 +10,7 @@ pub mod commands;
 pub mod tray;
 pub mod window;
 
-use tauri::{Manager, RunEvent, Runtime};
+use tauri::{RunEvent, Runtime};
 
 /// Command-line flag that starts the app in the tray without opening the window (used by autostart).
 pub const MINIMIZED_FLAG: &str = "--minimized";
@@ -46,14 +46,13 @@ pub fn run() {
     let app = app_builder(builder, open_window)
         .build(tauri::generate_context!())
         .expect("the Voicelamp app could not be built");
-    app.run(|handle, event| keep_running_in_tray(handle, event));
+    app.run(|_handle, event| keep_running_in_tray(event));
 }
 
-/// The window closing is not the app quitting: only an explicit exit (the tray's Quit) ends it.
-fn keep_running_in_tray<R: Runtime>(handle: &tauri::AppHandle<R>, event: RunEvent) {
-    if let RunEvent::ExitRequested { api, code, .. } = event {
-        if code.is_none() && handle.webview_windows().is_empty() {
-            api.prevent_exit();
-        }
+/// The last window closing is not the app quitting: only an explicit exit (the tray's Quit, which
+/// carries an exit code) ends it.
+fn keep_running_in_tray(event: RunEvent) {
+    if let RunEvent::ExitRequested { api, code: None, .. } = event {
+        api.prevent_exit();
     }
 }

@@ -34,10 +34,12 @@ async fn open_app(driver: &Driver) -> (Client, AppCleanup) {
     (client, cleanup)
 }
 
-fn main_window_mapped() -> bool {
-    x_window_tree()
+/// Whether the window manager lists Voicelamp's main window.
+fn main_window_listed() -> bool {
+    let out = Command::new("wmctrl").arg("-l").output().expect("wmctrl");
+    String::from_utf8_lossy(&out.stdout)
         .lines()
-        .any(|line| line.contains("\"Voicelamp\"") && !line.contains("1x1+"))
+        .any(|line| line.ends_with(" Voicelamp"))
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -146,32 +148,59 @@ fn tray_icon_embedded(tree: &str) -> bool {
     false
 }
 
-#[tokio::test(flavor = "current_thread")]
+/// A person closes the window with the window manager's close button (WM_DELETE_WINDOW), not
+/// through WebDriver: WebKitWebDriver ends the whole browser process when its last window closes.
+#[test]
 #[ignore = "needs the display and session of tests/e2e/run"]
-async fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it() {
-    let driver = Driver::start();
-    let (client, _cleanup) = open_app(&driver).await;
-    let pids = app_pids();
-    assert_eq!(pids.len(), 1, "one app process expected, found {pids:?}");
-    wait_until("the main window to be mapped", || {
-        main_window_mapped().then_some(())
+fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it() {
+    assert!(
+        app_pids().is_empty(),
+        "an app process is already running before the test"
+    );
+    let log = std::fs::File::create(voicelamp_e2e::artifacts_dir().join("app-close-reopen.log"))
+        .expect("app log");
+    let mut app = Command::new(app_binary())
+        .stdout(log.try_clone().expect("log handle"))
+        .stderr(log)
+        .spawn()
+        .expect("launch the app");
+    let _cleanup = AppCleanup;
+    wait_until("the main window to be managed", || {
+        main_window_listed().then_some(())
     });
 
-    client.close_window().await.expect("close the main window");
-    wait_until("the main window to be destroyed", || {
-        (!main_window_mapped()).then_some(())
+    let closed = Command::new("wmctrl")
+        .args(["-c", "Voicelamp"])
+        .status()
+        .expect("wmctrl");
+    assert!(
+        closed.success(),
+        "the window manager could not close the window"
+    );
+    wait_until("the main window to be gone", || {
+        (!main_window_listed()).then_some(())
     });
-    assert_eq!(app_pids(), pids, "the app quit when its window closed");
+    assert!(
+        app.try_wait().expect("app status").is_none(),
+        "the app quit when its window closed"
+    );
 
     // A second launch is handed to the running instance, which builds its window again.
-    let status = Command::new(app_binary()).status().expect("second launch");
+    let mut second = Command::new(app_binary()).spawn().expect("second launch");
+    let status = wait_until("the second launch to hand over and exit", || {
+        second.try_wait().expect("second launch status")
+    });
     assert!(status.success(), "second launch exited with {status}");
     wait_until("the window to be rebuilt", || {
-        main_window_mapped().then_some(())
+        main_window_listed().then_some(())
     });
+    assert!(
+        app.try_wait().expect("app status").is_none(),
+        "the first instance quit"
+    );
     assert_eq!(
         app_pids(),
-        pids,
-        "the second launch must not leave a second app running"
+        vec![app.id()],
+        "exactly the first instance keeps running"
     );
 }
