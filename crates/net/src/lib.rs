@@ -4,3 +4,36 @@
 //!
 //! It must never interpret SIP itself (parsing, state and policy belong to `voicelamp-sip` and
 //! `voicelamp-core`), and it never disables TLS certificate verification unless an account opts out.
+//!
+//! # Use
+//!
+//! [`spawn`] starts the driver task and returns a [`Net`]: a [`NetHandle`] for commands
+//! ([`add_account`](NetHandle::add_account), [`retry_now`](NetHandle::retry_now),
+//! [`set_credentials`](NetHandle::set_credentials), [`snapshot`](NetHandle::snapshot),
+//! [`shutdown`](NetHandle::shutdown)) and a channel of [`NetEvent`]s: the user agent's events
+//! with the account ids `add_account` returned, and transport changes.
+//!
+//! # Structure
+//!
+//! One driver task owns the [`voicelamp_sip::UserAgent`]; one reader task per UDP socket
+//! (per address family and configured local port) and one task per TCP/TLS connection (shared
+//! by every account that uses the same server) feed it. After every input the driver drains
+//! `poll_transmit`, then `poll_event`, then waits for the earliest of a socket message, the
+//! user agent's deadline or a reconnect deadline, and a command. A connection that ends puts
+//! its accounts on a jittered, doubling reconnect wait; once connected again the user agent gets
+//! the new flow (`set_flow`) and registers and re-subscribes at once.
+//!
+//! Resolution is A/AAAA (`tokio::net::lookup_host`) of the outbound proxy or registrar host;
+//! NAPTR/SRV (RFC 3263) is not done yet.
+
+mod config;
+mod driver;
+mod error;
+mod stream;
+mod tls;
+mod udp;
+
+pub use config::{AccountSpec, NetConfig, Target, TlsOptions};
+pub use driver::{AccountStatus, Net, NetEvent, NetHandle, Snapshot, TransportState, spawn};
+pub use error::NetError;
+pub use voicelamp_sip;

@@ -1,0 +1,136 @@
+//! One TCP or TLS connection: connects (and handshakes), then frames what arrives into SIP
+//! messages for the driver, answers CRLFCRLF pings with CRLF, and writes what the driver sends.
+//! Several accounts that use the same server share one connection.
+
+use crate::driver::{ConnId, Internal};
+use rustls_pki_types::ServerName;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_rustls::TlsConnector;
+use voicelamp_sip::framing::{Frame, next_frame};
+
+/// How to secure a connection.
+pub(crate) struct TlsSetup {
+    pub connector: TlsConnector,
+    pub name: ServerName<'static>,
+}
+
+/// Runs one connection until it fails, the server closes it, or the driver drops its sender.
+pub(crate) async fn run(
+    id: ConnId,
+    remote: SocketAddr,
+    tls: Option<TlsSetup>,
+    connect_timeout: Duration,
+    internal: mpsc::UnboundedSender<Internal>,
+    outgoing: mpsc::UnboundedReceiver<Vec<u8>>,
+) {
+    let why = match tokio::time::timeout(connect_timeout, connect(remote, tls)).await {
+        Err(_) => format!("no connection to {remote} within {connect_timeout:?}"),
+        Ok(Err(why)) => why,
+        Ok(Ok((Stream::Tcp(s), local))) => serve(id, remote, local, s, &internal, outgoing).await,
+        Ok(Ok((Stream::Tls(s), local))) => serve(id, remote, local, *s, &internal, outgoing).await,
+    };
+    let _ = internal.send(Internal::Closed { conn: id, why });
+}
+
+enum Stream {
+    Tcp(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+async fn connect(
+    remote: SocketAddr,
+    tls: Option<TlsSetup>,
+) -> Result<(Stream, SocketAddr), String> {
+    let tcp = TcpStream::connect(remote)
+        .await
+        .map_err(|e| format!("cannot connect to {remote}: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    let local = tcp
+        .local_addr()
+        .map_err(|e| format!("no local address: {e}"))?;
+    match tls {
+        None => Ok((Stream::Tcp(tcp), local)),
+        Some(setup) => {
+            let stream = setup
+                .connector
+                .connect(setup.name.clone(), tcp)
+                .await
+                .map_err(|e| {
+                    format!("TLS handshake with {remote} ({:?}) failed: {e}", setup.name)
+                })?;
+            Ok((Stream::Tls(Box::new(stream)), local))
+        }
+    }
+}
+
+/// Reads and writes until the connection ends; returns why it ended.
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    id: ConnId,
+    remote: SocketAddr,
+    local: SocketAddr,
+    stream: S,
+    internal: &mpsc::UnboundedSender<Internal>,
+    mut outgoing: mpsc::UnboundedReceiver<Vec<u8>>,
+) -> String {
+    if internal
+        .send(Internal::Connected { conn: id, local })
+        .is_err()
+    {
+        return "driver stopped".into();
+    }
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut chunk = vec![0u8; 16384];
+    // CR/LF bytes seen in a row between messages: four make a ping (RFC 5626 §4.4.1).
+    let mut crlf_run = 0usize;
+    loop {
+        tokio::select! {
+            read = reader.read(&mut chunk) => {
+                let n = match read {
+                    Ok(0) => return format!("{remote} closed the connection"),
+                    Ok(n) => n,
+                    Err(e) => return format!("reading from {remote} failed: {e}"),
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                loop {
+                    match next_frame(&buf) {
+                        Frame::Incomplete => break,
+                        Frame::Invalid => return format!("{remote} sent a stream that cannot be framed"),
+                        Frame::Keepalive(n) => {
+                            buf.drain(..n);
+                            crlf_run += n;
+                            if crlf_run >= 4 {
+                                crlf_run = 0;
+                                if let Err(e) = writer.write_all(b"\r\n").await {
+                                    return format!("writing to {remote} failed: {e}");
+                                }
+                            }
+                        }
+                        Frame::Message(n) => {
+                            crlf_run = 0;
+                            let bytes: Vec<u8> = buf.drain(..n).collect();
+                            if internal.send(Internal::Received { conn: id, from: remote, bytes }).is_err() {
+                                return "driver stopped".into();
+                            }
+                        }
+                    }
+                }
+            }
+            message = outgoing.recv() => match message {
+                Some(bytes) => {
+                    if let Err(e) = writer.write_all(&bytes).await {
+                        return format!("writing to {remote} failed: {e}");
+                    }
+                }
+                None => {
+                    let _ = writer.shutdown().await;
+                    return "closed by us".into();
+                }
+            },
+        }
+    }
+}
