@@ -7,3 +7,11 @@
 //! never fetch a whole mailbox to play one message, and never lose a change a person made.
 
 pub mod audio;
+pub mod bodystructure;
+pub mod error;
+pub mod headers;
+pub mod listing;
+pub mod message;
+
+pub use error::Error;
+pub use message::{AudioPart, MessageId, TransferEncoding, Voicemail};

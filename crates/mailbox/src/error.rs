@@ -1,0 +1,148 @@
+//! The crate's error type, worded for the person who has to act on it.
+
+use std::path::PathBuf;
+
+use crate::message::MessageId;
+
+/// Everything that can go wrong talking to a voicemail store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// LOGIN was answered NO.
+    #[error("the server refused the login for {user}: check the password ({detail})")]
+    AuthFailed {
+        /// Login name.
+        user: String,
+        /// The server's words.
+        detail: String,
+    },
+    /// The server's certificate does not chain to a trusted root (or does not name the host).
+    #[error(
+        "the certificate of {host} is not trusted: {detail}; set tls.ca_file to the CA that \
+         signed it or, for this account only, insecure_skip_verify"
+    )]
+    TlsUntrusted {
+        /// Host as configured.
+        host: String,
+        /// What rustls said.
+        detail: String,
+    },
+    /// Any other TLS failure (handshake, protocol, configuration).
+    #[error("TLS with {host} failed: {detail}")]
+    Tls {
+        /// Host as configured.
+        host: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// No TCP connection could be made.
+    #[error("cannot reach the mail server {host}:{port}: {detail}")]
+    Unreachable {
+        /// Host as configured.
+        host: String,
+        /// Port as configured.
+        port: u16,
+        /// The system's words.
+        detail: String,
+    },
+    /// An established connection broke.
+    #[error("the connection to the mail server {host} was lost: {detail}")]
+    ServerGone {
+        /// Host as configured.
+        host: String,
+        /// What broke.
+        detail: String,
+    },
+    /// A step got no answer in time.
+    #[error("the mail server {host} did not answer {step} within {secs} s")]
+    Timeout {
+        /// Host as configured.
+        host: String,
+        /// The IMAP step, e.g. `"LOGIN"`.
+        step: &'static str,
+        /// The limit.
+        secs: u64,
+    },
+    /// The message no longer exists where it was listed.
+    #[error("message {id} is no longer in {folder}: {reason}")]
+    MessageGone {
+        /// Folder it was listed in.
+        folder: String,
+        /// Its id.
+        id: MessageId,
+        /// Why we think so (UIDVALIDITY changed, UID missing).
+        reason: String,
+    },
+    /// The message has no audio attachment to play.
+    #[error("message {id} in {folder} has no audio attachment")]
+    NoAudio {
+        /// Folder.
+        folder: String,
+        /// Id.
+        id: MessageId,
+    },
+    /// The message's MIME structure or encoding cannot be read.
+    #[error("message {id} in {folder} is malformed: {detail}")]
+    Malformed {
+        /// Folder.
+        folder: String,
+        /// Id.
+        id: MessageId,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The folder does not exist on the server.
+    #[error("the folder {folder} does not exist on the mail server")]
+    NoSuchFolder {
+        /// The name asked for.
+        folder: String,
+    },
+    /// The server lacks something we need (e.g. STARTTLS).
+    #[error("the mail server {host} does not support {what}")]
+    Unsupported {
+        /// Host.
+        host: String,
+        /// The missing capability.
+        what: &'static str,
+    },
+    /// The server refused a command (NO/BAD) or answered something unreadable.
+    #[error("the mail server answered {command} with: {detail}")]
+    Protocol {
+        /// The command.
+        command: &'static str,
+        /// Its words.
+        detail: String,
+    },
+    /// The offline journal cannot be read or written.
+    #[error("the offline journal {path} cannot be used: {detail}")]
+    Journal {
+        /// Journal file.
+        path: PathBuf,
+        /// The system's words.
+        detail: String,
+    },
+    /// An account setting is unusable (e.g. the CA file cannot be read).
+    #[error("account setting: {0}")]
+    Config(String),
+    /// A string that is not a message id.
+    #[error("{0:?} is not a message id: expected <uidvalidity>-<uid>")]
+    BadId(String),
+}
+
+impl Error {
+    /// True when the server could not be reached or the connection broke: the kind of failure that
+    /// the offline journal absorbs and a reconnect may cure.
+    pub fn is_offline(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::ServerGone { .. } | Self::Timeout { .. }
+        )
+    }
+
+    /// True when retrying the same operation can never succeed because its message is gone.
+    pub fn is_gone(&self) -> bool {
+        matches!(
+            self,
+            Self::MessageGone { .. } | Self::NoSuchFolder { .. } | Self::NoAudio { .. }
+        )
+    }
+}
