@@ -5,6 +5,7 @@
 //! It must never hold business logic: commands validate, call the engine and map errors. Everything
 //! a person sees about a mailbox comes from the engine's lamp model.
 
+pub mod badge;
 pub mod bindings;
 pub mod commands;
 pub mod tray;
@@ -52,7 +53,10 @@ pub fn run() {
 /// The last window closing is not the app quitting: only an explicit exit (the tray's Quit, which
 /// carries an exit code) ends it.
 fn keep_running_in_tray(event: RunEvent) {
-    if let RunEvent::ExitRequested { api, code: None, .. } = event {
+    if let RunEvent::ExitRequested {
+        api, code: None, ..
+    } = event
+    {
         api.prevent_exit();
     }
 }
