@@ -11,3 +11,18 @@ pub const PRODUCT_NAME: &str = "Voicelamp";
 
 /// The version of the engine, shared by the desktop app and the CLI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub mod config;
+pub mod engine_config;
+pub mod event;
+pub mod lamp;
+pub mod secrets;
+pub mod sip_uri;
+
+pub use config::{
+    AccountConfig, Config, ConfigError, MailboxConfig, PasswordSource, UnsolicitedPolicy,
+};
+pub use engine_config::{ServerTarget, SipAccount};
+pub use event::{EngineEvent, LampState, MailboxEvent, RegistrationEvent, RegistrationState};
+pub use lamp::{ClassCounts, Lamp, LampModel, LampSource, MailboxCounts, Totals};
+pub use secrets::{MemoryStore, Secret, SecretError, SecretStore, resolve_password};
