@@ -1106,6 +1106,30 @@ ca_file = "/etc/ssl/carrier-ca.pem"
     }
 
     #[test]
+    fn the_documented_example_is_valid() {
+        let doc = include_str!("../../../docs/config.md");
+        let example = doc
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/config.md has a toml example");
+        let config = load(example).expect("the documented example loads");
+        let ids: Vec<_> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["office", "carrier", "sales"]);
+        assert_eq!(config.accounts[0].password, PasswordSource::Keyring);
+        assert!(matches!(
+            config.accounts[1].password,
+            PasswordSource::File(_)
+        ));
+        assert_eq!(
+            config.accounts[2].password,
+            PasswordSource::Env("VOICELAMP_SALES_PASSWORD".into())
+        );
+        assert_eq!(config.accounts[0].monitored_mailboxes().len(), 2);
+        assert!(!config.accounts[2].register);
+    }
+
+    #[test]
     fn missing_file_says_so() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("none.toml");
