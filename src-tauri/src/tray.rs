@@ -4,12 +4,14 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Runtime};
 
+use crate::badge::{self, Badge};
 use crate::window;
 
 /// The id of Voicelamp's one tray icon.
 pub const TRAY_ID: &str = "voicelamp";
 
-const LAMP_ICON: &[u8] = include_bytes!("../../icons/tray.png");
+/// Pixel size the lamp is drawn at; the tray host scales it to its panel.
+const ICON_SIZE: u32 = 64;
 
 /// The tray menu's entries. Ids are derived from this enum, never written as loose strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +65,8 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&open, &separator, &quit])?;
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(tauri::image::Image::from_bytes(LAMP_ICON)?)
-        .tooltip("Voicelamp")
+        .icon(lamp_image(&Badge::default()))
+        .tooltip("Voicelamp: no lines configured")
         .menu(&menu)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match TrayItem::from_id(event.id().as_ref()) {
@@ -84,6 +86,20 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         })
         .build(app)?;
     Ok(())
+}
+
+/// Shows `badge` on the tray lamp, with `tooltip` listing what it summarises.
+pub fn show<R: Runtime>(app: &AppHandle<R>, badge: &Badge, tooltip: &str) -> tauri::Result<()> {
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        tray.set_icon(Some(lamp_image(badge)))?;
+        tray.set_tooltip(Some(tooltip))?;
+    }
+    Ok(())
+}
+
+fn lamp_image(badge: &Badge) -> tauri::image::Image<'static> {
+    let drawn = badge::render(badge, ICON_SIZE);
+    tauri::image::Image::new_owned(drawn.rgba, drawn.size, drawn.size)
 }
 
 fn report(result: tauri::Result<()>) {
