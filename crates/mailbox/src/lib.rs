@@ -6,12 +6,18 @@
 //! It must never decide what the lamp shows or what raises a notification (that is `voicelamp-core`),
 //! never fetch a whole mailbox to play one message, and never lose a change a person made.
 
+pub mod account;
 pub mod audio;
 pub mod bodystructure;
 pub mod error;
 pub mod headers;
+pub mod imap;
 pub mod listing;
 pub mod message;
+pub mod store;
 
+pub use account::{ImapAccount, ImapTiming, Secret, Security};
 pub use error::Error;
+pub use imap::{ImapStore, MailboxChange};
 pub use message::{AudioPart, MessageId, TransferEncoding, Voicemail};
+pub use store::{UnseenCounts, VoicemailStore};

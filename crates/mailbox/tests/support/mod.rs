@@ -174,3 +174,4 @@ impl Rng {
         (0..n).map(|_| self.byte()).collect()
     }
 }
+pub mod lab;

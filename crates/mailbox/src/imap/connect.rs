@@ -1,0 +1,230 @@
+//! Opening an authenticated IMAP session: TCP, TLS (IMAPS or STARTTLS), greeting, LOGIN,
+//! capabilities — every step under a deadline, every failure worded for the user.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_imap::Client;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::{self, CertificateError, ClientConfig};
+
+use super::stream::ImapStream;
+use super::tls::server_name;
+use crate::account::{ImapAccount, Security};
+use crate::error::Error;
+
+/// An authenticated session.
+pub type Session = async_imap::Session<ImapStream>;
+
+/// What the server can do, as far as we care.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// RFC 2177 IDLE.
+    pub idle: bool,
+    /// RFC 6851 MOVE.
+    pub moves: bool,
+    /// RFC 4315 UIDPLUS (UID EXPUNGE).
+    pub uidplus: bool,
+}
+
+/// The host and the step deadline, carried to every command for timeouts and error wording.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Host as configured.
+    pub host: String,
+    /// Deadline of each step.
+    pub limit: Duration,
+}
+
+impl Ctx {
+    /// Runs one IMAP step under the deadline, mapping async-imap's errors to ours.
+    pub async fn step<T>(
+        &self,
+        name: &'static str,
+        fut: impl Future<Output = Result<T, async_imap::error::Error>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout(self.limit, fut).await {
+            Ok(r) => r.map_err(|e| self.imap_error(name, e)),
+            Err(_) => Err(self.timeout(name)),
+        }
+    }
+
+    /// The timeout error of step `name`.
+    pub fn timeout(&self, step: &'static str) -> Error {
+        Error::Timeout {
+            host: self.host.clone(),
+            step,
+            secs: self.limit.as_secs().max(1),
+        }
+    }
+
+    /// Maps an async-imap error of command `command`.
+    pub fn imap_error(&self, command: &'static str, e: async_imap::error::Error) -> Error {
+        use async_imap::error::Error as E;
+        match e {
+            E::Io(io) => Error::ServerGone {
+                host: self.host.clone(),
+                detail: io.to_string(),
+            },
+            E::ConnectionLost => Error::ServerGone {
+                host: self.host.clone(),
+                detail: "the server closed the connection".into(),
+            },
+            E::No(detail) | E::Bad(detail) => Error::Protocol { command, detail },
+            other => Error::Protocol {
+                command,
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Connects and logs in.
+pub async fn connect(
+    account: &ImapAccount,
+    tls: &Arc<ClientConfig>,
+    ctx: &Ctx,
+) -> Result<(Session, Caps), Error> {
+    let tcp = match tokio::time::timeout(
+        ctx.limit,
+        TcpStream::connect((account.host.as_str(), account.port)),
+    )
+    .await
+    {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(e)) => {
+            return Err(Error::Unreachable {
+                host: account.host.clone(),
+                port: account.port,
+                detail: e.to_string(),
+            });
+        }
+        Err(_) => return Err(ctx.timeout("connect")),
+    };
+    tcp.set_nodelay(true).ok();
+
+    let client = match account.security {
+        Security::Plain => {
+            tracing::debug!(host = %account.host, "IMAP without TLS (configured as plain)");
+            let mut client = Client::new(ImapStream::Plain(tcp));
+            greeting(&mut client, ctx).await?;
+            client
+        }
+        Security::Tls => {
+            let tls = handshake(tcp, account, tls, ctx).await?;
+            let mut client = Client::new(ImapStream::Tls(Box::new(tls)));
+            greeting(&mut client, ctx).await?;
+            client
+        }
+        Security::StartTls => {
+            let mut client = Client::new(ImapStream::Plain(tcp));
+            greeting(&mut client, ctx).await?;
+            ctx.step(
+                "STARTTLS",
+                client.run_command_and_check_ok("STARTTLS", None),
+            )
+            .await
+            .map_err(|e| match e {
+                Error::Protocol { .. } => Error::Unsupported {
+                    host: account.host.clone(),
+                    what: "STARTTLS",
+                },
+                other => other,
+            })?;
+            let ImapStream::Plain(tcp) = client.into_inner() else {
+                unreachable!("the stream is plain before STARTTLS")
+            };
+            let tls = handshake(tcp, account, tls, ctx).await?;
+            Client::new(ImapStream::Tls(Box::new(tls)))
+        }
+    };
+
+    let login = tokio::time::timeout(
+        ctx.limit,
+        client.login(&account.user, account.password.expose()),
+    )
+    .await
+    .map_err(|_| ctx.timeout("LOGIN"))?;
+    let mut session = match login {
+        Ok(s) => s,
+        Err((async_imap::error::Error::No(detail), _)) => {
+            return Err(Error::AuthFailed {
+                user: account.user.clone(),
+                detail,
+            });
+        }
+        Err((e, _)) => return Err(ctx.imap_error("LOGIN", e)),
+    };
+    let caps = ctx.step("CAPABILITY", session.capabilities()).await?;
+    let caps = Caps {
+        idle: caps.has_str("IDLE"),
+        moves: caps.has_str("MOVE"),
+        uidplus: caps.has_str("UIDPLUS"),
+    };
+    tracing::debug!(host = %account.host, user = %account.user, ?caps, "IMAP session open");
+    Ok((session, caps))
+}
+
+async fn greeting(client: &mut Client<ImapStream>, ctx: &Ctx) -> Result<(), Error> {
+    match tokio::time::timeout(ctx.limit, client.read_response()).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) => Err(Error::ServerGone {
+            host: ctx.host.clone(),
+            detail: "the server closed the connection before its greeting".into(),
+        }),
+        Ok(Err(e)) => Err(Error::ServerGone {
+            host: ctx.host.clone(),
+            detail: e.to_string(),
+        }),
+        Err(_) => Err(ctx.timeout("greeting")),
+    }
+}
+
+async fn handshake(
+    tcp: TcpStream,
+    account: &ImapAccount,
+    tls: &Arc<ClientConfig>,
+    ctx: &Ctx,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Error> {
+    let name = server_name(&account.host)?;
+    let connector = TlsConnector::from(tls.clone());
+    match tokio::time::timeout(ctx.limit, connector.connect(name, tcp)).await {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(tls_error(&account.host, e)),
+        Err(_) => Err(ctx.timeout("TLS handshake")),
+    }
+}
+
+fn tls_error(host: &str, e: std::io::Error) -> Error {
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match rustls_error {
+        Some(rustls::Error::InvalidCertificate(ce)) => Error::TlsUntrusted {
+            host: host.to_owned(),
+            detail: match ce {
+                CertificateError::UnknownIssuer => {
+                    "it is not signed by a certificate authority this computer trusts".into()
+                }
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => {
+                    format!("it is not made out to {host}")
+                }
+                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                    "it has expired".into()
+                }
+                other => format!("{other:?}"),
+            },
+        },
+        Some(other) => Error::Tls {
+            host: host.to_owned(),
+            detail: other.to_string(),
+        },
+        None => Error::ServerGone {
+            host: host.to_owned(),
+            detail: format!("during the TLS handshake: {e}"),
+        },
+    }
+}

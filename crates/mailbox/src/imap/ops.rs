@@ -1,0 +1,390 @@
+//! The IMAP commands behind each store operation, on one open session. Each function SELECTs the
+//! folder it needs and checks that the message's UIDVALIDITY still holds.
+
+use async_imap::imap_proto::{NameAttribute, SectionPath};
+use async_imap::types::{Fetch, Flag};
+use base64::Engine;
+use futures::TryStreamExt;
+
+use super::connect::{Caps, Ctx, Session};
+use crate::bodystructure::find_audio;
+use crate::error::Error;
+use crate::headers::FIELDS;
+use crate::listing::{Flags, ListingParts, voicemail};
+use crate::message::{MessageId, TransferEncoding, Voicemail};
+use crate::store::UnseenCounts;
+
+/// An open session and what it knows.
+#[derive(Debug)]
+pub struct Conn {
+    /// The session.
+    pub session: Session,
+    /// Server capabilities.
+    pub caps: Caps,
+    /// Host and deadline.
+    pub ctx: Ctx,
+}
+
+/// The state of a folder after SELECT.
+#[derive(Debug, Clone, Copy)]
+pub struct Selected {
+    /// UIDVALIDITY.
+    pub uid_validity: u32,
+    /// Number of messages.
+    pub exists: u32,
+}
+
+/// SELECTs `folder`.
+pub async fn select(c: &mut Conn, folder: &str) -> Result<Selected, Error> {
+    // Drop notifications queued by earlier commands; each operation reads fresh state.
+    while c.session.unsolicited_responses.try_recv().is_ok() {}
+    let mailbox = c
+        .ctx
+        .step("SELECT", c.session.select(folder))
+        .await
+        .map_err(|e| match e {
+            Error::Protocol { detail, .. } if detail.to_ascii_lowercase().contains("exist") => {
+                Error::NoSuchFolder {
+                    folder: folder.to_owned(),
+                }
+            }
+            other => other,
+        })?;
+    Ok(Selected {
+        uid_validity: mailbox.uid_validity.unwrap_or(0),
+        exists: mailbox.exists,
+    })
+}
+
+/// SELECTs `folder` and checks that message `id` is still there.
+pub async fn select_message(c: &mut Conn, folder: &str, id: MessageId) -> Result<(), Error> {
+    let sel = select(c, folder).await?;
+    check_validity(folder, id, sel)?;
+    let found = c
+        .ctx
+        .step(
+            "UID SEARCH",
+            c.session.uid_search(format!("UID {}", id.uid)),
+        )
+        .await?;
+    if found.contains(&id.uid) {
+        Ok(())
+    } else {
+        Err(gone(
+            folder,
+            id,
+            "there is no message with this UID (deleted or moved)",
+        ))
+    }
+}
+
+fn check_validity(folder: &str, id: MessageId, sel: Selected) -> Result<(), Error> {
+    if sel.uid_validity == id.uid_validity {
+        Ok(())
+    } else {
+        Err(gone(
+            folder,
+            id,
+            &format!(
+                "the folder was renumbered (UIDVALIDITY is now {}); list it again",
+                sel.uid_validity
+            ),
+        ))
+    }
+}
+
+fn gone(folder: &str, id: MessageId, reason: &str) -> Error {
+    Error::MessageGone {
+        folder: folder.to_owned(),
+        id,
+        reason: reason.to_owned(),
+    }
+}
+
+/// LIST of selectable folders.
+pub async fn folders(c: &mut Conn) -> Result<Vec<String>, Error> {
+    let ctx = c.ctx.clone();
+    let names = ctx
+        .step("LIST", async {
+            c.session
+                .list(Some(""), Some("*"))
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await?;
+    Ok(names
+        .iter()
+        .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
+        .map(|n| n.name().to_owned())
+        .collect())
+}
+
+/// The Trash folder: the one with the `\Trash` attribute, else one named "Trash".
+async fn trash(c: &mut Conn) -> Result<Option<String>, Error> {
+    let ctx = c.ctx.clone();
+    let names = ctx
+        .step("LIST", async {
+            c.session
+                .list(Some(""), Some("*"))
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await?;
+    let by_attr = names.iter().find(|n| {
+        n.attributes()
+            .iter()
+            .any(|a| matches!(a, NameAttribute::Trash))
+    });
+    let by_name = names
+        .iter()
+        .find(|n| n.name().eq_ignore_ascii_case("Trash"));
+    Ok(by_attr.or(by_name).map(|n| n.name().to_owned()))
+}
+
+/// Lists `folder`: one UID FETCH of flags, size, structure and the voicemail header fields.
+pub async fn list(c: &mut Conn, folder: &str) -> Result<Vec<Voicemail>, Error> {
+    let sel = select(c, folder).await?;
+    if sel.exists == 0 {
+        return Ok(Vec::new());
+    }
+    let query = format!(
+        "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS ({})])",
+        FIELDS.join(" ")
+    );
+    let ctx = c.ctx.clone();
+    let fetches: Vec<Fetch> = ctx
+        .step("UID FETCH", async {
+            c.session
+                .uid_fetch("1:*", &query)
+                .await?
+                .try_collect()
+                .await
+        })
+        .await?;
+    let mut out: Vec<Voicemail> = fetches
+        .iter()
+        .filter_map(|f| {
+            let uid = f.uid?;
+            Some(voicemail(ListingParts {
+                id: MessageId {
+                    uid_validity: sel.uid_validity,
+                    uid,
+                },
+                folder,
+                header: f.header().unwrap_or_default(),
+                flags: flags_of(f),
+                size: f.size.unwrap_or(0),
+                body: f.bodystructure(),
+            }))
+        })
+        .collect();
+    out.sort_by_key(|v| v.id.uid);
+    Ok(out)
+}
+
+/// `\Seen` and `\Flagged` of a FETCH.
+pub fn flags_of(f: &Fetch) -> Flags {
+    let mut flags = Flags::default();
+    for flag in f.flags() {
+        match flag {
+            Flag::Seen => flags.seen = true,
+            Flag::Flagged => flags.flagged = true,
+            _ => {}
+        }
+    }
+    flags
+}
+
+/// Fetches only the audio body part and undoes its transfer encoding.
+pub async fn fetch_audio(c: &mut Conn, folder: &str, id: MessageId) -> Result<Vec<u8>, Error> {
+    let sel = select(c, folder).await?;
+    check_validity(folder, id, sel)?;
+    let ctx = c.ctx.clone();
+    let uid = id.uid.to_string();
+    let structure: Vec<Fetch> = ctx
+        .step("UID FETCH", async {
+            c.session
+                .uid_fetch(&uid, "(UID BODYSTRUCTURE)")
+                .await?
+                .try_collect()
+                .await
+        })
+        .await?;
+    let Some(fetch) = structure.iter().find(|f| f.uid == Some(id.uid)) else {
+        return Err(gone(
+            folder,
+            id,
+            "there is no message with this UID (deleted or moved)",
+        ));
+    };
+    let malformed = |detail: String| Error::Malformed {
+        folder: folder.to_owned(),
+        id,
+        detail,
+    };
+    let body = fetch
+        .bodystructure()
+        .ok_or_else(|| malformed("the server sent no BODYSTRUCTURE".into()))?;
+    let part = find_audio(body).ok_or_else(|| Error::NoAudio {
+        folder: folder.to_owned(),
+        id,
+    })?;
+    let path: Vec<u32> = part
+        .section
+        .split('.')
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    let query = format!("BODY.PEEK[{}]", part.section);
+    let parts: Vec<Fetch> = ctx
+        .step("UID FETCH", async {
+            c.session.uid_fetch(&uid, &query).await?.try_collect().await
+        })
+        .await?;
+    let raw = parts
+        .iter()
+        .find_map(|f| f.section(&SectionPath::Part(path.clone(), None)))
+        .ok_or_else(|| {
+            malformed(format!(
+                "the server returned no body section {}",
+                part.section
+            ))
+        })?;
+    let bytes = match &part.encoding {
+        TransferEncoding::Base64 => decode_base64(raw).map_err(|e| {
+            malformed(format!(
+                "the audio attachment is not valid base64 ({e}); the message may be cut short"
+            ))
+        })?,
+        TransferEncoding::Identity => raw.to_vec(),
+        TransferEncoding::QuotedPrintable | TransferEncoding::Other(_) => {
+            return Err(malformed(format!(
+                "the audio attachment uses an unsupported transfer encoding ({:?})",
+                part.encoding
+            )));
+        }
+    };
+    if bytes.is_empty() {
+        return Err(malformed("the audio attachment is empty".into()));
+    }
+    Ok(bytes)
+}
+
+fn decode_base64(raw: &[u8]) -> Result<Vec<u8>, base64::DecodeError> {
+    let compact: Vec<u8> = raw
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    engine.decode(compact)
+}
+
+/// Adds or removes `\Seen`.
+pub async fn set_seen(c: &mut Conn, folder: &str, id: MessageId, seen: bool) -> Result<(), Error> {
+    select_message(c, folder, id).await?;
+    let op = if seen {
+        "+FLAGS.SILENT (\\Seen)"
+    } else {
+        "-FLAGS.SILENT (\\Seen)"
+    };
+    let ctx = c.ctx.clone();
+    ctx.step("UID STORE", async {
+        c.session
+            .uid_store(id.uid.to_string(), op)
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await?;
+    Ok(())
+}
+
+/// Moves to Trash, or expunges when there is no Trash or the message is already in it.
+pub async fn delete(c: &mut Conn, folder: &str, id: MessageId) -> Result<(), Error> {
+    match trash(c).await? {
+        Some(t) if t != folder => move_to(c, folder, id, &t).await,
+        _ => {
+            select_message(c, folder, id).await?;
+            expunge(c, id).await
+        }
+    }
+}
+
+/// Moves to `target`: UID MOVE when the server has it, else COPY + `\Deleted` + expunge.
+pub async fn move_to(c: &mut Conn, folder: &str, id: MessageId, target: &str) -> Result<(), Error> {
+    select_message(c, folder, id).await?;
+    let uid = id.uid.to_string();
+    let ctx = c.ctx.clone();
+    let no_target = |e: Error| match e {
+        Error::Protocol { .. } => Error::NoSuchFolder {
+            folder: target.to_owned(),
+        },
+        other => other,
+    };
+    if c.caps.moves {
+        ctx.step("UID MOVE", c.session.uid_mv(&uid, target))
+            .await
+            .map_err(no_target)
+    } else {
+        ctx.step("UID COPY", c.session.uid_copy(&uid, target))
+            .await
+            .map_err(no_target)?;
+        expunge(c, id).await
+    }
+}
+
+/// Sets `\Deleted` on the (selected) message and expunges it, only it when UIDPLUS allows.
+async fn expunge(c: &mut Conn, id: MessageId) -> Result<(), Error> {
+    let uid = id.uid.to_string();
+    let ctx = c.ctx.clone();
+    ctx.step("UID STORE", async {
+        c.session
+            .uid_store(&uid, "+FLAGS.SILENT (\\Deleted)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await?;
+    if c.caps.uidplus {
+        ctx.step("UID EXPUNGE", async {
+            c.session
+                .uid_expunge(&uid)
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await?;
+    } else {
+        ctx.step("EXPUNGE", async {
+            c.session.expunge().await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Unseen and urgent unseen counts of `folder`.
+pub async fn unseen_counts(c: &mut Conn, folder: &str) -> Result<UnseenCounts, Error> {
+    select(c, folder).await?;
+    let ctx = c.ctx.clone();
+    let unseen = ctx
+        .step("UID SEARCH", c.session.uid_search("UNSEEN"))
+        .await?;
+    let urgent = ctx
+        .step(
+            "UID SEARCH",
+            c.session
+                .uid_search("UNSEEN OR FLAGGED HEADER X-Asterisk-VM-Flag Urgent"),
+        )
+        .await?;
+    Ok(UnseenCounts {
+        unseen: u32::try_from(unseen.len()).unwrap_or(u32::MAX),
+        urgent_unseen: u32::try_from(urgent.len()).unwrap_or(u32::MAX),
+    })
+}
