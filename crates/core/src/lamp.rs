@@ -479,6 +479,37 @@ impl LampModel {
         self.set(index, mailbox, |_| lamp)
     }
 
+    /// The driver lost the path to an account's server (name not resolved, connection failed
+    /// or closed): every mailbox of the account that is not failed becomes stale, with `why`.
+    /// The next NOTIFY after reconnecting makes them current again.
+    pub fn apply_connection_lost(
+        &mut self,
+        sip: AccountId,
+        why: &str,
+        now: SystemTime,
+    ) -> Vec<EngineEvent> {
+        let Some(&index) = self.bindings.get(&sip) else {
+            return Vec::new();
+        };
+        self.stale_account(index, &format!("no connection to the server: {why}"), now)
+    }
+
+    fn stale_account(&mut self, index: usize, why: &str, now: SystemTime) -> Vec<EngineEvent> {
+        let uris: Vec<String> = self.accounts[index]
+            .mailboxes
+            .iter()
+            .map(|m| m.uri.clone())
+            .collect();
+        let mut out = Vec::new();
+        for uri in uris {
+            out.extend(self.set(index, &uri, |lamp| match lamp {
+                Lamp::Failed { .. } => lamp.clone(),
+                other => other.staled(why, now),
+            }));
+        }
+        out
+    }
+
     fn apply_registration(
         &mut self,
         sip: AccountId,
@@ -489,17 +520,24 @@ impl LampModel {
         let Some(&index) = self.bindings.get(&sip) else {
             return Vec::new();
         };
-        let (state, why) = match status {
-            RegistrationStatus::Registered { .. } => (RegistrationState::Registered, None),
+        // The mailboxes' reason leaves out the retry time, so that every retry with a longer
+        // backoff does not repeat an event for every mailbox.
+        let (state, why, mailbox_why) = match status {
+            RegistrationStatus::Registered { .. } => (RegistrationState::Registered, None, None),
             RegistrationStatus::Failed { retry_in } => {
                 let failure =
-                    reason.map_or_else(|| "registration failed".to_owned(), registration_failure);
+                    reason.map_or_else(|| "no reason given".to_owned(), registration_failure);
                 (
                     RegistrationState::Failed,
-                    Some(with_retry(failure, retry_in)),
+                    Some(with_retry(failure.clone(), retry_in)),
+                    Some(format!("registration failed: {failure}")),
                 )
             }
-            RegistrationStatus::Unregistered => (RegistrationState::Unregistered, None),
+            RegistrationStatus::Unregistered => (
+                RegistrationState::Unregistered,
+                None,
+                Some("the account is no longer registered".to_owned()),
+            ),
         };
         let mut out = Vec::new();
         let account = &mut self.accounts[index];
@@ -508,21 +546,8 @@ impl LampModel {
             account.registration_reason = why.clone();
             out.push(registration_event(account));
         }
-        let mailbox_why = match state {
-            RegistrationState::Failed => why.map(|w| format!("registration failed: {w}")),
-            RegistrationState::Unregistered => {
-                Some("the account is no longer registered".to_owned())
-            }
-            _ => None,
-        };
         if let Some(why) = mailbox_why {
-            let uris: Vec<String> = account.mailboxes.iter().map(|m| m.uri.clone()).collect();
-            for uri in uris {
-                out.extend(self.set(index, &uri, |lamp| match lamp {
-                    Lamp::Failed { .. } => lamp.clone(),
-                    other => other.staled(&why, now),
-                }));
-            }
+            out.extend(self.stale_account(index, &why, now));
         }
         out
     }
@@ -919,12 +944,21 @@ mod tests {
             events,
             [
                 r#"{"type":"registration","account":"office","state":"failed","reason":"the registrar did not answer; trying again in 30 s"}"#,
-                r#"{"type":"mailbox","account":"office","mailbox":"sip:alice@pbx.example.com","state":"stale","waiting":false,"new":0,"old":1,"urgent_new":null,"urgent_old":null,"source":"subscription","reason":"registration failed: the registrar did not answer; trying again in 30 s","at":"2026-11-27T00:00:02Z"}"#,
+                r#"{"type":"mailbox","account":"office","mailbox":"sip:alice@pbx.example.com","state":"stale","waiting":false,"new":0,"old":1,"urgent_new":null,"urgent_old":null,"source":"subscription","reason":"registration failed: the registrar did not answer","at":"2026-11-27T00:00:02Z"}"#,
             ]
         );
         assert!(
             model.apply(&event, t(3)).is_empty(),
             "the same failure again changes nothing"
+        );
+        let later =
+            registration_failed(RegistrationFailure::Timeout, Some(Duration::from_secs(300)));
+        assert_eq!(
+            json(&model.apply(&later, t(33))),
+            [
+                r#"{"type":"registration","account":"office","state":"failed","reason":"the registrar did not answer; trying again in 5 min"}"#
+            ],
+            "a longer backoff is news about the registration, not about the mailboxes"
         );
         let totals = model.account_totals("office").expect("office");
         assert!(totals.any_failed && totals.any_unknown_or_stale);
@@ -943,6 +977,58 @@ mod tests {
         assert_eq!(
             model.lamp("office", OWN).map(Lamp::state),
             Some(LampState::Stale)
+        );
+    }
+
+    #[test]
+    fn a_lost_connection_makes_the_account_stale() {
+        let mut model = LampModel::new(&config());
+        model.apply(
+            &mailbox(
+                OWN,
+                "Messages-Waiting: yes\r\nVoice-Message: 1/0\r\n",
+                Source::Subscription,
+            ),
+            t(0),
+        );
+        let events = model.apply_connection_lost(AccountId(0), "connection refused", t(5));
+        assert_eq!(events.len(), 2, "both mailboxes of the account");
+        assert_eq!(
+            model.lamp("office", OWN),
+            Some(&Lamp::Stale {
+                last: Some((
+                    MailboxCounts {
+                        waiting: Some(true),
+                        classes: [(
+                            VOICE_CLASS.to_owned(),
+                            ClassCounts {
+                                new: 1,
+                                old: Some(0),
+                                urgent_new: None,
+                                urgent_old: None
+                            }
+                        )]
+                        .into(),
+                    },
+                    LampSource::Subscription
+                )),
+                since: t(5),
+                why: "no connection to the server: connection refused".to_owned(),
+            })
+        );
+        assert!(
+            model
+                .apply_connection_lost(AccountId(0), "connection refused", t(9))
+                .is_empty()
+        );
+        assert!(
+            model
+                .apply_connection_lost(AccountId(3), "unbound", t(9))
+                .is_empty()
+        );
+        assert_eq!(
+            model.lamp("fax", "sip:fax@pbx.example.com"),
+            Some(&Lamp::Unknown)
         );
     }
 
@@ -969,9 +1055,7 @@ mod tests {
         );
         assert_eq!(
             support.reason.as_deref(),
-            Some(
-                "registration failed: the server refused the user name or password; not tried again until the configuration or password changes"
-            )
+            Some("registration failed: the server refused the user name or password")
         );
     }
 
