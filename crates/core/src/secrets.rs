@@ -12,8 +12,15 @@ use std::sync::Mutex;
 pub const KEYRING_SERVICE: &str = "voicelamp";
 
 /// A password. `Debug` and `Display` print `***`; [`Secret::expose`] is the only way to the value.
+/// Its memory is overwritten when it is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl Secret {
     /// Wraps a value.
