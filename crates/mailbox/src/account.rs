@@ -75,8 +75,10 @@ pub struct ImapTiming {
     pub step_timeout: Duration,
     /// IDLE is restarted after this long (servers may drop an IDLE after 30 min).
     pub idle_refresh: Duration,
-    /// Polling period of `watch` when the server has no IDLE.
+    /// Polling period of `watch` when the server has no IDLE (or `use_idle` is off).
     pub poll_interval: Duration,
+    /// Use IDLE when the server offers it; off forces polling (for servers whose IDLE is broken).
+    pub use_idle: bool,
     /// First reconnect delay of `watch`; doubled after each failure up to `backoff_max`.
     pub backoff_min: Duration,
     /// Longest reconnect delay.
@@ -89,6 +91,7 @@ impl Default for ImapTiming {
             step_timeout: Duration::from_secs(20),
             idle_refresh: Duration::from_secs(25 * 60),
             poll_interval: Duration::from_secs(30),
+            use_idle: true,
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
         }

@@ -392,3 +392,42 @@ async fn tls_untrusted_insecure_opt_out_and_starttls() {
         .await
         .expect("plain for the lab");
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn without_idle_the_watch_polls() {
+    lab::require_lab();
+    let timing = voicelamp_mailbox::ImapTiming {
+        use_idle: false,
+        ..lab::timing()
+    };
+    let store = ImapStore::with_timing(lab::account("1009"), timing).unwrap();
+    let other = lab::store("1009");
+    let uid = lab::seed("1009", &["--format", "pcm"])[0];
+    let id = other
+        .list("INBOX")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.id.uid == uid)
+        .unwrap()
+        .id;
+
+    let mut changes = Box::pin(store.watch("INBOX"));
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), changes.next())
+            .await
+            .expect("a change within 10 s (poll interval 1 s)")
+            .expect("the watch runs")
+    };
+    assert!(matches!(next().await, MailboxChange::Connected { .. }));
+    other.mark_heard("INBOX", id).await.unwrap();
+    assert_eq!(
+        next().await,
+        MailboxChange::FlagsChanged {
+            id,
+            heard: true,
+            flagged: false
+        }
+    );
+}

@@ -215,7 +215,7 @@ impl Worker {
         self.emit(changes).await?;
 
         loop {
-            conn = if conn.caps.idle {
+            conn = if conn.caps.idle && store.timing.use_idle {
                 self.idle(store, conn).await?
             } else {
                 tokio::select! {
