@@ -1,9 +1,8 @@
 //! The OS keyring store against a real Secret Service. Ignored by default: it needs an unlocked
-//! collection. Run it in a private D-Bus session with GNOME Keyring:
+//! collection. `scripts/test` runs it in a private D-Bus session with a throwaway GNOME Keyring:
 //!
 //! ```text
-//! dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null;
-//!   cargo test -p voicelamp-core --test keyring -- --ignored'
+//! tests/with-keyring cargo test -p voicelamp-core --test keyring -- --ignored
 //! ```
 #![cfg(all(feature = "keyring", target_os = "linux"))]
 
