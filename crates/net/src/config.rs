@@ -36,7 +36,7 @@ impl Default for NetConfig {
 /// Where an account's messages are sent: its outbound proxy, else its registrar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// Host name or IP address (IPv6 without brackets).
+    /// Host name or IP address (IPv6 with or without brackets).
     pub host: String,
     /// Port; `None` is the transport's default (5060, 5061 for TLS).
     pub port: Option<u16>,
@@ -159,6 +159,9 @@ pub struct AccountSpec {
     pub tls: TlsOptions,
     /// Local UDP port (0: any). TCP and TLS always use an ephemeral port.
     pub local_port: u16,
+    /// Where to send, when already known (e.g. read from the configuration); `None`: read from
+    /// the outbound proxy URI, else the registrar URI.
+    pub target: Option<Target>,
 }
 
 impl AccountSpec {
@@ -183,11 +186,15 @@ impl AccountSpec {
             unsolicited: UnsolicitedTrust::default(),
             tls: TlsOptions::default(),
             local_port: 0,
+            target: None,
         }
     }
 
     /// Where messages are sent: the outbound proxy, else the registrar.
     pub fn target(&self) -> Result<Target, NetError> {
+        if let Some(target) = &self.target {
+            return Ok(target.clone());
+        }
         Target::from_uri(self.outbound_proxy.as_deref().unwrap_or(&self.registrar))
     }
 

@@ -415,9 +415,10 @@ impl Driver {
         let internal = self.internal_tx.clone();
         tokio::spawn(async move {
             let port = target.port_or_default();
-            let result = match target.host.parse::<IpAddr>() {
+            let host = target.host.trim_start_matches('[').trim_end_matches(']');
+            let result = match host.parse::<IpAddr>() {
                 Ok(ip) => Ok(vec![SocketAddr::new(ip, port)]),
-                Err(_) => tokio::net::lookup_host((target.host.as_str(), port))
+                Err(_) => tokio::net::lookup_host((host, port))
                     .await
                     .map(|addrs| addrs.collect::<Vec<_>>())
                     .map_err(|e| format!("cannot resolve {}: {e}", target.host))
@@ -560,8 +561,9 @@ impl Driver {
                     let Some(entry) = self.accounts.get(&id) else {
                         return;
                     };
+                    let host = target.host.trim_start_matches('[').trim_end_matches(']');
                     match tls::connector(&entry.spec.tls)
-                        .and_then(|c| Ok((c, tls::server_name(&target.host)?)))
+                        .and_then(|c| Ok((c, tls::server_name(host)?)))
                     {
                         Ok((connector, name)) => Some(TlsSetup { connector, name }),
                         Err(e) => {
