@@ -1,10 +1,70 @@
 //! `voicelamp-cli`: Voicelamp without a desktop. It reads the same configuration as the app and
 //! prints the engine's state and events for people and scripts.
 
-fn main() {
-    println!(
-        "{} {}",
-        voicelamp_core::PRODUCT_NAME,
-        voicelamp_core::VERSION
-    );
+mod check;
+mod error;
+mod print;
+mod session;
+mod status;
+mod watch;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Voicelamp without a desktop: SIP message-waiting lamps in a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "voicelamp-cli", version, about)]
+struct Cli {
+    /// Configuration file (default: the app's, e.g. ~/.config/voicelamp/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Register, subscribe and print every change until Ctrl-C or SIGTERM.
+    Watch(watch::Args),
+    /// Print the state once every mailbox is known (or the wait is over); exit 1 if an account failed.
+    Status(status::Args),
+    /// Diagnose one account: registration, subscriptions and mailbox mapping, in words.
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("voicelamp-cli: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let config = session::load_config(cli.config.as_deref())?;
+        match cli.command {
+            Command::Watch(args) => watch::run(config, args).await,
+            Command::Status(args) => status::run(config, args).await,
+            Command::Check(args) => check::run(config, args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("voicelamp-cli: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,283 @@
+//! What every command shares: the configuration, passwords, the network driver and the lamp
+//! model, with the driver's events turned into the engine's events.
+
+use crate::error::CliError;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+use voicelamp_core::event::RegistrationEvent;
+use voicelamp_core::secrets::NoKeyring;
+use voicelamp_core::{
+    Config, EngineEvent, LampModel, PasswordSource, RegistrationState, SecretStore, SipAccount,
+    resolve_password,
+};
+use voicelamp_net::voicelamp_sip::auth::Credentials;
+use voicelamp_net::voicelamp_sip::{AccountId, Event};
+use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, Target, TlsOptions, TransportState};
+
+/// Reads the configuration file (the app's default one when `path` is `None`).
+pub fn load_config(path: Option<&Path>) -> Result<Config, CliError> {
+    Ok(match path {
+        Some(path) => Config::load(path)?,
+        None => Config::load_default()?,
+    })
+}
+
+/// One configured account in this run.
+#[derive(Debug)]
+pub struct Account {
+    /// Configured id.
+    pub id: String,
+    /// The driver's id, when it was started.
+    pub net_id: Option<AccountId>,
+    /// Why it could not start or cannot reach its server now.
+    pub problem: Option<String>,
+    /// Mailboxes.
+    pub mailboxes: Vec<String>,
+    /// Every user agent event about it, in order (for `check`).
+    pub history: Vec<Event>,
+    /// The path to its server.
+    pub transport: Option<TransportState>,
+    /// Where it sends.
+    pub target: Option<Target>,
+}
+
+/// A running driver with its lamp model.
+#[derive(Debug)]
+pub struct Session {
+    pub net: Net,
+    pub model: LampModel,
+    pub accounts: Vec<Account>,
+    by_net_id: BTreeMap<usize, usize>,
+}
+
+impl Session {
+    /// Starts the accounts of `config` (only `only` when given). Accounts that cannot start
+    /// (bad address, no password) are reported, not fatal.
+    pub fn start(
+        config: &Config,
+        only: Option<&str>,
+    ) -> Result<(Self, Vec<EngineEvent>), CliError> {
+        let config = match only {
+            None => config.clone(),
+            Some(id) => {
+                let account = config.account(id).cloned().ok_or_else(|| {
+                    let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+                    CliError::NoSuchAccount(id.to_owned(), ids.join(", "))
+                })?;
+                Config {
+                    accounts: vec![account],
+                    ..config.clone()
+                }
+            }
+        };
+        let store = secret_store(&config);
+        let mut model = LampModel::new(&config);
+        let mut net_config = NetConfig::default();
+        net_config.ua.user_agent = format!("Voicelamp-cli/{}", voicelamp_core::VERSION);
+        let net = voicelamp_net::spawn(net_config);
+        let mut accounts = Vec::new();
+        let mut by_net_id = BTreeMap::new();
+        let mut early = Vec::new();
+        for (index, account) in config.accounts.iter().enumerate() {
+            let mailboxes = account
+                .monitored_mailboxes()
+                .into_iter()
+                .map(|m| m.uri)
+                .collect();
+            let mut entry = Account {
+                id: account.id.clone(),
+                net_id: None,
+                problem: None,
+                mailboxes,
+                history: Vec::new(),
+                transport: None,
+                target: None,
+            };
+            let prepared = SipAccount::from_config(account)
+                .map_err(|e| e.to_string())
+                .and_then(|sip| {
+                    let secret =
+                        resolve_password(account, store.as_ref()).map_err(|e| e.to_string())?;
+                    Ok(spec(&sip, &secret))
+                });
+            match prepared {
+                Ok(spec) => {
+                    entry.target = spec.target.clone();
+                    let id = net.handle.add_account(spec)?;
+                    model.bind_sip_account(id, &account.id);
+                    by_net_id.insert(id.0, index);
+                    entry.net_id = Some(id);
+                }
+                Err(why) => {
+                    tracing::error!(account = %account.id, %why, "account not started");
+                    early.push(failed(&account.id, &why));
+                    entry.problem = Some(why);
+                }
+            }
+            accounts.push(entry);
+        }
+        Ok((
+            Self {
+                net,
+                model,
+                accounts,
+                by_net_id,
+            },
+            early,
+        ))
+    }
+
+    /// Waits for the driver's next event and returns what changed (possibly nothing);
+    /// `None` when the driver has stopped.
+    pub async fn next(&mut self) -> Option<Vec<EngineEvent>> {
+        let event = self.net.events.recv().await?;
+        Some(self.apply(event))
+    }
+
+    fn apply(&mut self, event: NetEvent) -> Vec<EngineEvent> {
+        match event {
+            NetEvent::Sip(event) => {
+                if let Some(account) = sip_account(&event).and_then(|id| self.account_mut(id))
+                    && account.history.len() < 1000
+                {
+                    account.history.push(event.clone());
+                }
+                self.model.apply(&event, SystemTime::now())
+            }
+            NetEvent::Transport { account, state } => {
+                let Some(entry) = self.account_mut(account) else {
+                    return Vec::new();
+                };
+                entry.transport = Some(state.clone());
+                match state {
+                    TransportState::Up { .. } => {
+                        entry.problem = None;
+                        Vec::new()
+                    }
+                    TransportState::Down { why, retry_in } => {
+                        let why = if retry_in == Duration::MAX {
+                            format!("cannot reach the server: {why}")
+                        } else {
+                            format!(
+                                "cannot reach the server: {why}; trying again in {} s",
+                                retry_in.as_secs().max(1)
+                            )
+                        };
+                        entry.problem = Some(why.clone());
+                        let id = entry.id.clone();
+                        vec![failed(&id, &why)]
+                    }
+                }
+            }
+        }
+    }
+
+    fn account_mut(&mut self, id: AccountId) -> Option<&mut Account> {
+        let index = *self.by_net_id.get(&id.0)?;
+        self.accounts.get_mut(index)
+    }
+
+    /// The current state as events; accounts that could not start or reach their server show
+    /// as failed with the reason.
+    pub fn snapshot(&self) -> Vec<EngineEvent> {
+        self.model
+            .snapshot()
+            .into_iter()
+            .map(|event| match event {
+                EngineEvent::Registration(r) if r.state != RegistrationState::Registered => {
+                    match self
+                        .accounts
+                        .iter()
+                        .find(|a| a.id == r.account)
+                        .and_then(|a| a.problem.as_deref())
+                    {
+                        Some(why) => failed(&r.account, why),
+                        None => EngineEvent::Registration(r),
+                    }
+                }
+                other => other,
+            })
+            .collect()
+    }
+
+    /// Unsubscribes and unregisters (bounded), and returns the last changes.
+    pub async fn shutdown(&mut self) -> Vec<EngineEvent> {
+        if let Err(e) = self.net.handle.shutdown().await {
+            tracing::warn!(error = %e, "shutdown");
+        }
+        let mut out = Vec::new();
+        while let Ok(event) = self.net.events.try_recv() {
+            out.extend(self.apply(event));
+        }
+        out
+    }
+}
+
+fn failed(account: &str, why: &str) -> EngineEvent {
+    EngineEvent::Registration(RegistrationEvent {
+        account: account.to_owned(),
+        state: RegistrationState::Failed,
+        reason: Some(why.to_owned()),
+    })
+}
+
+fn sip_account(event: &Event) -> Option<AccountId> {
+    match event {
+        Event::Registration { account, .. }
+        | Event::Mailbox { account, .. }
+        | Event::MailboxStale { account, .. }
+        | Event::MailboxFailed { account, .. } => Some(*account),
+        Event::BodyError { account, .. } => *account,
+        Event::InvalidMessage { .. } => None,
+    }
+}
+
+/// The OS keyring when an account needs it and it can be opened; else a store that says why not.
+fn secret_store(config: &Config) -> Box<dyn SecretStore> {
+    if !config
+        .accounts
+        .iter()
+        .any(|a| a.password == PasswordSource::Keyring)
+    {
+        return Box::new(NoKeyring);
+    }
+    match voicelamp_core::secrets::KeyringStore::open() {
+        Ok(store) => Box::new(store),
+        Err(e) => {
+            tracing::warn!(error = %e, "the OS keyring cannot be opened");
+            Box::new(NoKeyring)
+        }
+    }
+}
+
+/// The driver's account for a configured one.
+fn spec(sip: &SipAccount, secret: &voicelamp_core::Secret) -> AccountSpec {
+    let credentials = Credentials {
+        username: sip.auth_user.clone(),
+        password: secret.expose().to_owned(),
+    };
+    let mut spec = AccountSpec::new(&sip.aor, &sip.registrar_uri, Some(credentials));
+    let hop = sip.next_hop();
+    spec.target = Some(Target {
+        host: hop
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: hop.port,
+        transport: hop.transport,
+    });
+    spec.outbound_proxy = sip.outbound_proxy.as_ref().map(|p| p.uri.clone());
+    spec.contact_user = sip.contact_user.clone();
+    spec.register_expires = sip.expires;
+    spec.subscribe_expires = sip.expires;
+    spec.mailboxes = sip.mailboxes.clone();
+    spec.unsolicited = sip.unsolicited;
+    spec.local_port = sip.local_port;
+    spec.tls = TlsOptions {
+        ca_file: sip.tls.ca_file.clone(),
+        insecure_skip_verify: sip.tls.insecure_skip_verify,
+    };
+    spec
+}
