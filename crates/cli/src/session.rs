@@ -156,17 +156,21 @@ impl Session {
                         Vec::new()
                     }
                     TransportState::Down { why, retry_in } => {
-                        let why = if retry_in == Duration::MAX {
-                            format!("cannot reach the server: {why}")
+                        let retry = if retry_in == Duration::MAX {
+                            String::new()
                         } else {
-                            format!(
-                                "cannot reach the server: {why}; trying again in {} s",
-                                retry_in.as_secs().max(1)
-                            )
+                            format!("; trying again in {} s", retry_in.as_secs().max(1))
                         };
-                        entry.problem = Some(why.clone());
+                        let problem = format!("cannot reach the server: {why}{retry}");
+                        entry.problem = Some(problem.clone());
                         let id = entry.id.clone();
-                        vec![failed(&id, &why)]
+                        let mut changes = vec![failed(&id, &problem)];
+                        changes.extend(self.model.apply_connection_lost(
+                            account,
+                            &why,
+                            SystemTime::now(),
+                        ));
+                        changes
                     }
                 }
             }
