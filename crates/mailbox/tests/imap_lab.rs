@@ -208,6 +208,12 @@ async fn counts_delete_and_move() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::NoSuchFolder { .. }), "{e}");
+    let e = store.list("NoSuchFolder").await.unwrap_err();
+    assert!(matches!(e, Error::NoSuchFolder { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "the folder NoSuchFolder does not exist on the mail server"
+    );
 
     let inbox = store.list("INBOX").await.unwrap();
     let has = |uid: u32| inbox.iter().any(|v| v.id.uid == uid);

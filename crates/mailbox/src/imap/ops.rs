@@ -322,9 +322,13 @@ pub async fn move_to(c: &mut Conn, folder: &str, id: MessageId, target: &str) ->
     let uid = id.uid.to_string();
     let ctx = c.ctx.clone();
     let no_target = |e: Error| match e {
-        Error::Protocol { .. } => Error::NoSuchFolder {
-            folder: target.to_owned(),
-        },
+        Error::Protocol { detail, .. }
+            if detail.contains("TRYCREATE") || detail.to_ascii_lowercase().contains("exist") =>
+        {
+            Error::NoSuchFolder {
+                folder: target.to_owned(),
+            }
+        }
         other => other,
     };
     if c.caps.moves {

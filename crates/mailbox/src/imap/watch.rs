@@ -165,7 +165,7 @@ impl Worker {
                         return;
                     }
                     tokio::select! {
-                        () = tokio::time::sleep(delay) => {}
+                        () = tokio::time::sleep(jitter(delay)) => {}
                         () = self.tx.closed() => return,
                     }
                     delay = (delay * 2).min(store.timing.backoff_max);
@@ -262,6 +262,19 @@ impl Worker {
     }
 }
 
+/// `delay` spread by ±20 %, so that many clients do not reconnect in step after an outage.
+fn jitter(delay: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .elapsed()
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let unit = (h.finish() % 1000) as f64 / 1000.0; // 0.0 .. 1.0
+    delay.mul_f64(0.8 + 0.4 * unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +286,17 @@ mod tests {
                 .iter()
                 .map(|&(u, seen, flagged)| (u, Flags { seen, flagged }))
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn jitter_stays_within_a_fifth() {
+        for _ in 0..100 {
+            let d = jitter(Duration::from_secs(10));
+            assert!(
+                d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
+                "{d:?}"
+            );
         }
     }
 
