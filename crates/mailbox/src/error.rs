@@ -123,6 +123,9 @@ pub enum Error {
     /// An account setting is unusable (e.g. the CA file cannot be read).
     #[error("account setting: {0}")]
     Config(String),
+    /// The audio attachment cannot be decoded.
+    #[error("the voicemail audio cannot be decoded: {0}")]
+    Audio(#[from] crate::audio::AudioError),
     /// A string that is not a message id.
     #[error("{0:?} is not a message id: expected <uidvalidity>-<uid>")]
     BadId(String),
