@@ -96,3 +96,36 @@ async fn an_unreadable_ca_file_is_a_setting_error() {
     assert!(matches!(e, Error::Config(_)), "{e}");
     assert!(e.to_string().contains("tls.ca_file"), "{e}");
 }
+
+#[tokio::test]
+async fn login_refused_by_a_server_without_auth_plain() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (s, _) = l.accept().await.unwrap();
+        let (r, mut w) = s.into_split();
+        w.write_all(b"* OK ready\r\n").await.unwrap();
+        let mut line = String::new();
+        BufReader::new(r).read_line(&mut line).await.unwrap();
+        let tag = line.split(' ').next().unwrap().to_owned();
+        w.write_all(
+            format!("{tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+        line
+    });
+    let e = store(port).check().await.unwrap_err();
+    assert!(matches!(e, Error::AuthFailed { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("the server refused the login for 1001: check the password"),
+        "{e}"
+    );
+    let command = server.await.unwrap();
+    assert!(
+        command.contains(" LOGIN "),
+        "LOGIN when AUTH=PLAIN is not offered: {command}"
+    );
+}

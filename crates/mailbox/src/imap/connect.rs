@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_imap::Client;
+use async_imap::imap_proto::{Capability, Outcome, Response, ResponseCode};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::{self, CertificateError, ClientConfig};
@@ -105,22 +106,23 @@ pub async fn connect(
     };
     tcp.set_nodelay(true).ok();
 
-    let client = match account.security {
+    let (client, plain_offered) = match account.security {
         Security::Plain => {
             tracing::debug!(host = %account.host, "IMAP without TLS (configured as plain)");
             let mut client = Client::new(ImapStream::Plain(tcp));
-            greeting(&mut client, ctx).await?;
-            client
+            let plain = greeting(&mut client, ctx).await?;
+            (client, plain)
         }
         Security::Tls => {
             let tls = handshake(tcp, account, tls, ctx).await?;
             let mut client = Client::new(ImapStream::Tls(Box::new(tls)));
-            greeting(&mut client, ctx).await?;
-            client
+            let plain = greeting(&mut client, ctx).await?;
+            (client, plain)
         }
         Security::StartTls => {
             let mut client = Client::new(ImapStream::Plain(tcp));
-            greeting(&mut client, ctx).await?;
+            // A server offering AUTH=PLAIN before TLS offers it after TLS as well.
+            let plain = greeting(&mut client, ctx).await?;
             ctx.step(
                 "STARTTLS",
                 client.run_command_and_check_ok("STARTTLS", None),
@@ -137,15 +139,19 @@ pub async fn connect(
                 unreachable!("the stream is plain before STARTTLS")
             };
             let tls = handshake(tcp, account, tls, ctx).await?;
-            Client::new(ImapStream::Tls(Box::new(tls)))
+            (Client::new(ImapStream::Tls(Box::new(tls))), plain)
         }
     };
 
-    let login = tokio::time::timeout(
-        ctx.limit,
-        client.login(&account.user, account.password.expose()),
-    )
-    .await
+    // AUTHENTICATE PLAIN when the greeting offers it (UTF-8 safe), else LOGIN.
+    let user = account.user.as_str();
+    let password = account.password.expose();
+    let login = if plain_offered {
+        let auth = client.authenticate("PLAIN", SaslPlain { user, password });
+        tokio::time::timeout(ctx.limit, auth).await
+    } else {
+        tokio::time::timeout(ctx.limit, client.login(user, password)).await
+    }
     .map_err(|_| ctx.timeout("LOGIN"))?;
     let mut session = match login {
         Ok(s) => s,
@@ -167,9 +173,41 @@ pub async fn connect(
     Ok((session, caps))
 }
 
-async fn greeting(client: &mut Client<ImapStream>, ctx: &Ctx) -> Result<(), Error> {
+/// SASL PLAIN (RFC 4616): authorization id empty, then user and password.
+struct SaslPlain<'a> {
+    user: &'a str,
+    password: &'a str,
+}
+
+impl async_imap::Authenticator for SaslPlain<'_> {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        format!("\0{}\0{}", self.user, self.password).into_bytes()
+    }
+}
+
+/// True when a greeting's CAPABILITY code lists `AUTH=PLAIN`.
+fn offers_plain(greeting: &Response<'_>) -> bool {
+    let Response::Data {
+        outcome:
+            Outcome {
+                code: Some(ResponseCode::Capabilities(caps)),
+                ..
+            },
+        ..
+    } = greeting
+    else {
+        return false;
+    };
+    caps.iter()
+        .any(|c| matches!(c, Capability::Auth(m) if m.eq_ignore_ascii_case("PLAIN")))
+}
+
+/// Reads the greeting; true when it offers `AUTH=PLAIN`.
+async fn greeting(client: &mut Client<ImapStream>, ctx: &Ctx) -> Result<bool, Error> {
     match tokio::time::timeout(ctx.limit, client.read_response()).await {
-        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(Some(r))) => Ok(offers_plain(r.parsed())),
         Ok(Ok(None)) => Err(Error::ServerGone {
             host: ctx.host.clone(),
             detail: "the server closed the connection before its greeting".into(),
@@ -226,5 +264,25 @@ fn tls_error(host: &str, e: std::io::Error) -> Error {
             host: host.to_owned(),
             detail: format!("during the TLS handshake: {e}"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Response<'_> {
+        Response::parse(line.as_bytes()).expect("greeting parses").1
+    }
+
+    #[test]
+    fn plain_is_used_only_when_the_greeting_offers_it() {
+        assert!(offers_plain(&parse(
+            "* OK [CAPABILITY IMAP4rev1 SASL-IR IDLE STARTTLS AUTH=PLAIN AUTH=LOGIN] Dovecot ready.\r\n"
+        )));
+        assert!(!offers_plain(&parse(
+            "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"
+        )));
+        assert!(!offers_plain(&parse("* OK ready\r\n")));
     }
 }
