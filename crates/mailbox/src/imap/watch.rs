@@ -25,7 +25,8 @@ pub enum MailboxChange {
         /// Messages in the folder.
         messages: u32,
     },
-    /// The session broke; the watch reconnects with backoff. State is unknown until `Connected`.
+    /// The session broke (or the first connect failed); the watch reconnects with backoff and
+    /// says this once per outage. State is unknown until the next `Connected`.
     Disconnected {
         /// Why, in words.
         reason: String,
@@ -153,16 +154,27 @@ impl Worker {
         let store = &self.store;
         let mut last: Option<Snapshot> = None;
         let mut delay = store.timing.backoff_min;
+        // `Disconnected` is said once per outage (and once if the first connect fails), not on
+        // every failed retry.
+        let mut announce = true;
         loop {
             match self.session(store, &mut last, &mut delay).await {
                 End::Closed => return,
                 End::Failed(e) => {
+                    if delay == Duration::ZERO {
+                        // The session had connected: a new outage.
+                        announce = true;
+                        delay = store.timing.backoff_min;
+                    }
                     tracing::info!(folder = %self.folder, "watch: {e}; retrying in {delay:?}");
-                    let gone = MailboxChange::Disconnected {
-                        reason: e.to_string(),
-                    };
-                    if self.tx.send(gone).await.is_err() {
-                        return;
+                    if announce {
+                        announce = false;
+                        let gone = MailboxChange::Disconnected {
+                            reason: e.to_string(),
+                        };
+                        if self.tx.send(gone).await.is_err() {
+                            return;
+                        }
                     }
                     tokio::select! {
                         () = tokio::time::sleep(jitter(delay)) => {}
@@ -205,7 +217,8 @@ impl Worker {
             () = self.tx.closed() => return Err(End::Closed),
         };
         let snap = snapshot(&mut conn, &self.folder).await?;
-        *delay = store.timing.backoff_min;
+        // Connected: the next failure is a new outage, retried from the shortest delay.
+        *delay = Duration::ZERO;
         let messages = u32::try_from(snap.flags.len()).unwrap_or(u32::MAX);
         let mut changes = vec![MailboxChange::Connected { messages }];
         if let Some(prev) = last.as_ref() {
