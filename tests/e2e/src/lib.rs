@@ -135,10 +135,10 @@ fn tauri_driver() -> PathBuf {
 pub async fn wait_visible(client: &Client, css: &str) -> fantoccini::elements::Element {
     let start = Instant::now();
     loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            if element.is_displayed().await.unwrap_or(false) {
-                return element;
-            }
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.is_displayed().await.unwrap_or(false)
+        {
+            return element;
         }
         assert!(
             start.elapsed() < DEADLINE,
