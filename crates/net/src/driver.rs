@@ -189,6 +189,9 @@ pub fn spawn(config: NetConfig) -> Net {
     }
 }
 
+/// Most UDP peers whose socket is remembered.
+const MAX_UDP_ROUTES: usize = 1024;
+
 /// Connection handle.
 pub(crate) type ConnId = u64;
 
@@ -446,7 +449,15 @@ impl Driver {
                 from,
                 bytes,
             } => {
-                self.udp_route.insert(from, socket);
+                // Peers of the default socket need no route; many distinct senders to a
+                // configured port (a scan, spoofing) are forgotten, not stored without bound.
+                if socket.1 != 0 {
+                    if self.udp_route.len() >= MAX_UDP_ROUTES && !self.udp_route.contains_key(&from)
+                    {
+                        self.udp_route.clear();
+                    }
+                    self.udp_route.insert(from, socket);
+                }
                 self.ua.handle_input(now, Input::Datagram { from, bytes });
             }
             Internal::Received { conn, from, bytes } => {
