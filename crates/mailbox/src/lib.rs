@@ -19,7 +19,8 @@
 //!   from IDLE or polling, reconnecting with jittered backoff.
 //! - [`journal`] and [`journaled`]: [`JournaledStore`] queues changes durably while the server is
 //!   unreachable and replays them in order ([`JournaledStore::sync`]).
-//! - [`audio`]: decoding attachments to 16-bit PCM WAV.
+//! - [`audio`]: decoding attachments to 16-bit PCM WAV; [`cache`]: [`AudioCache`], a private
+//!   size-bounded disk cache of decoded messages ([`AudioCache::fetch_wav`]).
 //! - [`error`]: one [`Error`] type, worded for the person who has to act on it.
 //!
 //! ```no_run
@@ -51,6 +52,7 @@
 pub mod account;
 pub mod audio;
 pub mod bodystructure;
+pub mod cache;
 pub mod error;
 pub mod headers;
 pub mod imap;
@@ -61,6 +63,7 @@ pub mod message;
 pub mod store;
 
 pub use account::{ImapAccount, ImapTiming, Secret, Security};
+pub use cache::AudioCache;
 pub use error::Error;
 pub use imap::{ImapStore, MailboxChange};
 pub use journal::{Change, Entry, Journal};

@@ -437,3 +437,33 @@ async fn without_idle_the_watch_polls() {
         }
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn decoded_audio_is_cached_and_plays_again_without_the_server() {
+    let store = lab::store("1011");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = voicelamp_mailbox::AudioCache::open(dir.path(), 50 << 20).unwrap();
+    let uid = lab::seed("1011", &["--format", "wav49"])[0];
+    let id = store
+        .list("INBOX")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.id.uid == uid)
+        .unwrap()
+        .id;
+    let wav = cache
+        .fetch_wav(&store, "INBOX", id)
+        .await
+        .expect("fetch and decode");
+    assert_eq!(&wav[..4], b"RIFF");
+    let expected = decode_to_wav(&store.fetch_audio("INBOX", id).await.unwrap()).unwrap();
+    assert_eq!(wav, expected.to_wav_bytes());
+    // Gone from INBOX on the server (moved to Trash), still playable from the cache.
+    store.delete("INBOX", id).await.unwrap();
+    assert_eq!(cache.fetch_wav(&store, "INBOX", id).await.unwrap(), wav);
+    cache.remove("INBOX", id);
+    let e = cache.fetch_wav(&store, "INBOX", id).await.unwrap_err();
+    assert!(matches!(e, Error::MessageGone { .. }), "{e}");
+}

@@ -1,0 +1,189 @@
+//! A private on-disk cache of decoded voicemail (16-bit PCM WAV), so a message plays again at once
+//! and without the server. Files are 0600 in a 0700 directory the caller gives (the app's cache
+//! dir per account); the oldest files (by last use) are evicted beyond a size limit. Deleting a
+//! message should [`remove`](AudioCache::remove) its entry.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::Error;
+use crate::message::MessageId;
+use crate::store::VoicemailStore;
+
+/// The cache directory of one account.
+#[derive(Debug, Clone)]
+pub struct AudioCache {
+    dir: PathBuf,
+    max_bytes: u64,
+}
+
+impl AudioCache {
+    /// Opens (creating 0700 if missing) a cache in `dir` holding at most `max_bytes`.
+    pub fn open(dir: &Path, max_bytes: u64) -> Result<Self, Error> {
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(dir)
+            .map_err(|e| Error::Config(format!("audio cache {}: {e}", dir.display())))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            max_bytes,
+        })
+    }
+
+    /// The file of a message: folder escaped, then `<uidvalidity>-<uid>.wav`.
+    fn path(&self, folder: &str, id: MessageId) -> PathBuf {
+        let mut name = String::new();
+        for b in folder.bytes() {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                name.push(char::from(b));
+            } else {
+                name.push_str(&format!("%{b:02X}"));
+            }
+        }
+        self.dir.join(format!("{name}.{id}.wav"))
+    }
+
+    /// The cached WAV of a message, if present (and marks it used).
+    pub fn get(&self, folder: &str, id: MessageId) -> Option<Vec<u8>> {
+        let path = self.path(folder, id);
+        let bytes = fs::read(&path).ok()?;
+        if let Ok(f) = File::options().write(true).open(&path) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+        Some(bytes)
+    }
+
+    /// Stores a message's WAV, then evicts the least recently used files beyond the limit.
+    pub fn put(&self, folder: &str, id: MessageId, wav: &[u8]) -> Result<(), Error> {
+        let path = self.path(folder, id);
+        let tmp = path.with_extension("tmp");
+        let write = || -> std::io::Result<()> {
+            let mut o = OpenOptions::new();
+            o.create(true).write(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                o.mode(0o600);
+            }
+            let mut f = o.open(&tmp)?;
+            f.write_all(wav)?;
+            fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| Error::Config(format!("audio cache {}: {e}", path.display())))?;
+        self.evict();
+        Ok(())
+    }
+
+    /// Forgets a message (after it was deleted).
+    pub fn remove(&self, folder: &str, id: MessageId) {
+        let _ = fs::remove_file(self.path(folder, id));
+    }
+
+    fn evict(&self) {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(SystemTime, u64, PathBuf)> = dir
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "wav"))
+            .filter_map(|e| {
+                let m = e.metadata().ok()?;
+                Some((m.modified().ok()?, m.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|f| f.1).sum();
+        files.sort();
+        for (_, len, path) in files {
+            if total <= self.max_bytes {
+                break;
+            }
+            if fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+    }
+
+    /// The playable WAV of a message: from the cache, else fetched (audio part only), decoded
+    /// and cached.
+    pub async fn fetch_wav<S: VoicemailStore>(
+        &self,
+        store: &S,
+        folder: &str,
+        id: MessageId,
+    ) -> Result<Vec<u8>, Error> {
+        if let Some(wav) = self.get(folder, id) {
+            return Ok(wav);
+        }
+        let encoded = store.fetch_audio(folder, id).await?;
+        let wav = crate::audio::decode_to_wav(&encoded)?.to_wav_bytes();
+        self.put(folder, id, &wav)?;
+        Ok(wav)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(uid: u32) -> MessageId {
+        MessageId {
+            uid_validity: 3,
+            uid,
+        }
+    }
+
+    #[test]
+    fn put_get_remove_and_private_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::open(&dir.path().join("c"), 1 << 20).unwrap();
+        assert_eq!(cache.get("INBOX", id(1)), None);
+        cache.put("INBOX", id(1), b"RIFF1").unwrap();
+        cache.put("Old/../x", id(1), b"RIFF2").unwrap();
+        assert_eq!(cache.get("INBOX", id(1)).as_deref(), Some(&b"RIFF1"[..]));
+        assert_eq!(cache.get("Old/../x", id(1)).as_deref(), Some(&b"RIFF2"[..]));
+        let files: Vec<_> = fs::read_dir(dir.path().join("c")).unwrap().collect();
+        assert_eq!(files.len(), 2, "folder names cannot escape the directory");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(cache.path("INBOX", id(1)))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        cache.remove("INBOX", id(1));
+        assert_eq!(cache.get("INBOX", id(1)), None);
+    }
+
+    #[test]
+    fn least_recently_used_files_go_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::open(dir.path(), 25).unwrap();
+        let old = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for uid in 1..=2 {
+            cache.put("INBOX", id(uid), &[0; 10]).unwrap();
+            let f = File::options()
+                .write(true)
+                .open(cache.path("INBOX", id(uid)))
+                .unwrap();
+            f.set_modified(old + std::time::Duration::from_secs(u64::from(uid)))
+                .unwrap();
+        }
+        cache.get("INBOX", id(1)); // used now: newer than 2
+        cache.put("INBOX", id(3), &[0; 10]).unwrap();
+        assert!(
+            cache.get("INBOX", id(2)).is_none(),
+            "least recently used evicted"
+        );
+        assert!(cache.get("INBOX", id(1)).is_some());
+        assert!(cache.get("INBOX", id(3)).is_some());
+    }
+}
