@@ -141,6 +141,21 @@ impl Error {
         )
     }
 
+    /// True when the operation may succeed later without anything changing about the message:
+    /// the server is unreachable, or the account is refused (password, certificate) until its
+    /// settings are fixed. The offline journal keeps changes that fail this way.
+    pub fn is_retryable(&self) -> bool {
+        self.is_offline()
+            || matches!(
+                self,
+                Self::AuthFailed { .. }
+                    | Self::TlsUntrusted { .. }
+                    | Self::Tls { .. }
+                    | Self::Unsupported { .. }
+                    | Self::Config(_)
+            )
+    }
+
     /// True when retrying the same operation can never succeed because its message is gone.
     pub fn is_gone(&self) -> bool {
         matches!(

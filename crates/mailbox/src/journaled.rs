@@ -1,7 +1,8 @@
 //! `JournaledStore`: a [`VoicemailStore`] wrapper that never loses a person's change.
 //!
 //! Design: a change (heard, new, delete, move) goes to the server at once when it can. When the
-//! server cannot be reached ([`Error::is_offline`]), the change is appended to the durable
+//! server cannot be reached, or refuses the account until its settings are fixed (wrong password,
+//! untrusted certificate: [`Error::is_retryable`]), the change is appended to the durable
 //! [`Journal`] and the call succeeds as [`Applied::Queued`]; once anything is queued, later changes
 //! queue behind it so that the server sees them in the order they were made.
 //!
@@ -9,8 +10,8 @@
 //! (e.g. on `MailboxChange::Connected` from a watch) and which every call through this wrapper
 //! tries first while entries are pending. Entries are applied oldest first; each one is removed
 //! from the journal as soon as the server confirmed it. An entry whose message is gone (deleted
-//! elsewhere, folder renumbered) or that the server refuses is dropped with a logged reason; an
-//! offline failure stops the replay and keeps the rest for next time. Replaying a change the
+//! elsewhere, folder renumbered) or that the server refuses is dropped with a logged reason; a
+//! retryable failure stops the replay and keeps the rest for next time. Replaying a change the
 //! server had in fact already applied is harmless: flag changes are idempotent, and a second move
 //! finds the message gone.
 //!
@@ -43,8 +44,10 @@ pub struct SyncReport {
     pub applied: usize,
     /// Entries dropped, with the reason (message gone, refused).
     pub dropped: Vec<(Entry, String)>,
-    /// Entries still queued because the server is unreachable.
+    /// Entries still queued because the server is unreachable or refuses the account.
     pub remaining: usize,
+    /// Why they wait, when they do.
+    pub waiting: Option<String>,
 }
 
 /// A store whose changes survive being offline. See the module documentation.
@@ -94,8 +97,8 @@ impl<S: VoicemailStore> JournaledStore<S> {
         if journal.is_empty() {
             match self.run(&entry).await {
                 Ok(()) => return Ok(Applied::Done),
-                Err(e) if e.is_offline() => {
-                    tracing::info!("offline ({e}); {:?} of {} queued", entry.change, entry.id);
+                Err(e) if e.is_retryable() => {
+                    tracing::info!("{e}; {:?} of {} queued", entry.change, entry.id);
                 }
                 Err(e) => return Err(e),
             }
@@ -115,7 +118,10 @@ impl<S: VoicemailStore> JournaledStore<S> {
         while let Some(entry) = journal.entries().first().cloned() {
             match self.run(&entry).await {
                 Ok(()) => report.applied += 1,
-                Err(e) if e.is_offline() => break,
+                Err(e) if e.is_retryable() => {
+                    report.waiting = Some(e.to_string());
+                    break;
+                }
                 Err(e) => {
                     tracing::warn!(
                         "offline journal: dropping {:?} of {} in {} made at {}: {e}",
@@ -223,6 +229,7 @@ mod tests {
         offline: AtomicBool,
         heard: StdMutex<BTreeMap<u32, bool>>,
         log: StdMutex<Vec<String>>,
+        refuse: StdMutex<bool>,
     }
 
     fn id(uid: u32) -> MessageId {
@@ -254,6 +261,12 @@ mod tests {
                     host: "fake".into(),
                     port: 1,
                     detail: "offline".into(),
+                });
+            }
+            if *self.refuse.lock().unwrap() {
+                return Err(Error::AuthFailed {
+                    user: "1001".into(),
+                    detail: "no".into(),
                 });
             }
             let mut map = self.heard.lock().unwrap();
@@ -372,6 +385,28 @@ mod tests {
             );
             drop(s);
             assert!(Journal::open(dir.path()).unwrap().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_refused_login_keeps_the_journal_until_it_is_fixed() {
+        block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let s = JournaledStore::open(Fake::with(&[1]), dir.path()).unwrap();
+            *s.inner().refuse.lock().unwrap() = true;
+            assert_eq!(
+                s.apply("INBOX", id(1), Change::MarkHeard).await.unwrap(),
+                Applied::Queued
+            );
+            let report = s.sync().await.unwrap();
+            assert_eq!((report.applied, report.remaining), (0, 1));
+            assert!(report.waiting.unwrap().contains("check the password"));
+            *s.inner().refuse.lock().unwrap() = false;
+            let report = s.sync().await.unwrap();
+            assert_eq!(
+                (report.applied, report.remaining, report.waiting),
+                (1, 0, None)
+            );
         });
     }
 
