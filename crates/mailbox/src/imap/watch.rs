@@ -250,8 +250,16 @@ impl Worker {
     /// period passed.
     async fn idle(&self, store: &ImapStore, conn: Conn) -> Result<Conn, End> {
         let Conn { session, caps, ctx } = conn;
+        // Notifications that came with the snapshot or while IDLE starts go to this channel, not
+        // to the IDLE wait: if there are any, look again at once instead of idling past them.
+        let unsolicited = session.unsolicited_responses.clone();
         let mut handle = session.idle();
         ctx.step("IDLE", handle.init()).await?;
+        if !unsolicited.is_empty() {
+            tracing::debug!(folder = %self.folder, "IDLE: a change came in before idling");
+            let session = ctx.step("DONE", handle.done()).await?;
+            return Ok(Conn { session, caps, ctx });
+        }
         let outcome = {
             let (wait, _stop) = handle.wait_with_timeout(store.timing.idle_refresh);
             tokio::pin!(wait);
@@ -278,12 +286,9 @@ impl Worker {
 /// `delay` spread by ±20 %, so that many clients do not reconnect in step after an outage.
 fn jitter(delay: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
+    // Each RandomState has fresh keys, so hashing anything gives a random number.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .elapsed()
-            .map_or(0, |d| d.as_nanos()),
-    );
+    h.write_u64(0);
     let unit = (h.finish() % 1000) as f64 / 1000.0; // 0.0 .. 1.0
     delay.mul_f64(0.8 + 0.4 * unit)
 }
