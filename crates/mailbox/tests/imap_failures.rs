@@ -129,3 +129,45 @@ async fn login_refused_by_a_server_without_auth_plain() {
         "LOGIN when AUTH=PLAIN is not offered: {command}"
     );
 }
+
+#[tokio::test]
+async fn starttls_refused_is_not_silently_plain() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (s, _) = l.accept().await.unwrap();
+        let (r, mut w) = s.into_split();
+        w.write_all(b"* OK ready\r\n").await.unwrap();
+        let mut line = String::new();
+        let mut r = BufReader::new(r);
+        r.read_line(&mut line).await.unwrap();
+        let tag = line.split(' ').next().unwrap().to_owned();
+        w.write_all(format!("{tag} BAD Unknown command\r\n").as_bytes())
+            .await
+            .unwrap();
+        // Whatever comes next must not be a login in the clear.
+        let mut next = String::new();
+        let _ = r.read_line(&mut next).await;
+        (line, next)
+    });
+    let mut account = store(port).account().clone();
+    account.security = Security::StartTls;
+    let e = ImapStore::new(account).unwrap().check().await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Unsupported {
+                what: "STARTTLS",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let (first, next) = server.await.unwrap();
+    assert!(first.contains("STARTTLS"), "{first}");
+    assert!(
+        !next.contains("LOGIN") && !next.contains("AUTHENTICATE"),
+        "{next}"
+    );
+}
