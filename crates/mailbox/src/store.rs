@@ -18,6 +18,9 @@ pub struct UnseenCounts {
 ///
 /// Every method talks to the server; none fetches more than it needs (listing reads headers,
 /// flags and structure; [`fetch_audio`](Self::fetch_audio) reads only the audio part).
+///
+/// The methods return `Send` futures, so the trait is used through generics
+/// (`JournaledStore<ImapStore>`, `fn f(store: &impl VoicemailStore)`), not as `dyn`.
 pub trait VoicemailStore: Send + Sync {
     /// The folders (IMAP mailboxes) that can hold messages.
     fn folders(&self) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
