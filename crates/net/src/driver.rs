@@ -5,7 +5,7 @@
 use crate::config::{AccountSpec, NetConfig, Target};
 use crate::error::NetError;
 use crate::stream::{self, TlsSetup};
-use crate::{tls, udp};
+use crate::{resolve, tls, udp};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
@@ -417,22 +417,7 @@ impl Driver {
         let attempt = entry.attempt;
         let internal = self.internal_tx.clone();
         tokio::spawn(async move {
-            let port = target.port_or_default();
-            let host = target.host.trim_start_matches('[').trim_end_matches(']');
-            let result = match host.parse::<IpAddr>() {
-                Ok(ip) => Ok(vec![SocketAddr::new(ip, port)]),
-                Err(_) => tokio::net::lookup_host((host, port))
-                    .await
-                    .map(|addrs| addrs.collect::<Vec<_>>())
-                    .map_err(|e| format!("cannot resolve {}: {e}", target.host))
-                    .and_then(|addrs| {
-                        if addrs.is_empty() {
-                            Err(format!("{} has no address", target.host))
-                        } else {
-                            Ok(addrs)
-                        }
-                    }),
-            };
+            let result = resolve::resolve(&target).await;
             let _ = internal.send(Internal::Resolved {
                 account: id,
                 attempt,

@@ -23,12 +23,14 @@
 //! its accounts on a jittered, doubling reconnect wait; once connected again the user agent gets
 //! the new flow (`set_flow`) and registers and re-subscribes at once.
 //!
-//! Resolution is A/AAAA (`tokio::net::lookup_host`) of the outbound proxy or registrar host;
-//! NAPTR/SRV (RFC 3263) is not done yet.
+//! Resolution (RFC 3263 without NAPTR, see `resolve`): an IP address as it is; a host with a
+//! port by A/AAAA; a host without a port by SRV for the account's transport, falling back to
+//! A/AAAA on the default port.
 
 mod config;
 mod driver;
 mod error;
+mod resolve;
 mod stream;
 mod tls;
 mod udp;

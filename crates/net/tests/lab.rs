@@ -337,3 +337,18 @@ async fn shutdown_unsubscribes_and_unregisters_quickly() {
         .await
         .expect("driver ends");
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn tls_to_a_host_name_resolves_and_verifies_the_name() {
+    let lab = Lab::get();
+    let user = "1010";
+    let mut spec = lab.account(user, Transport::Tls);
+    // The lab certificate names DNS:localhost; the name resolves through the system resolver.
+    spec.registrar = format!("sip:localhost:{};transport=tls", lab.tls_port);
+    let own = lab.aor(user);
+    let mut net = start(spec).await;
+    let args = ["--user", user, "--new", "5", "--old", "0"];
+    publish_and_expect(&mut net, &own, &args, 5, 0, 0).await;
+    stop(net).await;
+}
