@@ -1,5 +1,24 @@
 //! `voicelamp-cli`: Voicelamp without a desktop. It reads the same configuration as the app and
 //! prints the engine's state and events for people and scripts.
+//!
+//! ```text
+//! voicelamp-cli [--config PATH] watch [--json]          every change until Ctrl-C/SIGTERM, then
+//!                                                       unsubscribe + unregister, exit 0
+//! voicelamp-cli [--config PATH] status [--json] [--wait SECS]
+//!                                                       the state once no mailbox is unknown (or
+//!                                                       after SECS, default 10); exit 1 if an
+//!                                                       account failed
+//! voicelamp-cli [--config PATH] check ACCOUNT [--wait SECS]
+//!                                                       registration, subscriptions and mailbox
+//!                                                       mapping of one account, in words
+//! ```
+//!
+//! One file per subcommand (`watch.rs`, `status.rs`, `check.rs`); `session.rs` starts the
+//! `voicelamp-net` driver from the configuration and feeds its events to core's `LampModel`;
+//! `print.rs` writes core's `EngineEvent`s as JSON lines or readable lines. Logs go to stderr
+//! (`RUST_LOG`, default `warn`); SIP traces are at `debug` with `Authorization` redacted by
+//! `voicelamp-sip`. Exit codes: 0 fine, 1 an account failed (status, check), 2 usage or
+//! configuration error.
 
 mod check;
 mod error;
