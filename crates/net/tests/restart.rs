@@ -131,14 +131,15 @@ async fn kamailio_restart_makes_mailboxes_stale_then_current_again() {
     net.handle.add_account(tcp).expect("driver runs");
     net.handle.add_account(udp).expect("driver runs");
     let mailboxes = ["sip:1001@127.0.0.1", "sip:1002@127.0.0.1"];
+    let mut first = HashSet::new();
+    wait_for(&mut net, SECS(10), "first NOTIFY of both mailboxes", |e| {
+        if let NetEvent::Sip(Event::Mailbox { mailbox_uri, .. }) = e {
+            first.insert(mailbox_uri.clone());
+        }
+        (first.len() == 2).then_some(())
+    })
+    .await;
     for (user, mailbox) in [("1001", mailboxes[0]), ("1002", mailboxes[1])] {
-        wait_for(
-            &mut net,
-            SECS(10),
-            &format!("first NOTIFY of {mailbox}"),
-            |e| mailbox_event(e, mailbox).map(|_| ()),
-        )
-        .await;
         lab.publish(&["--user", user, "--new", "1", "--old", "0"])
             .await;
         wait_for(&mut net, SECS(10), &format!("counts of {mailbox}"), |e| {
