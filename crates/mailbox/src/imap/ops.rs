@@ -2,7 +2,7 @@
 //! folder it needs and checks that the message's UIDVALIDITY still holds.
 
 use async_imap::imap_proto::{NameAttribute, SectionPath};
-use async_imap::types::{Fetch, Flag};
+use async_imap::types::{Fetch, Flag, Name};
 use base64::Engine;
 use futures::TryStreamExt;
 
@@ -101,18 +101,22 @@ fn gone(folder: &str, id: MessageId, reason: &str) -> Error {
     }
 }
 
+/// Every folder the server lists, selectable or not.
+async fn list_all(c: &mut Conn) -> Result<Vec<Name>, Error> {
+    let ctx = c.ctx.clone();
+    ctx.step("LIST", async {
+        c.session
+            .list(Some(""), Some("*"))
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await
+}
+
 /// LIST of selectable folders.
 pub async fn folders(c: &mut Conn) -> Result<Vec<String>, Error> {
-    let ctx = c.ctx.clone();
-    let names = ctx
-        .step("LIST", async {
-            c.session
-                .list(Some(""), Some("*"))
-                .await?
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await?;
+    let names = list_all(c).await?;
     Ok(names
         .iter()
         .filter(|n| !n.attributes().contains(&NameAttribute::NoSelect))
@@ -122,16 +126,7 @@ pub async fn folders(c: &mut Conn) -> Result<Vec<String>, Error> {
 
 /// The Trash folder: the one with the `\Trash` attribute, else one named "Trash".
 async fn trash(c: &mut Conn) -> Result<Option<String>, Error> {
-    let ctx = c.ctx.clone();
-    let names = ctx
-        .step("LIST", async {
-            c.session
-                .list(Some(""), Some("*"))
-                .await?
-                .try_collect::<Vec<_>>()
-                .await
-        })
-        .await?;
+    let names = list_all(c).await?;
     let by_attr = names.iter().find(|n| {
         n.attributes()
             .iter()
