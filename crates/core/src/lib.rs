@@ -62,8 +62,11 @@ pub mod config;
 pub mod engine_config;
 pub mod event;
 pub mod lamp;
+pub mod policy;
+pub mod runtime;
 pub mod secrets;
 pub mod sip_uri;
+pub mod voicemail;
 
 pub use config::{
     AccountConfig, Config, ConfigError, MailboxConfig, PasswordSource, UnsolicitedPolicy,
