@@ -2,18 +2,12 @@
 //! answer of every subscription, and says in words what works and what to fix.
 
 use crate::error::CliError;
-use crate::session::{Account, Session};
+use crate::session::user_agent;
 use crate::watch::terminated;
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 use voicelamp_core::Config;
-use voicelamp_core::lamp::{registration_failure, stale_reason, subscription_failure};
-use voicelamp_net::TransportState;
-use voicelamp_net::voicelamp_sip::subscription::SubscriptionFailure;
-use voicelamp_net::voicelamp_sip::{
-    Event, MessageClass, RegistrationStatus, Source, SummaryBody, Transport, Waiting,
-};
+use voicelamp_core::runtime::{check, secret_store};
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
@@ -26,263 +20,28 @@ pub struct Args {
 }
 
 pub async fn run(config: Config, args: Args) -> Result<ExitCode, CliError> {
-    let (mut session, _) = Session::start(&config, Some(&args.account))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.wait);
-    let stop = terminated();
-    tokio::pin!(stop);
-    while !answered(&session.accounts[0]) {
-        tokio::select! {
-            () = &mut stop => break,
-            () = tokio::time::sleep_until(deadline) => break,
-            changes = session.next() => if changes.is_none() { break },
-        }
+    let secrets = secret_store(&config);
+    let diagnosis = check(
+        &config,
+        &args.account,
+        secrets.as_ref(),
+        &user_agent(),
+        Duration::from_secs(args.wait),
+        terminated(),
+    )
+    .await?;
+    print!("{}", diagnosis.report);
+    let sent: Vec<String> = diagnosis
+        .requests_sent
+        .iter()
+        .map(|(m, n)| format!("{n} {m}"))
+        .collect();
+    if !sent.is_empty() {
+        println!("  requests sent: {}", sent.join(", "));
     }
-    let snapshot = session.net.handle.snapshot().await.ok();
-    session.shutdown().await;
-    let account = &session.accounts[0];
-    let (report, ok) = diagnose(account, args.wait);
-    print!("{report}");
-    if let Some(snapshot) = snapshot {
-        let sent: Vec<String> = snapshot
-            .requests_sent
-            .iter()
-            .map(|(m, n)| format!("{n} {m}"))
-            .collect();
-        if !sent.is_empty() {
-            println!("  requests sent: {}", sent.join(", "));
-        }
-    }
-    Ok(if ok {
+    Ok(if diagnosis.ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
-}
-
-/// The registration ended one way or the other, and every mailbox has had an answer.
-fn answered(account: &Account) -> bool {
-    if account.net_id.is_none() {
-        return true;
-    }
-    let registration_failed = account.history.iter().any(|e| {
-        matches!(
-            e,
-            Event::Registration {
-                state: RegistrationStatus::Failed { .. },
-                ..
-            }
-        )
-    });
-    if registration_failed {
-        return true;
-    }
-    account
-        .mailboxes
-        .iter()
-        .all(|m| mailbox_outcome(account, m).is_some())
-}
-
-fn mailbox_outcome<'a>(account: &'a Account, mailbox: &str) -> Option<&'a Event> {
-    account.history.iter().rev().find(|e| match e {
-        Event::Mailbox { mailbox_uri, .. } | Event::MailboxFailed { mailbox_uri, .. } => {
-            mailbox_uri == mailbox
-        }
-        _ => false,
-    })
-}
-
-/// The report and whether everything works.
-fn diagnose(account: &Account, waited: u64) -> (String, bool) {
-    let mut out = String::new();
-    let mut ok = true;
-    let _ = writeln!(out, "account {}", account.id);
-    if account.net_id.is_none() {
-        let why = account.problem.as_deref().unwrap_or("unknown reason");
-        let _ = writeln!(out, "  not started: {why}");
-        return (out, false);
-    }
-    // The path.
-    match &account.transport {
-        Some(TransportState::Up {
-            transport,
-            local,
-            remote,
-        }) => {
-            let _ = writeln!(
-                out,
-                "  server: {remote} over {} from {local}",
-                name(*transport)
-            );
-        }
-        Some(TransportState::Down { why, .. }) => {
-            ok = false;
-            let _ = writeln!(out, "  server: cannot reach it: {why}");
-        }
-        None => {
-            ok = false;
-            let target = account
-                .target
-                .as_ref()
-                .map(|t| {
-                    format!(
-                        "{}:{} over {}",
-                        t.host,
-                        t.port_or_default(),
-                        name(t.transport)
-                    )
-                })
-                .unwrap_or_default();
-            let _ = writeln!(out, "  server: {target}: no answer within {waited} s");
-        }
-    }
-    // Registration.
-    let registration = account.history.iter().rev().find_map(|e| match e {
-        // The shutdown at the end of the check unregisters: what counts is what came before.
-        Event::Registration { state, .. } if *state == RegistrationStatus::Unregistered => None,
-        Event::Registration { state, reason, .. } => Some((state, reason)),
-        _ => None,
-    });
-    match registration {
-        Some((RegistrationStatus::Registered { expires }, _)) => {
-            let _ = writeln!(
-                out,
-                "  registration: registered; the server keeps it {expires} s and it is refreshed before then"
-            );
-        }
-        Some((RegistrationStatus::Failed { retry_in }, reason)) => {
-            ok = false;
-            let why = reason
-                .as_ref()
-                .map_or_else(|| "no reason given".to_owned(), registration_failure);
-            let retry = retry_in.map_or_else(
-                || "not retried until the account is fixed".to_owned(),
-                |d| format!("retried in {} s", d.as_secs()),
-            );
-            let _ = writeln!(out, "  registration: FAILED: {why} ({retry})");
-        }
-        Some((RegistrationStatus::Unregistered, _)) => {
-            let _ = writeln!(out, "  registration: unregistered");
-        }
-        None => {
-            ok = false;
-            let _ = writeln!(out, "  registration: no answer within {waited} s");
-        }
-    }
-    // Mailboxes.
-    for mailbox in &account.mailboxes {
-        let text = match mailbox_outcome(account, mailbox) {
-            Some(Event::Mailbox {
-                summary, source, ..
-            }) => {
-                let via = match source {
-                    Source::Subscription => "subscribed",
-                    Source::Unsolicited => "the server sends it unsolicited",
-                };
-                match summary {
-                    SummaryBody::NoInformation => format!(
-                        "{via}, but the server has no information about it yet (empty NOTIFY): \
-                         it shows as unknown, never as 0; nothing may have been published for it, \
-                         or the mailbox may not exist on the server"
-                    ),
-                    SummaryBody::Summary(s) => {
-                        format!("{via}; the server reports {}", summary_words(s))
-                    }
-                }
-            }
-            Some(Event::MailboxFailed { why, retry_in, .. }) => {
-                ok = false;
-                match why {
-                    SubscriptionFailure::MailboxNotConfigured => format!(
-                        "server answered 404 to SUBSCRIBE for {mailbox}: the mailbox is not configured there; \
-                         it may send unsolicited MWI instead"
-                    ),
-                    SubscriptionFailure::ServerSendsUnsolicited => format!(
-                        "server answered 500 to SUBSCRIBE for {mailbox}: it most likely sends this mailbox \
-                         unsolicited (Asterisk does when `mailboxes=` is set); keep unsolicited MWI accepted"
-                    ),
-                    other => subscription_failure(other, *retry_in),
-                }
-            }
-            _ => {
-                ok = false;
-                let stale = account.history.iter().rev().find_map(|e| match e {
-                    Event::MailboxStale {
-                        mailbox_uri, why, ..
-                    } if mailbox_uri == mailbox => Some(stale_reason(why)),
-                    _ => None,
-                });
-                match stale {
-                    Some(why) => format!("no current state: {why}"),
-                    None if registration.is_some_and(|(s, _)| {
-                        matches!(s, RegistrationStatus::Registered { .. })
-                    }) =>
-                    {
-                        format!("no NOTIFY within {waited} s after registering")
-                    }
-                    None => "not subscribed: the account is not registered".to_owned(),
-                }
-            }
-        };
-        let _ = writeln!(out, "  mailbox {mailbox}: {text}");
-    }
-    let unsolicited: Vec<&str> = account
-        .history
-        .iter()
-        .filter_map(|e| match e {
-            Event::Mailbox {
-                mailbox_uri,
-                source: Source::Unsolicited,
-                ..
-            } => Some(mailbox_uri.as_str()),
-            _ => None,
-        })
-        .collect();
-    if !unsolicited.is_empty() {
-        let _ = writeln!(
-            out,
-            "  unsolicited MWI received for {}",
-            unsolicited.join(", ")
-        );
-    }
-    let _ = writeln!(
-        out,
-        "  verdict: {}",
-        if ok {
-            "OK"
-        } else {
-            "problems found (see above)"
-        }
-    );
-    (out, ok)
-}
-
-fn name(transport: Transport) -> &'static str {
-    match transport {
-        Transport::Udp => "UDP",
-        Transport::Tcp => "TCP",
-        Transport::Tls => "TLS",
-    }
-}
-
-fn summary_words(s: &voicelamp_net::voicelamp_sip::MessageSummary) -> String {
-    let waiting = match s.waiting {
-        Waiting::Yes => "messages waiting",
-        Waiting::No => "no messages waiting",
-    };
-    let mut parts = vec![waiting.to_owned()];
-    for (class, c) in &s.classes {
-        let label = match class {
-            MessageClass::Voice => "voice".to_owned(),
-            other => other.as_str().to_owned(),
-        };
-        let mut text = format!("{label} {} new, {} old", c.new, c.old);
-        if let Some(u) = c.urgent_new.filter(|u| *u > 0) {
-            let _ = write!(text, " ({u} urgent new)");
-        }
-        parts.push(text);
-    }
-    if let Some(account) = &s.account {
-        parts.push(format!("for {account}"));
-    }
-    parts.join("; ")
 }

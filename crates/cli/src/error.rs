@@ -6,12 +6,9 @@ pub enum CliError {
     /// The configuration cannot be used.
     #[error(transparent)]
     Config(#[from] voicelamp_core::ConfigError),
-    /// The named account is not in the configuration.
-    #[error("no account {0:?} in the configuration (accounts: {1})")]
-    NoSuchAccount(String, String),
-    /// The network driver stopped or failed.
+    /// The engine could not start.
     #[error(transparent)]
-    Net(#[from] voicelamp_net::NetError),
+    Runtime(#[from] voicelamp_core::runtime::RuntimeError),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),

@@ -3,7 +3,7 @@
 
 use crate::error::CliError;
 use crate::print;
-use crate::session::Session;
+use crate::session;
 use crate::watch::terminated;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 pub async fn run(config: Config, args: Args) -> Result<ExitCode, CliError> {
-    let (mut session, _early) = Session::start(&config, None)?;
+    let (mut session, _early) = session::start(&config)?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(args.wait);
     let stop = terminated();
     tokio::pin!(stop);

@@ -3,7 +3,7 @@
 
 use crate::error::CliError;
 use crate::print;
-use crate::session::Session;
+use crate::session;
 use std::process::ExitCode;
 use voicelamp_core::Config;
 
@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub async fn run(config: Config, args: Args) -> Result<ExitCode, CliError> {
-    let (mut session, early) = Session::start(&config, None)?;
+    let (mut session, early) = session::start(&config)?;
     print::events(&session.snapshot(), args.json)?;
     print::events(&early, args.json)?;
     let stop = terminated();
@@ -26,7 +26,7 @@ pub async fn run(config: Config, args: Args) -> Result<ExitCode, CliError> {
             () = &mut stop => break,
             changes = session.next() => match changes {
                 Some(changes) => print::events(&changes, args.json)?,
-                None => return Err(CliError::Net(voicelamp_net::NetError::Stopped)),
+                None => return Err(CliError::Runtime(voicelamp_net::NetError::Stopped.into())),
             },
         }
     }

@@ -1,2 +1,314 @@
 //! The engine at run time: configuration → passwords → the `voicelamp-net` driver → the lamp
-//! model → [`crate::EngineEvent`]s, shared by the desktop app and the CLI.
+//! model → [`EngineEvent`]s. The desktop app and the CLI both run it; neither holds this logic.
+//!
+//! [`Engine::start`] spawns the driver on the current tokio runtime and adds every account;
+//! [`Engine::next`] waits for the driver's next event and returns what changed;
+//! [`Engine::snapshot`] is the whole state as events; [`Engine::shutdown`] unsubscribes and
+//! unregisters (bounded). [`diagnose`] turns one account's history into words for `check` and the
+//! app's "test" button.
+
+mod diagnose;
+
+pub use diagnose::{Diagnosis, check, diagnose};
+
+use crate::event::RegistrationEvent;
+use crate::secrets::NoKeyring;
+use crate::{
+    Config, EngineEvent, LampModel, PasswordSource, RegistrationState, SecretStore, SipAccount,
+    resolve_password,
+};
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+use voicelamp_net::voicelamp_sip::auth::Credentials;
+use voicelamp_net::voicelamp_sip::{AccountId, Event};
+use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, Target, TlsOptions, TransportState};
+
+/// What stops the engine from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The named account is not in the configuration.
+    #[error("no account {0:?} in the configuration (accounts: {1})")]
+    NoSuchAccount(String, String),
+    /// The network driver stopped or failed.
+    #[error(transparent)]
+    Net(#[from] voicelamp_net::NetError),
+}
+
+#[cfg(feature = "keyring")]
+fn open_keyring() -> Result<crate::secrets::KeyringStore, crate::SecretError> {
+    crate::secrets::KeyringStore::open()
+}
+
+#[cfg(not(feature = "keyring"))]
+fn open_keyring() -> Result<NoKeyring, crate::SecretError> {
+    Ok(NoKeyring)
+}
+
+/// One configured account in a running engine.
+#[derive(Debug)]
+pub struct EngineAccount {
+    /// Configured id.
+    pub id: String,
+    /// The driver's id, when it was started.
+    pub net_id: Option<AccountId>,
+    /// Why it could not start or cannot reach its server now.
+    pub problem: Option<String>,
+    /// Mailboxes.
+    pub mailboxes: Vec<String>,
+    /// Every user agent event about it, in order (for `check`).
+    pub history: Vec<Event>,
+    /// The path to its server.
+    pub transport: Option<TransportState>,
+    /// Where it sends.
+    pub target: Option<Target>,
+}
+
+/// A running driver with its lamp model.
+#[derive(Debug)]
+pub struct Engine {
+    /// The network driver (its handle and event stream).
+    pub net: Net,
+    /// The lamps.
+    pub model: LampModel,
+    /// The configured accounts, in configuration order.
+    pub accounts: Vec<EngineAccount>,
+    by_net_id: BTreeMap<usize, usize>,
+}
+
+impl Engine {
+    /// Starts the accounts of `config` (only `only` when given), with passwords from `secrets`
+    /// and `user_agent` as the SIP `User-Agent`. Accounts that cannot start (bad address, no
+    /// password) are reported as failed registrations in the returned events, not fatal.
+    ///
+    /// Must be called inside a tokio runtime (the driver is spawned on it).
+    pub fn start(
+        config: &Config,
+        only: Option<&str>,
+        secrets: &dyn SecretStore,
+        user_agent: &str,
+    ) -> Result<(Self, Vec<EngineEvent>), RuntimeError> {
+        let config = match only {
+            None => config.clone(),
+            Some(id) => {
+                let account = config.account(id).cloned().ok_or_else(|| {
+                    let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+                    RuntimeError::NoSuchAccount(id.to_owned(), ids.join(", "))
+                })?;
+                Config {
+                    accounts: vec![account],
+                    ..config.clone()
+                }
+            }
+        };
+        let mut model = LampModel::new(&config);
+        let mut net_config = NetConfig::default();
+        user_agent.clone_into(&mut net_config.ua.user_agent);
+        let net = voicelamp_net::spawn(net_config);
+        let mut accounts = Vec::new();
+        let mut by_net_id = BTreeMap::new();
+        let mut early = Vec::new();
+        for (index, account) in config.accounts.iter().enumerate() {
+            let mailboxes = account
+                .monitored_mailboxes()
+                .into_iter()
+                .map(|m| m.uri)
+                .collect();
+            let mut entry = EngineAccount {
+                id: account.id.clone(),
+                net_id: None,
+                problem: None,
+                mailboxes,
+                history: Vec::new(),
+                transport: None,
+                target: None,
+            };
+            let prepared = SipAccount::from_config(account)
+                .map_err(|e| e.to_string())
+                .and_then(|sip| {
+                    let secret = resolve_password(account, secrets).map_err(|e| e.to_string())?;
+                    Ok(spec(&sip, &secret))
+                });
+            match prepared {
+                Ok(spec) => {
+                    entry.target = spec.target.clone();
+                    let id = net.handle.add_account(spec)?;
+                    model.bind_sip_account(id, &account.id);
+                    by_net_id.insert(id.0, index);
+                    entry.net_id = Some(id);
+                }
+                Err(why) => {
+                    tracing::error!(account = %account.id, %why, "account not started");
+                    early.push(failed(&account.id, &why));
+                    entry.problem = Some(why);
+                }
+            }
+            accounts.push(entry);
+        }
+        Ok((
+            Self {
+                net,
+                model,
+                accounts,
+                by_net_id,
+            },
+            early,
+        ))
+    }
+
+    /// Waits for the driver's next event and returns what changed (possibly nothing);
+    /// `None` when the driver has stopped.
+    pub async fn next(&mut self) -> Option<Vec<EngineEvent>> {
+        let event = self.net.events.recv().await?;
+        Some(self.apply(event))
+    }
+
+    fn apply(&mut self, event: NetEvent) -> Vec<EngineEvent> {
+        match event {
+            NetEvent::Sip(event) => {
+                if let Some(account) = sip_account(&event).and_then(|id| self.account_mut(id))
+                    && account.history.len() < 1000
+                {
+                    account.history.push(event.clone());
+                }
+                self.model.apply(&event, SystemTime::now())
+            }
+            NetEvent::Transport { account, state } => {
+                let Some(entry) = self.account_mut(account) else {
+                    return Vec::new();
+                };
+                entry.transport = Some(state.clone());
+                match state {
+                    TransportState::Up { .. } => {
+                        entry.problem = None;
+                        Vec::new()
+                    }
+                    TransportState::Down { why, retry_in } => {
+                        let retry = if retry_in == Duration::MAX {
+                            String::new()
+                        } else {
+                            format!("; trying again in {} s", retry_in.as_secs().max(1))
+                        };
+                        let problem = format!("cannot reach the server: {why}{retry}");
+                        entry.problem = Some(problem.clone());
+                        let id = entry.id.clone();
+                        let mut changes = vec![failed(&id, &problem)];
+                        changes.extend(self.model.apply_connection_lost(
+                            account,
+                            &why,
+                            SystemTime::now(),
+                        ));
+                        changes
+                    }
+                }
+            }
+        }
+    }
+
+    fn account_mut(&mut self, id: AccountId) -> Option<&mut EngineAccount> {
+        let index = *self.by_net_id.get(&id.0)?;
+        self.accounts.get_mut(index)
+    }
+
+    /// The current state as events; accounts that could not start or reach their server show
+    /// as failed with the reason.
+    pub fn snapshot(&self) -> Vec<EngineEvent> {
+        self.model
+            .snapshot()
+            .into_iter()
+            .map(|event| match event {
+                EngineEvent::Registration(r) if r.state != RegistrationState::Registered => {
+                    match self
+                        .accounts
+                        .iter()
+                        .find(|a| a.id == r.account)
+                        .and_then(|a| a.problem.as_deref())
+                    {
+                        Some(why) => failed(&r.account, why),
+                        None => EngineEvent::Registration(r),
+                    }
+                }
+                other => other,
+            })
+            .collect()
+    }
+
+    /// Unsubscribes and unregisters (bounded), and returns the last changes.
+    pub async fn shutdown(&mut self) -> Vec<EngineEvent> {
+        if let Err(e) = self.net.handle.shutdown().await {
+            tracing::warn!(error = %e, "shutdown");
+        }
+        let mut out = Vec::new();
+        while let Ok(event) = self.net.events.try_recv() {
+            out.extend(self.apply(event));
+        }
+        out
+    }
+}
+
+fn failed(account: &str, why: &str) -> EngineEvent {
+    EngineEvent::Registration(RegistrationEvent {
+        account: account.to_owned(),
+        state: RegistrationState::Failed,
+        reason: Some(why.to_owned()),
+    })
+}
+
+fn sip_account(event: &Event) -> Option<AccountId> {
+    match event {
+        Event::Registration { account, .. }
+        | Event::Mailbox { account, .. }
+        | Event::MailboxStale { account, .. }
+        | Event::MailboxFailed { account, .. } => Some(*account),
+        Event::BodyError { account, .. } => *account,
+        Event::InvalidMessage { .. } => None,
+    }
+}
+
+/// The OS keyring when an account needs it and it can be opened; else a store that says why not.
+pub fn secret_store(config: &Config) -> Box<dyn SecretStore> {
+    if !config
+        .accounts
+        .iter()
+        .any(|a| a.password == PasswordSource::Keyring)
+    {
+        return Box::new(NoKeyring);
+    }
+    match open_keyring() {
+        Ok(store) => Box::new(store),
+        Err(e) => {
+            tracing::warn!(error = %e, "the OS keyring cannot be opened");
+            Box::new(NoKeyring)
+        }
+    }
+}
+
+/// The driver's account for a configured one.
+fn spec(sip: &SipAccount, secret: &crate::Secret) -> AccountSpec {
+    let credentials = Credentials {
+        username: sip.auth_user.clone(),
+        password: secret.expose().to_owned(),
+    };
+    let mut spec = AccountSpec::new(&sip.aor, &sip.registrar_uri, Some(credentials));
+    let hop = sip.next_hop();
+    spec.target = Some(Target {
+        host: hop
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port: hop.port,
+        transport: hop.transport,
+    });
+    spec.outbound_proxy = sip.outbound_proxy.as_ref().map(|p| p.uri.clone());
+    spec.contact_user = sip.contact_user.clone();
+    spec.register_expires = sip.expires;
+    spec.subscribe_expires = sip.expires;
+    spec.mailboxes = sip.mailboxes.clone();
+    spec.unsolicited = sip.unsolicited;
+    spec.local_port = sip.local_port;
+    spec.tls = TlsOptions {
+        ca_file: sip.tls.ca_file.clone(),
+        insecure_skip_verify: sip.tls.insecure_skip_verify,
+    };
+    spec
+}
