@@ -1,0 +1,315 @@
+//! Reading: the file's raw shape (serde, with spans) and its validation into [`Config`].
+
+use super::locate::{clean_message, field_at, located};
+use super::notifications::{self, RawNotifications};
+use super::voicemail::{self, RawVoicemail};
+use super::{
+    AccountConfig, Config, ConfigError, DEFAULT_EXPIRES, MAX_EXPIRES, MAX_ID_LEN, MIN_EXPIRES,
+    MailboxConfig, PasswordSource, TlsConfig, UnsolicitedPolicy, same_uri, yes,
+};
+use crate::engine_config::{ServerTarget, TargetError};
+use crate::sip_uri::SipUri;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    accounts: Vec<RawAccount>,
+    #[serde(default)]
+    notifications: RawNotifications,
+}
+
+/// Parses and validates TOML text (see [`Config::from_toml_str`]).
+pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        located(
+            path,
+            text,
+            span.clone(),
+            field_at(text, span.start),
+            clean_message(e.message()),
+        )
+    })?;
+    let parent = path.parent().unwrap_or(Path::new(""));
+    let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
+    let base = base.as_path();
+    let mut accounts: Vec<AccountConfig> = Vec::with_capacity(raw.accounts.len());
+    let mut ids = HashSet::new();
+    for (index, account) in raw.accounts.into_iter().enumerate() {
+        let err = |span: Range<usize>, field: &str, message: String| {
+            located(
+                path,
+                text,
+                span,
+                Some(format!("accounts[{index}].{field}")),
+                message,
+            )
+        };
+        let account = validate_account(account, base, &err)?;
+        if !ids.insert(account.0.id.clone()) {
+            return Err(err(
+                account.1,
+                "id",
+                format!(
+                    "the id \"{}\" is used by another account; ids must be unique",
+                    account.0.id
+                ),
+            ));
+        }
+        accounts.push(account.0);
+    }
+    let notifications =
+        notifications::validate(raw.notifications).map_err(|(span, field, message)| {
+            located(
+                path,
+                text,
+                span,
+                Some(format!("notifications.{field}")),
+                message,
+            )
+        })?;
+    Ok(Config {
+        accounts,
+        notifications,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccount {
+    id: Spanned<String>,
+    display_name: Option<String>,
+    aor: Spanned<String>,
+    auth_user: Option<Spanned<String>>,
+    registrar: Option<Spanned<String>>,
+    outbound_proxy: Option<Spanned<String>>,
+    #[serde(default = "yes")]
+    register: bool,
+    #[serde(default = "yes")]
+    monitor_own: bool,
+    #[serde(default)]
+    mailboxes: Vec<RawMailbox>,
+    voicemail_access_code: Option<Spanned<String>>,
+    #[serde(default)]
+    unsolicited: UnsolicitedPolicy,
+    #[serde(default)]
+    tls: TlsConfig,
+    #[serde(default)]
+    local_port: u16,
+    expires: Option<Spanned<u32>>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    voicemail: Option<RawVoicemail>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMailbox {
+    uri: Spanned<String>,
+    display_name: Option<String>,
+}
+
+/// Builds an error at a span for a field named relative to the account.
+pub(super) type ErrAt<'a> = dyn Fn(Range<usize>, &str, String) -> ConfigError + 'a;
+
+fn validate_account(
+    raw: RawAccount,
+    base: &Path,
+    err: &ErrAt<'_>,
+) -> Result<(AccountConfig, Range<usize>), ConfigError> {
+    let id_span = raw.id.span();
+    let id = raw.id.into_inner();
+    if id.is_empty()
+        || id.len() > MAX_ID_LEN
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(err(
+            id_span,
+            "id",
+            format!(
+                "\"{id}\" is not a valid account id: use 1 to {MAX_ID_LEN} characters from a-z, 0-9, - and _"
+            ),
+        ));
+    }
+    let aor_span = raw.aor.span();
+    let aor = raw.aor.into_inner();
+    let aor_uri = SipUri::parse(&aor).map_err(|e| err(aor_span.clone(), "aor", e.to_string()))?;
+    if aor_uri.user.is_none() {
+        return Err(err(
+            aor_span,
+            "aor",
+            format!(
+                "\"{aor}\" has no user part; an address of record looks like sip:alice@example.com"
+            ),
+        ));
+    }
+    let auth_user = match raw.auth_user {
+        Some(user) if user.get_ref().trim().is_empty() => {
+            return Err(err(
+                user.span(),
+                "auth_user",
+                "must not be empty; leave it out to use the AOR's user".into(),
+            ));
+        }
+        other => other.map(Spanned::into_inner),
+    };
+    let check_server = |value: Option<Spanned<String>>,
+                        field: &str|
+     -> Result<Option<String>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let span = value.span();
+        let text = value.into_inner();
+        let uri = SipUri::parse(&text).map_err(|e| err(span.clone(), field, e.to_string()))?;
+        ServerTarget::from_uri(&uri).map_err(|e: TargetError| err(span, field, e.to_string()))?;
+        Ok(Some(text))
+    };
+    let registrar = check_server(raw.registrar, "registrar")?;
+    let outbound_proxy = check_server(raw.outbound_proxy, "outbound_proxy")?;
+    if registrar.is_none() {
+        // The derived registrar must be usable too (a sips: AOR gives a sips: registrar).
+        ServerTarget::from_uri(&aor_uri)
+            .map_err(|e| err(aor_span.clone(), "aor", e.to_string()))?;
+    }
+    let mut mailboxes: Vec<MailboxConfig> = Vec::with_capacity(raw.mailboxes.len());
+    for (i, mailbox) in raw.mailboxes.into_iter().enumerate() {
+        let span = mailbox.uri.span();
+        let uri = mailbox.uri.into_inner();
+        let field = format!("mailboxes[{i}].uri");
+        SipUri::parse(&uri).map_err(|e| err(span.clone(), &field, e.to_string()))?;
+        if mailboxes.iter().any(|m| same_uri(&m.uri, &uri)) {
+            return Err(err(
+                span,
+                &field,
+                format!("the mailbox {uri} is listed twice"),
+            ));
+        }
+        mailboxes.push(MailboxConfig {
+            uri,
+            display_name: mailbox.display_name,
+        });
+    }
+    let voicemail_access_code = match raw.voicemail_access_code {
+        None => None,
+        Some(code) => {
+            let valid = !code.get_ref().is_empty()
+                && code.get_ref().len() <= 32
+                && code
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
+            if !valid {
+                return Err(err(
+                    code.span(),
+                    "voicemail_access_code",
+                    format!(
+                        "\"{}\" is not a dialable code; use digits, * and #, e.g. \"*97\"",
+                        code.get_ref()
+                    ),
+                ));
+            }
+            Some(code.into_inner())
+        }
+    };
+    let expires = match raw.expires {
+        None => DEFAULT_EXPIRES,
+        Some(e) if (MIN_EXPIRES..=MAX_EXPIRES).contains(e.get_ref()) => e.into_inner(),
+        Some(e) => {
+            return Err(err(
+                e.span(),
+                "expires",
+                format!(
+                    "{} seconds is out of range; use {MIN_EXPIRES} to {MAX_EXPIRES}",
+                    e.get_ref()
+                ),
+            ));
+        }
+    };
+    let password = password_source(raw.password_env, raw.password_file, base, err, "")?
+        .unwrap_or(PasswordSource::Keyring);
+    let voicemail = raw
+        .voicemail
+        .map(|v| voicemail::validate(v, base, err))
+        .transpose()?;
+    let tls = TlsConfig {
+        ca_file: raw.tls.ca_file.map(|p| base.join(p)),
+        insecure_skip_verify: raw.tls.insecure_skip_verify,
+    };
+    let account = AccountConfig {
+        id,
+        display_name: raw.display_name,
+        aor,
+        auth_user,
+        registrar,
+        outbound_proxy,
+        register: raw.register,
+        monitor_own: raw.monitor_own,
+        mailboxes,
+        voicemail_access_code,
+        unsolicited: raw.unsolicited,
+        tls,
+        local_port: raw.local_port,
+        expires,
+        password,
+        voicemail,
+    };
+    if account.monitored_mailboxes().is_empty() {
+        return Err(err(
+            id_span,
+            "mailboxes",
+            "the account monitors no mailbox: monitor_own is false and no [[accounts.mailboxes]] is listed".into(),
+        ));
+    }
+    Ok((account, id_span))
+}
+
+/// `password_env` / `password_file` (at most one) as a source; `None` when neither is set.
+/// `prefix` goes before the field names in errors (e.g. `"voicemail."`).
+pub(super) fn password_source(
+    env: Option<Spanned<String>>,
+    file: Option<Spanned<String>>,
+    base: &Path,
+    err: &ErrAt<'_>,
+    prefix: &str,
+) -> Result<Option<PasswordSource>, ConfigError> {
+    Ok(match (env, file) {
+        (Some(_), Some(file)) => {
+            return Err(err(
+                file.span(),
+                &format!("{prefix}password_file"),
+                "password_env and password_file are both set; keep at most one".into(),
+            ));
+        }
+        (Some(var), None) => {
+            let valid = !var.get_ref().is_empty()
+                && !var.get_ref().contains(['=', '\0'])
+                && !var.get_ref().chars().any(char::is_whitespace);
+            if !valid {
+                return Err(err(
+                    var.span(),
+                    &format!("{prefix}password_env"),
+                    format!("\"{}\" is not an environment variable name", var.get_ref()),
+                ));
+            }
+            Some(PasswordSource::Env(var.into_inner()))
+        }
+        (None, Some(file)) => {
+            if file.get_ref().is_empty() {
+                return Err(err(
+                    file.span(),
+                    &format!("{prefix}password_file"),
+                    "must not be empty".into(),
+                ));
+            }
+            Some(PasswordSource::File(base.join(file.into_inner())))
+        }
+        (None, None) => None,
+    })
+}

@@ -1,0 +1,88 @@
+//! Writing: [`Config`] back to TOML (never a secret, only where it comes from).
+
+use super::notifications::NotificationsOut;
+use super::voicemail::VoicemailOut;
+use super::{AccountConfig, Config, MailboxConfig, PasswordSource, TlsConfig, UnsolicitedPolicy};
+use serde::Serialize;
+use std::path::Path;
+
+/// The configuration as TOML text.
+pub(super) fn to_toml(config: &Config) -> String {
+    let out = ConfigOut {
+        notifications: NotificationsOut::from(&config.notifications),
+        accounts: config.accounts.iter().map(AccountOut::from).collect(),
+    };
+    // Serializing plain strings, numbers, booleans and tables cannot fail.
+    toml::to_string_pretty(&out).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ConfigOut<'a> {
+    notifications: NotificationsOut,
+    accounts: Vec<AccountOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct AccountOut<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<&'a str>,
+    aor: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_user: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registrar: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outbound_proxy: Option<&'a str>,
+    register: bool,
+    monitor_own: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voicemail_access_code: Option<&'a str>,
+    unsolicited: UnsolicitedPolicy,
+    local_port: u16,
+    expires: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_env: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_file: Option<&'a Path>,
+    #[serde(skip_serializing_if = "tls_is_default")]
+    tls: &'a TlsConfig,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    mailboxes: &'a [MailboxConfig],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voicemail: Option<VoicemailOut<'a>>,
+}
+
+fn tls_is_default(tls: &&TlsConfig) -> bool {
+    **tls == TlsConfig::default()
+}
+
+impl<'a> From<&'a AccountConfig> for AccountOut<'a> {
+    fn from(a: &'a AccountConfig) -> Self {
+        Self {
+            id: &a.id,
+            display_name: a.display_name.as_deref(),
+            aor: &a.aor,
+            auth_user: a.auth_user.as_deref(),
+            registrar: a.registrar.as_deref(),
+            outbound_proxy: a.outbound_proxy.as_deref(),
+            register: a.register,
+            monitor_own: a.monitor_own,
+            voicemail_access_code: a.voicemail_access_code.as_deref(),
+            unsolicited: a.unsolicited,
+            local_port: a.local_port,
+            expires: a.expires,
+            password_env: match &a.password {
+                PasswordSource::Env(var) => Some(var),
+                _ => None,
+            },
+            password_file: match &a.password {
+                PasswordSource::File(path) => Some(path),
+                _ => None,
+            },
+            tls: &a.tls,
+            mailboxes: &a.mailboxes,
+            voicemail: a.voicemail.as_ref().map(VoicemailOut::from),
+        }
+    }
+}
