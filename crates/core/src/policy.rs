@@ -1,6 +1,566 @@
 //! Notification policy: when a change of the lamps becomes a desktop notification, and what it
-//! may say. Pure: time comes in as arguments, nothing is shown from here.
+//! may say. Pure and sans-IO like `voicelamp-sip`: time comes in as arguments (a monotonic
+//! `now` and the local minute of the day), nothing reads a clock, nothing is shown from here.
+//!
+//! # Rules
+//!
+//! * **News.** A notification ([`NotificationKind::NewMessages`]) is raised when a mailbox's new
+//!   count (or its urgent new count) goes up — by `voice-message` counts, or when a server that
+//!   sends no counts turns `Messages-Waiting` to yes. Counts that drop, stay the same, or come
+//!   back unchanged after the mailbox was stale, failed or unknown (a reconnect) are not news.
+//! * **Start.** The first counts a mailbox reports after the policy was created are not news
+//!   either. When something is waiting in them, they join one summary
+//!   ([`NotificationKind::Waiting`], low urgency) gathered over [`STARTUP_WINDOW`] (or the
+//!   coalescing time, if longer). [`NotificationPolicy::with_startup_summary`] turns it off.
+//! * **Coalescing.** Changes within `coalesce` of the first pending one become one notification;
+//!   notifications of one kind are always at least `coalesce` apart. A notification shows the
+//!   current counts of its lines; lines whose messages were all heard before it was due are
+//!   left out (and nothing is shown if none remain).
+//! * **Privacy.** [`Privacy::CountOnly`] shows counts only; [`Privacy::Caller`] adds the caller's
+//!   name and number from a [`MessageHint`] when one notification is about one line;
+//!   [`Privacy::CallerAndDuration`] adds the length ("0:42"). Line names come from the caller
+//!   ([`NotificationPolicy::set_line_name`]); text never holds passwords or URIs' secrets.
+//! * **Urgency.** News with an urgent message, and reminders, are [`Urgency::Critical`].
+//! * **Quiet hours.** Inside them, non-urgent notifications are dropped, not queued to fire when
+//!   the quiet time ends (the lamp and the tray still show the counts); urgent ones still notify.
+//! * **Reminders.** While a mailbox is active with urgent new messages, an
+//!   [`NotificationKind::UrgentReminder`] repeats every `urgent_reminder` (at least the coalescing
+//!   time and [`MIN_REMINDER`]); it stops when the urgent count drops to zero or the mailbox is
+//!   no longer active, and restarts its interval when the urgent count rises or the mailbox comes
+//!   back.
+//! * **Off.** With `enabled = false` nothing is raised; state is still followed, so turning
+//!   notifications back on does not replay old counts as news.
+//!
+//! # Driving it
+//!
+//! Inputs: [`NotificationPolicy::handle_event`] (every [`EngineEvent`], in order) and
+//! [`NotificationPolicy::handle_hint`]. Outputs: [`NotificationPolicy::poll_notification`] until
+//! it returns `None`, and [`NotificationPolicy::poll_withdrawal`] (notifications whose messages
+//! have all been heard, to close). Then wait until [`NotificationPolicy::poll_timeout`] or the
+//! next input, whichever comes first.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use std::time::{Duration, Instant};
+//! use voicelamp_core::policy::{NotificationPolicy, NotificationSettings};
+//! use voicelamp_core::{EngineEvent, LampState, MailboxEvent};
+//!
+//! let mut policy = NotificationPolicy::new(NotificationSettings::default());
+//! policy.set_line_name("office", "sip:desk@pbx", "Front desk");
+//! let counts = |new| EngineEvent::Mailbox(MailboxEvent {
+//!     account: "office".into(),
+//!     mailbox: "sip:desk@pbx".into(),
+//!     state: LampState::Active,
+//!     waiting: Some(new > 0),
+//!     new: Some(new),
+//!     old: Some(0),
+//!     urgent_new: Some(0),
+//!     urgent_old: Some(0),
+//!     source: None,
+//!     reason: None,
+//!     at: None,
+//!     classes: BTreeMap::new(),
+//! });
+//! let start = Instant::now(); // the driver's clock; the policy never reads one
+//! policy.handle_event(start, &counts(0)); // first counts: nothing waiting, nothing to say
+//! policy.handle_event(start + Duration::from_secs(60), &counts(2));
+//! let due = policy.poll_timeout().unwrap(); // the coalescing window ends
+//! assert!(policy.poll_notification(due - Duration::from_millis(1), 12 * 60).is_none());
+//! let shown = policy.poll_notification(due, 12 * 60).unwrap();
+//! assert_eq!((shown.title.as_str(), shown.body.as_str()), ("Front desk", "2 new voicemails"));
+//! ```
 
+mod notification;
 pub mod settings;
+mod text;
 
+#[cfg(test)]
+mod sequence_tests;
+#[cfg(test)]
+mod tests;
+
+pub use notification::{
+    MessageHint, Notification, NotificationId, NotificationKind, Target, Urgency,
+};
 pub use settings::{NotificationSettings, Privacy, QuietHours};
+
+use crate::event::{EngineEvent, LampState, MailboxEvent};
+use crate::lamp::LampModel;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+use text::LineText;
+
+/// The longest coalescing time honoured; longer settings are shortened to it.
+pub const MAX_COALESCE: Duration = Duration::from_secs(5 * 60);
+/// The shortest reminder interval honoured (it is also never shorter than the coalescing time).
+pub const MIN_REMINDER: Duration = Duration::from_secs(1);
+/// The longest reminder interval honoured.
+pub const MAX_REMINDER: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long the startup summary gathers first counts (unless the coalescing time is longer).
+pub const STARTUP_WINDOW: Duration = Duration::from_secs(10);
+/// How long before the news a hint may have arrived and still describe it.
+pub const HINT_LEAD: Duration = Duration::from_secs(60);
+/// Hints kept per line (the oldest are dropped).
+const MAX_HINTS_PER_LINE: usize = 16;
+
+/// (account id, mailbox URI).
+type LineKey = (String, String);
+
+/// The counts the policy compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Level {
+    /// New voice messages (urgent included).
+    new: u32,
+    /// Urgent new voice messages.
+    urgent: u32,
+    /// `Messages-Waiting: yes` from a server that sends no counts at all.
+    waiting_without_count: bool,
+}
+
+impl Level {
+    /// The counts of an active mailbox's event; `None` when it carries none.
+    fn of(event: &MailboxEvent) -> Option<Self> {
+        let no_counts = event.new.is_none() && event.classes.is_empty();
+        if no_counts && event.waiting.is_none() {
+            return None;
+        }
+        Some(Self {
+            new: event.new.unwrap_or(0),
+            urgent: event.urgent_new.unwrap_or(0),
+            waiting_without_count: no_counts && event.waiting == Some(true),
+        })
+    }
+
+    fn has_messages(&self) -> bool {
+        self.new > 0 || self.waiting_without_count
+    }
+
+    /// Whether messages arrived between `before` and `self`.
+    fn rose_from(&self, before: &Self) -> bool {
+        self.new > before.new
+            || self.urgent > before.urgent
+            || (self.waiting_without_count && !before.waiting_without_count)
+    }
+}
+
+/// What the policy knows about one line (a monitored mailbox).
+#[derive(Debug, Default)]
+struct Line {
+    name: Option<String>,
+    /// The last known counts (kept while stale, failed or unknown).
+    level: Option<Level>,
+    active: bool,
+    /// When to remind of its urgent messages; `None` while there is nothing to remind of.
+    next_reminder: Option<Instant>,
+    /// Hints not yet shown, with when they arrived.
+    hints: VecDeque<(Instant, MessageHint)>,
+}
+
+/// Changes waiting to be shown as one notification.
+#[derive(Debug)]
+struct Window {
+    opened: Instant,
+    due: Instant,
+    /// Lines in the order their news came, with whether it was urgent.
+    lines: Vec<(LineKey, bool)>,
+}
+
+impl Window {
+    fn add(window: &mut Option<Self>, now: Instant, span: Duration, key: &LineKey, urgent: bool) {
+        let window = window.get_or_insert_with(|| Self {
+            opened: now,
+            due: now.checked_add(span).unwrap_or(now),
+            lines: Vec::new(),
+        });
+        match window.lines.iter_mut().find(|(k, _)| k == key) {
+            Some((_, was_urgent)) => *was_urgent |= urgent,
+            None => window.lines.push((key.clone(), urgent)),
+        }
+    }
+}
+
+/// A line chosen for a notification, with what it will say.
+#[derive(Debug)]
+struct Chosen {
+    key: LineKey,
+    name: String,
+    level: Level,
+    urgent_news: bool,
+    hint: Option<MessageHint>,
+}
+
+/// The notification policy of all lines. See the [module documentation](self) for the rules
+/// and the order of calls.
+///
+/// Methods: getters ([`settings`](Self::settings)), mutators ([`set_settings`](Self::set_settings),
+/// [`set_line_name`](Self::set_line_name), [`name_lines`](Self::name_lines)), inputs
+/// (`handle_*`) and outputs (`poll_*`).
+#[derive(Debug)]
+pub struct NotificationPolicy {
+    settings: NotificationSettings,
+    startup_summary: bool,
+    lines: BTreeMap<LineKey, Line>,
+    news: Option<Window>,
+    waiting: Option<Window>,
+    /// Notifications on screen (as far as the policy knows), with their kind and lines.
+    shown: BTreeMap<NotificationId, (NotificationKind, Vec<LineKey>)>,
+    withdrawals: VecDeque<NotificationId>,
+}
+
+impl NotificationPolicy {
+    /// A policy with no lines known yet; the startup summary is on.
+    pub fn new(settings: NotificationSettings) -> Self {
+        Self {
+            settings,
+            startup_summary: true,
+            lines: BTreeMap::new(),
+            news: None,
+            waiting: None,
+            shown: BTreeMap::new(),
+            withdrawals: VecDeque::new(),
+        }
+    }
+
+    /// Whether the first counts after start raise one summary of what is waiting.
+    pub fn with_startup_summary(mut self, on: bool) -> Self {
+        self.startup_summary = on;
+        self
+    }
+
+    // ---- getters ----
+
+    /// The settings as given.
+    pub fn settings(&self) -> &NotificationSettings {
+        &self.settings
+    }
+
+    fn coalesce(&self) -> Duration {
+        self.settings.coalesce.min(MAX_COALESCE)
+    }
+
+    fn reminder(&self) -> Option<Duration> {
+        let shortest = MIN_REMINDER.max(self.coalesce());
+        self.settings
+            .urgent_reminder
+            .map(|every| every.clamp(shortest, MAX_REMINDER))
+    }
+
+    fn name_of(&self, key: &LineKey) -> String {
+        match self.lines.get(key).and_then(|line| line.name.clone()) {
+            Some(name) => name,
+            None => fallback_name(&key.1),
+        }
+    }
+
+    // ---- mutators ----
+
+    /// New settings, effective at `now`: pending news is dropped when notifications are turned
+    /// off, and reminders restart their interval from `now`.
+    pub fn set_settings(&mut self, now: Instant, settings: NotificationSettings) {
+        self.settings = settings;
+        if !self.settings.enabled {
+            self.news = None;
+            self.waiting = None;
+        }
+        let next = self.reminder().and_then(|every| now.checked_add(every));
+        for line in self.lines.values_mut() {
+            let urgent = line.level.is_some_and(|level| level.urgent > 0);
+            line.next_reminder = next.filter(|_| line.active && urgent);
+        }
+    }
+
+    /// The name shown for a line (account id and mailbox URI as in [`MailboxEvent`]). Without
+    /// one, the user part of the mailbox URI is shown.
+    pub fn set_line_name(&mut self, account: &str, mailbox: &str, name: &str) {
+        let key = (account.to_owned(), mailbox.to_owned());
+        self.lines.entry(key).or_default().name = Some(name.to_owned());
+    }
+
+    /// Names every line of `model` with its mailbox's display name.
+    pub fn name_lines(&mut self, model: &LampModel) {
+        for account in model.accounts() {
+            for mailbox in &account.mailboxes {
+                self.set_line_name(&account.id, &mailbox.uri, &mailbox.display_name);
+            }
+        }
+    }
+
+    // ---- inputs ----
+
+    /// One event of the engine's stream, observed at `now`. Registration events are ignored.
+    pub fn handle_event(&mut self, now: Instant, event: &EngineEvent) {
+        let EngineEvent::Mailbox(event) = event else {
+            return;
+        };
+        let key = (event.account.clone(), event.mailbox.clone());
+        let reminder = self.reminder();
+        let line = self.lines.entry(key.clone()).or_default();
+        if event.state != LampState::Active {
+            line.active = false;
+            line.next_reminder = None;
+            return;
+        }
+        let Some(level) = Level::of(event) else {
+            return;
+        };
+        let before = line.level.replace(level);
+        let was_active = std::mem::replace(&mut line.active, true);
+        let urgent_rose = level.urgent > before.map_or(0, |b| b.urgent);
+        line.next_reminder = match reminder {
+            Some(every) if level.urgent > 0 => {
+                if urgent_rose || !was_active || line.next_reminder.is_none() {
+                    now.checked_add(every)
+                } else {
+                    line.next_reminder
+                }
+            }
+            _ => None,
+        };
+        let enabled = self.settings.enabled;
+        match before {
+            None if enabled && self.startup_summary && level.has_messages() => {
+                let span = self.coalesce().max(STARTUP_WINDOW);
+                Window::add(&mut self.waiting, now, span, &key, level.urgent > 0);
+            }
+            None => {}
+            Some(before) => {
+                if enabled && level.rose_from(&before) {
+                    let span = self.coalesce();
+                    Window::add(&mut self.news, now, span, &key, urgent_rose);
+                }
+                if before.rose_from(&level) {
+                    self.check_withdrawals();
+                }
+            }
+        }
+    }
+
+    /// What the mailbox store knows about a new message, observed at `now`. It describes the
+    /// next news of its line if it arrived at most [`HINT_LEAD`] before that news opened its
+    /// coalescing window, or while the window was open.
+    pub fn handle_hint(&mut self, now: Instant, hint: MessageHint) {
+        let key = (hint.account.clone(), hint.mailbox.clone());
+        let hints = &mut self.lines.entry(key).or_default().hints;
+        hints.retain(|(_, h)| h.message_id != hint.message_id);
+        if hints.len() >= MAX_HINTS_PER_LINE {
+            hints.pop_front();
+        }
+        hints.push_back((now, hint));
+    }
+
+    // ---- outputs ----
+
+    /// The next notification to show at `now`, when one is due. `local_minute_of_day`
+    /// (0..1440, local time) decides quiet hours. Call until it returns `None`.
+    pub fn poll_notification(
+        &mut self,
+        now: Instant,
+        local_minute_of_day: u16,
+    ) -> Option<Notification> {
+        if !self.settings.enabled {
+            self.news = None;
+            self.waiting = None;
+            return None;
+        }
+        let quiet = self
+            .settings
+            .quiet_hours
+            .is_some_and(|q| q.contains(local_minute_of_day));
+        if let Some(window) = self.news.take_if(|w| w.due <= now)
+            && let Some(shown) = self.emit(NotificationKind::NewMessages, &window, quiet)
+        {
+            return Some(shown);
+        }
+        if let Some(window) = self.waiting.take_if(|w| w.due <= now)
+            && let Some(shown) = self.emit(NotificationKind::Waiting, &window, quiet)
+        {
+            return Some(shown);
+        }
+        self.poll_reminder(now)
+    }
+
+    /// The id of a notification shown earlier whose messages have all been heard (for a
+    /// reminder: whose urgent messages have), so the shell can close it.
+    pub fn poll_withdrawal(&mut self) -> Option<NotificationId> {
+        self.withdrawals.pop_front()
+    }
+
+    /// When [`poll_notification`](Self::poll_notification) next has something to do, if
+    /// nothing else comes in before.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.settings.enabled {
+            return None;
+        }
+        let windows = [&self.news, &self.waiting];
+        let windows = windows.into_iter().flatten().map(|w| w.due);
+        let reminders = self.lines.values().filter_map(|line| line.next_reminder);
+        let reminders = reminders.filter(|_| self.reminder().is_some());
+        windows.chain(reminders).min()
+    }
+
+    // ---- internals ----
+
+    fn poll_reminder(&mut self, now: Instant) -> Option<Notification> {
+        let every = self.reminder()?;
+        let due = |line: &Line, at: Instant| line.next_reminder.is_some_and(|t| t <= at);
+        if !self.lines.values().any(|line| due(line, now)) {
+            return None;
+        }
+        // Reminders due within the coalescing time are shown now, as one.
+        let horizon = now.checked_add(self.coalesce()).unwrap_or(now);
+        let next = now.checked_add(every);
+        let mut keys = Vec::new();
+        for (key, line) in &mut self.lines {
+            if due(line, horizon) {
+                line.next_reminder = next;
+                keys.push(key.clone());
+            }
+        }
+        let chosen = keys
+            .into_iter()
+            .filter_map(|key| self.choose(key, true, None))
+            .collect();
+        self.notification(NotificationKind::UrgentReminder, chosen)
+    }
+
+    fn emit(
+        &mut self,
+        kind: NotificationKind,
+        window: &Window,
+        quiet: bool,
+    ) -> Option<Notification> {
+        let hints_from = window.opened.checked_sub(HINT_LEAD);
+        let mut chosen = Vec::new();
+        for (key, urgent_news) in &window.lines {
+            let since = match kind {
+                NotificationKind::NewMessages => Some(hints_from.unwrap_or(window.opened)),
+                _ => None,
+            };
+            if let Some(line) = self.choose(key.clone(), *urgent_news, since) {
+                let urgent = line.urgent_news || line.hint.as_ref().is_some_and(|h| h.urgent);
+                if line.level.has_messages() && (urgent || !quiet) {
+                    chosen.push(Chosen {
+                        urgent_news: urgent,
+                        ..line
+                    });
+                }
+            }
+        }
+        if kind == NotificationKind::NewMessages {
+            for line in &chosen {
+                self.lines
+                    .entry(line.key.clone())
+                    .or_default()
+                    .hints
+                    .clear();
+                if let Some(waiting) = &mut self.waiting {
+                    waiting.lines.retain(|(key, _)| key != &line.key);
+                }
+            }
+        }
+        self.notification(kind, chosen)
+    }
+
+    /// A line's current counts, name and (for news) newest hint since `hints_since`.
+    fn choose(
+        &self,
+        key: LineKey,
+        urgent_news: bool,
+        hints_since: Option<Instant>,
+    ) -> Option<Chosen> {
+        let line = self.lines.get(&key)?;
+        let level = line.level?;
+        let hint = hints_since.and_then(|since| {
+            let fresh = line.hints.iter().rev().find(|(at, _)| *at >= since);
+            fresh.map(|(_, hint)| hint.clone())
+        });
+        Some(Chosen {
+            name: self.name_of(&key),
+            key,
+            level,
+            urgent_news,
+            hint,
+        })
+    }
+
+    fn notification(
+        &mut self,
+        kind: NotificationKind,
+        chosen: Vec<Chosen>,
+    ) -> Option<Notification> {
+        let texts: Vec<LineText<'_>> = chosen
+            .iter()
+            .map(|line| LineText {
+                name: &line.name,
+                new: line.level.new,
+                urgent: line.level.urgent,
+                urgent_news: line.urgent_news,
+                hint: line.hint.as_ref(),
+            })
+            .collect();
+        if texts.is_empty() {
+            return None;
+        }
+        let (title, body) = text::compose(kind, self.settings.privacy, &texts);
+        let urgency = match kind {
+            NotificationKind::UrgentReminder => Urgency::Critical,
+            _ if chosen.iter().any(|line| line.urgent_news) => Urgency::Critical,
+            NotificationKind::NewMessages => Urgency::Normal,
+            NotificationKind::Waiting => Urgency::Low,
+        };
+        let (id, target) = match chosen.as_slice() {
+            [line] => (
+                NotificationId(format!("{}/{}/{}", kind.key(), line.key.0, line.key.1)),
+                Some(Target {
+                    account: line.key.0.clone(),
+                    mailbox: line.key.1.clone(),
+                    message_id: line.hint.as_ref().map(|h| h.message_id.clone()),
+                }),
+            ),
+            _ => (NotificationId(kind.key().to_owned()), None),
+        };
+        let keys = chosen.into_iter().map(|line| line.key).collect();
+        self.shown.insert(id.clone(), (kind, keys));
+        Some(Notification {
+            id,
+            kind,
+            title,
+            body,
+            urgency,
+            target,
+        })
+    }
+
+    /// Queues the ids of shown notifications whose messages are all gone.
+    fn check_withdrawals(&mut self) {
+        let lines = &self.lines;
+        let gone = |kind: &NotificationKind, key: &LineKey| {
+            let level = lines.get(key).and_then(|line| line.level);
+            level.is_none_or(|level| match kind {
+                NotificationKind::UrgentReminder => level.urgent == 0,
+                _ => !level.has_messages(),
+            })
+        };
+        let done: Vec<NotificationId> = self
+            .shown
+            .iter()
+            .filter(|(_, (kind, keys))| keys.iter().all(|key| gone(kind, key)))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in done {
+            self.shown.remove(&id);
+            self.withdrawals.push_back(id);
+        }
+    }
+}
+
+/// A name for a line nobody named: the user part of its URI ("sip:desk:pw@pbx" → "desk"),
+/// never a password or host.
+fn fallback_name(uri: &str) -> String {
+    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
+    let user = rest.split(['@', ':', ';', '?']).next().unwrap_or_default();
+    match text::clean(user) {
+        name if name.is_empty() => "Voicemail".to_owned(),
+        name => name,
+    }
+}

@@ -1,0 +1,573 @@
+//! The policy's rules, each stepped through simulated time.
+
+use super::*;
+use crate::event::{RegistrationEvent, RegistrationState};
+
+pub(super) const DESK: &str = "sip:desk@pbx";
+pub(super) const SUPPORT: &str = "sip:support@pbx";
+const NOON: u16 = 12 * 60;
+
+/// A mailbox event of the account "office".
+pub(super) fn mailbox(uri: &str, state: LampState, new: u32, urgent: u32) -> EngineEvent {
+    let known = state != LampState::Unknown && state != LampState::Failed;
+    EngineEvent::Mailbox(MailboxEvent {
+        account: "office".into(),
+        mailbox: uri.into(),
+        state,
+        waiting: known.then_some(new > 0),
+        new: known.then_some(new),
+        old: known.then_some(0),
+        urgent_new: known.then_some(urgent),
+        urgent_old: known.then_some(0),
+        source: None,
+        reason: (state != LampState::Active).then(|| "no connection to the server".into()),
+        at: None,
+        classes: BTreeMap::new(),
+    })
+}
+
+pub(super) fn hint(uri: &str, id: &str, name: &str, number: &str, seconds: u32) -> MessageHint {
+    MessageHint {
+        account: "office".into(),
+        mailbox: uri.into(),
+        message_id: id.into(),
+        caller_number: Some(number.into()),
+        caller_name: Some(name.into()),
+        duration_s: Some(seconds),
+        urgent: false,
+    }
+}
+
+pub(super) fn settings() -> NotificationSettings {
+    NotificationSettings {
+        enabled: true,
+        privacy: Privacy::Caller,
+        quiet_hours: None,
+        urgent_reminder: Some(Duration::from_secs(600)),
+        coalesce: Duration::from_secs(3),
+    }
+}
+
+/// A policy in simulated time that collects what it shows.
+pub(super) struct Sim {
+    pub policy: NotificationPolicy,
+    pub start: Instant,
+    pub now: Instant,
+    pub minute: u16,
+    /// When each notification was shown, and what.
+    pub shown: Vec<(Instant, Notification)>,
+}
+
+impl Sim {
+    pub fn new(settings: NotificationSettings) -> Self {
+        Self::with(NotificationPolicy::new(settings))
+    }
+
+    pub fn with(mut policy: NotificationPolicy) -> Self {
+        policy.set_line_name("office", DESK, "Front desk");
+        policy.set_line_name("office", SUPPORT, "Support");
+        let start = Instant::now();
+        Self {
+            policy,
+            start,
+            now: start,
+            minute: NOON,
+            shown: Vec::new(),
+        }
+    }
+
+    /// Starts with both lines active and empty (no startup summary).
+    pub fn started(settings: NotificationSettings) -> Self {
+        let mut sim = Self::new(settings);
+        sim.event(&mailbox(DESK, LampState::Active, 0, 0));
+        sim.event(&mailbox(SUPPORT, LampState::Active, 0, 0));
+        sim
+    }
+
+    pub fn event(&mut self, event: &EngineEvent) {
+        self.policy.handle_event(self.now, event);
+        self.drain();
+    }
+
+    pub fn counts(&mut self, uri: &str, new: u32, urgent: u32) {
+        self.event(&mailbox(uri, LampState::Active, new, urgent));
+    }
+
+    fn drain(&mut self) {
+        while let Some(shown) = self.policy.poll_notification(self.now, self.minute) {
+            self.shown.push((self.now, shown));
+        }
+    }
+
+    /// Moves time forward by `secs`, stopping at every deadline on the way.
+    pub fn advance(&mut self, secs: f64) {
+        let target = self.now + Duration::from_secs_f64(secs);
+        for _ in 0..100_000 {
+            self.drain();
+            match self.policy.poll_timeout() {
+                Some(at) if at <= target => {
+                    assert!(at > self.now, "a deadline that polling did not clear");
+                    self.now = at;
+                }
+                _ => {
+                    self.now = target;
+                    self.drain();
+                    return;
+                }
+            }
+        }
+        panic!("the policy's deadlines do not advance");
+    }
+
+    /// Takes what was shown so far, with when (seconds since the start).
+    pub fn take(&mut self) -> Vec<(f64, Notification)> {
+        let start = self.start;
+        let shown = self.take_timed().into_iter();
+        shown
+            .map(|(at, n)| ((at - start).as_secs_f64(), n))
+            .collect()
+    }
+
+    /// Takes what was shown so far, with when.
+    pub fn take_timed(&mut self) -> Vec<(Instant, Notification)> {
+        std::mem::take(&mut self.shown)
+    }
+
+    pub fn take_one(&mut self) -> Notification {
+        let mut shown = self.take();
+        assert_eq!(shown.len(), 1, "{shown:#?}");
+        shown.remove(0).1
+    }
+}
+
+#[test]
+fn a_rise_notifies_after_the_coalescing_time() {
+    let mut sim = Sim::started(settings());
+    sim.advance(60.0);
+    sim.counts(DESK, 1, 0);
+    assert_eq!(
+        sim.policy.poll_timeout(),
+        Some(sim.now + Duration::from_secs(3))
+    );
+    sim.advance(2.9);
+    assert!(sim.take().is_empty());
+    sim.advance(0.1);
+    let shown = sim.take_one();
+    assert_eq!(shown.title, "Front desk");
+    assert_eq!(shown.body, "1 new voicemail");
+    assert_eq!(shown.kind, NotificationKind::NewMessages);
+    assert_eq!(shown.urgency, Urgency::Normal);
+    assert_eq!(shown.id.0, "new/office/sip:desk@pbx");
+    let target = shown.target.unwrap();
+    assert_eq!(
+        (target.account.as_str(), target.mailbox.as_str()),
+        ("office", DESK)
+    );
+    assert_eq!(target.message_id, None);
+    assert_eq!(sim.policy.poll_timeout(), None);
+}
+
+#[test]
+fn first_counts_raise_one_summary_only_when_something_waits() {
+    let mut quiet_start = Sim::new(settings());
+    quiet_start.counts(DESK, 0, 0);
+    quiet_start.counts(SUPPORT, 0, 0);
+    quiet_start.advance(60.0);
+    assert!(quiet_start.take().is_empty());
+
+    let mut sim = Sim::new(settings());
+    sim.counts(DESK, 2, 0);
+    sim.advance(4.0);
+    sim.counts(SUPPORT, 1, 0);
+    sim.advance(60.0);
+    let shown = sim.take();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    let (at, summary) = &shown[0];
+    assert_eq!(*at, STARTUP_WINDOW.as_secs_f64());
+    assert_eq!(summary.kind, NotificationKind::Waiting);
+    assert_eq!(summary.urgency, Urgency::Low);
+    assert_eq!(summary.title, "3 voicemails waiting");
+    assert_eq!(summary.body, "On Front desk (2) and Support (1)");
+    assert_eq!(summary.target, None);
+
+    let mut off = Sim::with(NotificationPolicy::new(settings()).with_startup_summary(false));
+    off.counts(DESK, 2, 0);
+    off.advance(60.0);
+    assert!(off.take().is_empty());
+    off.counts(DESK, 3, 0);
+    off.advance(3.0);
+    assert_eq!(off.take_one().body, "3 new voicemails");
+}
+
+#[test]
+fn a_reconnect_with_the_same_counts_is_not_news() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 2, 1);
+    sim.advance(5.0);
+    sim.take();
+    for state in [LampState::Stale, LampState::Failed, LampState::Unknown] {
+        sim.event(&mailbox(DESK, state, 2, 1));
+        sim.advance(30.0);
+        sim.counts(DESK, 2, 1);
+        sim.advance(30.0);
+        assert!(sim.take().is_empty(), "after {state:?}");
+    }
+    // Messages that came while the connection was down are news.
+    sim.event(&mailbox(DESK, LampState::Stale, 2, 1));
+    sim.advance(30.0);
+    sim.counts(DESK, 3, 1);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().body, "3 new voicemails, 1 urgent");
+}
+
+#[test]
+fn falling_counts_are_not_news_and_withdraw_what_was_shown() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 3, 0);
+    sim.advance(3.0);
+    let shown = sim.take_one();
+    sim.counts(DESK, 1, 0);
+    sim.advance(60.0);
+    assert!(sim.take().is_empty());
+    assert_eq!(sim.policy.poll_withdrawal(), None);
+    sim.counts(DESK, 0, 0);
+    assert_eq!(sim.policy.poll_withdrawal(), Some(shown.id));
+    assert_eq!(sim.policy.poll_withdrawal(), None);
+}
+
+#[test]
+fn a_burst_becomes_one_notification() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 1, 0);
+    sim.advance(1.0);
+    sim.counts(SUPPORT, 1, 0);
+    sim.advance(1.0);
+    sim.counts(DESK, 2, 0);
+    sim.advance(1.0);
+    let (at, shown) = sim.take().remove(0);
+    assert_eq!(at, 3.0);
+    assert_eq!(shown.title, "3 new voicemails");
+    assert_eq!(shown.body, "On Front desk (2) and Support (1)");
+    assert_eq!(shown.id.0, "new");
+    assert_eq!(shown.target, None);
+    // A change just after opens the next window, a whole coalescing time later.
+    sim.counts(SUPPORT, 2, 0);
+    sim.advance(2.9);
+    assert!(sim.take().is_empty());
+    sim.advance(0.1);
+    assert_eq!(sim.take_one().body, "2 new voicemails");
+}
+
+#[test]
+fn messages_heard_before_the_notification_is_due_are_left_out() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 1, 0);
+    sim.counts(SUPPORT, 1, 0);
+    sim.advance(1.0);
+    sim.counts(DESK, 0, 0);
+    sim.advance(5.0);
+    let shown = sim.take_one();
+    assert_eq!(
+        (shown.title.as_str(), shown.body.as_str()),
+        ("Support", "1 new voicemail")
+    );
+    sim.counts(SUPPORT, 2, 0);
+    sim.counts(SUPPORT, 1, 0);
+    sim.advance(1.0);
+    sim.counts(SUPPORT, 0, 0);
+    sim.advance(60.0);
+    assert!(sim.take().is_empty());
+}
+
+#[test]
+fn urgent_news_is_critical() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 2, 1);
+    sim.advance(3.0);
+    let shown = sim.take_one();
+    assert_eq!(shown.urgency, Urgency::Critical);
+    assert_eq!(shown.body, "2 new voicemails, 1 urgent");
+    // A message marked urgent without a new one is news too.
+    sim.counts(DESK, 2, 2);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().urgency, Urgency::Critical);
+}
+
+#[test]
+fn quiet_hours_drop_non_urgent_news_but_not_urgent() {
+    let mut settings = settings();
+    settings.quiet_hours = Some(QuietHours {
+        start_minute: 22 * 60,
+        end_minute: 7 * 60,
+    });
+    let mut sim = Sim::started(settings);
+    sim.minute = 23 * 60;
+    sim.counts(DESK, 1, 0);
+    sim.advance(10.0);
+    assert!(sim.take().is_empty());
+    // Not queued for the end of the quiet time.
+    sim.minute = 7 * 60;
+    sim.advance(3600.0);
+    assert!(sim.take().is_empty());
+    sim.minute = 2 * 60;
+    sim.counts(DESK, 2, 0);
+    sim.counts(SUPPORT, 1, 1);
+    sim.advance(3.0);
+    let shown = sim.take_one();
+    assert_eq!(
+        (shown.title.as_str(), shown.urgency),
+        ("Support", Urgency::Critical)
+    );
+    // Outside quiet hours everything notifies.
+    sim.minute = NOON;
+    sim.counts(DESK, 3, 0);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().title, "Front desk");
+}
+
+#[test]
+fn urgent_messages_are_reminded_until_heard() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 1, 1);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().kind, NotificationKind::NewMessages);
+    sim.advance(1800.0);
+    let shown = sim.take();
+    let times: Vec<f64> = shown.iter().map(|(at, _)| *at).collect();
+    assert_eq!(times, [600.0, 1200.0, 1800.0]);
+    let reminder = &shown[0].1;
+    assert_eq!(reminder.kind, NotificationKind::UrgentReminder);
+    assert_eq!(reminder.urgency, Urgency::Critical);
+    assert_eq!(reminder.title, "Front desk");
+    assert_eq!(reminder.body, "1 urgent voicemail still unheard");
+    assert_eq!(reminder.id.0, "reminder/office/sip:desk@pbx");
+    // Heard: the reminder is withdrawn and stops.
+    sim.counts(DESK, 1, 0);
+    assert_eq!(sim.policy.poll_withdrawal(), Some(reminder.id.clone()));
+    sim.advance(3600.0);
+    assert!(sim.take().is_empty());
+    assert_eq!(sim.policy.poll_timeout(), None);
+}
+
+#[test]
+fn reminders_pause_while_the_mailbox_is_not_active() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 1, 1);
+    sim.advance(3.0);
+    sim.take();
+    sim.advance(500.0);
+    sim.event(&mailbox(DESK, LampState::Stale, 1, 1));
+    sim.advance(3600.0);
+    assert!(sim.take().is_empty());
+    // Back with the same counts: no news, the interval starts again.
+    sim.counts(DESK, 1, 1);
+    sim.advance(599.0);
+    assert!(sim.take().is_empty());
+    sim.advance(1.0);
+    assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
+}
+
+#[test]
+fn reminders_due_close_together_are_one() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 1, 1);
+    sim.advance(2.0);
+    sim.counts(SUPPORT, 2, 2);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().title, "3 new voicemails, 3 urgent");
+    sim.advance(605.0);
+    let (at, shown) = sim.take().remove(0);
+    assert_eq!(at, 600.0);
+    assert_eq!(shown.title, "3 urgent voicemails still unheard");
+    assert_eq!(shown.body, "On Front desk (1) and Support (2)");
+    assert_eq!(shown.target, None);
+}
+
+#[test]
+fn no_reminder_when_none_is_set() {
+    let mut settings = settings();
+    settings.urgent_reminder = None;
+    let mut sim = Sim::started(settings);
+    sim.counts(DESK, 1, 1);
+    sim.advance(3.0);
+    sim.take_one();
+    assert_eq!(sim.policy.poll_timeout(), None);
+    sim.advance(86_400.0);
+    assert!(sim.take().is_empty());
+}
+
+#[test]
+fn a_zero_reminder_interval_does_not_spin() {
+    let mut settings = settings();
+    settings.urgent_reminder = Some(Duration::ZERO);
+    settings.coalesce = Duration::ZERO;
+    let mut sim = Sim::started(settings);
+    sim.counts(DESK, 1, 1);
+    sim.advance(10.0);
+    let shown = sim.take();
+    assert_eq!(
+        shown.len(),
+        11,
+        "the news and one reminder a second: {shown:#?}"
+    );
+}
+
+#[test]
+fn disabled_means_nothing_and_no_replay_when_enabled_again() {
+    let mut off = settings();
+    off.enabled = false;
+    let mut sim = Sim::started(off);
+    sim.counts(DESK, 1, 1);
+    assert_eq!(sim.policy.poll_timeout(), None);
+    sim.advance(86_400.0);
+    assert!(sim.take().is_empty());
+    let now = sim.now;
+    sim.policy.set_settings(now, settings());
+    sim.advance(599.0);
+    assert!(sim.take().is_empty());
+    sim.advance(1.0);
+    assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
+    sim.counts(DESK, 2, 1);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().kind, NotificationKind::NewMessages);
+}
+
+#[test]
+fn caller_details_follow_the_privacy_level() {
+    let cases = [
+        (Privacy::CountOnly, "1 new voicemail"),
+        (
+            Privacy::Caller,
+            "New voicemail from Alice Smith (+1 555 0100)",
+        ),
+        (
+            Privacy::CallerAndDuration,
+            "New voicemail from Alice Smith (+1 555 0100), 0:42",
+        ),
+    ];
+    for (privacy, body) in cases {
+        let mut sim = Sim::started(NotificationSettings {
+            privacy,
+            ..settings()
+        });
+        sim.advance(100.0);
+        sim.policy.handle_hint(
+            sim.now,
+            hint(DESK, "uid-7", "Alice Smith", "+1 555 0100", 42),
+        );
+        sim.advance(1.0);
+        sim.counts(DESK, 1, 0);
+        sim.advance(3.0);
+        let shown = sim.take_one();
+        assert_eq!(shown.body, body, "{privacy:?}");
+        let target = shown.target.unwrap();
+        assert_eq!(target.message_id.as_deref(), Some("uid-7"));
+    }
+}
+
+#[test]
+fn hints_only_describe_their_own_fresh_news() {
+    let mut sim = Sim::started(settings());
+    let old = hint(DESK, "uid-1", "Old Caller", "100", 5);
+    sim.policy.handle_hint(sim.now, old);
+    sim.policy
+        .handle_hint(sim.now, hint(SUPPORT, "uid-2", "Other Line", "200", 5));
+    sim.advance(HINT_LEAD.as_secs_f64() + 1.0);
+    sim.counts(DESK, 1, 0);
+    sim.advance(3.0);
+    let shown = sim.take_one();
+    assert_eq!(shown.body, "1 new voicemail");
+    assert_eq!(shown.target.unwrap().message_id, None);
+    // A hint arriving while the window is open is used, once.
+    sim.counts(DESK, 2, 0);
+    sim.advance(1.0);
+    let mut urgent = hint(DESK, "uid-3", "Bob", "300", 5);
+    urgent.urgent = true;
+    sim.policy.handle_hint(sim.now, urgent);
+    sim.advance(2.0);
+    let shown = sim.take_one();
+    assert_eq!(shown.body, "2 new voicemails; latest from Bob (300)");
+    assert_eq!(shown.urgency, Urgency::Critical);
+    sim.counts(DESK, 3, 0);
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().body, "3 new voicemails");
+}
+
+#[test]
+fn unnamed_lines_show_the_user_part_only() {
+    assert_eq!(
+        fallback_name("sip:desk:hunter2@pbx.example.com;transport=tls"),
+        "desk"
+    );
+    assert_eq!(fallback_name("sips:2001@pbx"), "2001");
+    assert_eq!(fallback_name("sip:@pbx"), "Voicemail");
+    let mut sim = Sim::started(settings());
+    let secret = "sip:sales:hunter2@pbx";
+    sim.event(&mailbox(secret, LampState::Active, 0, 0));
+    sim.event(&mailbox(secret, LampState::Active, 1, 0));
+    sim.advance(3.0);
+    let shown = sim.take_one();
+    assert_eq!(shown.title, "sales");
+    assert!(!format!("{} {}", shown.title, shown.body).contains("hunter2"));
+}
+
+#[test]
+fn a_server_without_counts_notifies_when_it_starts_waiting() {
+    let mut sim = Sim::started(settings());
+    let waiting = |yes: bool| {
+        let EngineEvent::Mailbox(mut event) = mailbox(DESK, LampState::Active, 0, 0) else {
+            unreachable!()
+        };
+        (event.new, event.old, event.urgent_new, event.urgent_old) = (None, None, None, None);
+        event.waiting = Some(yes);
+        EngineEvent::Mailbox(event)
+    };
+    sim.event(&waiting(false));
+    sim.event(&waiting(true));
+    sim.advance(3.0);
+    assert_eq!(sim.take_one().body, "New voicemail waiting");
+    sim.event(&waiting(true));
+    sim.advance(60.0);
+    assert!(sim.take().is_empty());
+}
+
+#[test]
+fn registrations_are_not_news_and_news_leaves_the_summary() {
+    let mut sim = Sim::new(settings());
+    sim.event(&EngineEvent::Registration(RegistrationEvent {
+        account: "office".into(),
+        state: RegistrationState::Registered,
+        reason: None,
+    }));
+    assert_eq!(sim.policy.poll_timeout(), None);
+    sim.counts(DESK, 1, 0);
+    sim.counts(SUPPORT, 1, 0);
+    sim.advance(1.0);
+    sim.counts(DESK, 2, 0);
+    sim.advance(60.0);
+    let shown = sim.take();
+    let texts: Vec<(&str, &str)> = shown
+        .iter()
+        .map(|(_, n)| (n.title.as_str(), n.body.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("Front desk", "2 new voicemails"),
+            ("Support", "1 voicemail waiting")
+        ]
+    );
+}
+
+#[test]
+fn oversized_settings_are_bounded() {
+    let mut settings = settings();
+    settings.coalesce = Duration::MAX;
+    settings.urgent_reminder = Some(Duration::MAX);
+    let mut sim = Sim::started(settings);
+    sim.counts(DESK, 1, 1);
+    sim.advance(MAX_COALESCE.as_secs_f64());
+    assert_eq!(sim.take_one().kind, NotificationKind::NewMessages);
+    sim.advance(MAX_REMINDER.as_secs_f64());
+    assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
+}
