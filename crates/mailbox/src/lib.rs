@@ -65,6 +65,8 @@ pub mod store;
 pub use account::{ImapAccount, ImapTiming, Secret, Security};
 pub use cache::AudioCache;
 pub use error::Error;
+/// The stream trait of [`ImapStore::watch`], for crates that name it without depending on `futures`.
+pub use futures::Stream;
 pub use imap::{ImapStore, MailboxChange};
 pub use journal::{Change, Entry, Journal};
 pub use journaled::{Applied, JournaledStore, SyncReport};
