@@ -70,12 +70,17 @@
 //! assert_eq!((shown.title.as_str(), shown.body.as_str()), ("Front desk", "2 new voicemails"));
 //! ```
 
+mod line;
 mod notification;
 pub mod settings;
 mod text;
 
 #[cfg(test)]
+mod reminder_tests;
+#[cfg(test)]
 mod sequence_tests;
+#[cfg(test)]
+mod sim;
 #[cfg(test)]
 mod tests;
 
@@ -84,8 +89,9 @@ pub use notification::{
 };
 pub use settings::{NotificationSettings, Privacy, QuietHours};
 
-use crate::event::{EngineEvent, LampState, MailboxEvent};
+use crate::event::{EngineEvent, LampState};
 use crate::lamp::LampModel;
+use line::{Chosen, Level, Line, LineKey, Window, fallback_name};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 use text::LineText;
@@ -102,92 +108,6 @@ pub const STARTUP_WINDOW: Duration = Duration::from_secs(10);
 pub const HINT_LEAD: Duration = Duration::from_secs(60);
 /// Hints kept per line (the oldest are dropped).
 const MAX_HINTS_PER_LINE: usize = 16;
-
-/// (account id, mailbox URI).
-type LineKey = (String, String);
-
-/// The counts the policy compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Level {
-    /// New voice messages (urgent included).
-    new: u32,
-    /// Urgent new voice messages.
-    urgent: u32,
-    /// `Messages-Waiting: yes` from a server that sends no counts at all.
-    waiting_without_count: bool,
-}
-
-impl Level {
-    /// The counts of an active mailbox's event; `None` when it carries none.
-    fn of(event: &MailboxEvent) -> Option<Self> {
-        let no_counts = event.new.is_none() && event.classes.is_empty();
-        if no_counts && event.waiting.is_none() {
-            return None;
-        }
-        Some(Self {
-            new: event.new.unwrap_or(0),
-            urgent: event.urgent_new.unwrap_or(0),
-            waiting_without_count: no_counts && event.waiting == Some(true),
-        })
-    }
-
-    fn has_messages(&self) -> bool {
-        self.new > 0 || self.waiting_without_count
-    }
-
-    /// Whether messages arrived between `before` and `self`.
-    fn rose_from(&self, before: &Self) -> bool {
-        self.new > before.new
-            || self.urgent > before.urgent
-            || (self.waiting_without_count && !before.waiting_without_count)
-    }
-}
-
-/// What the policy knows about one line (a monitored mailbox).
-#[derive(Debug, Default)]
-struct Line {
-    name: Option<String>,
-    /// The last known counts (kept while stale, failed or unknown).
-    level: Option<Level>,
-    active: bool,
-    /// When to remind of its urgent messages; `None` while there is nothing to remind of.
-    next_reminder: Option<Instant>,
-    /// Hints not yet shown, with when they arrived.
-    hints: VecDeque<(Instant, MessageHint)>,
-}
-
-/// Changes waiting to be shown as one notification.
-#[derive(Debug)]
-struct Window {
-    opened: Instant,
-    due: Instant,
-    /// Lines in the order their news came, with whether it was urgent.
-    lines: Vec<(LineKey, bool)>,
-}
-
-impl Window {
-    fn add(window: &mut Option<Self>, now: Instant, span: Duration, key: &LineKey, urgent: bool) {
-        let window = window.get_or_insert_with(|| Self {
-            opened: now,
-            due: now.checked_add(span).unwrap_or(now),
-            lines: Vec::new(),
-        });
-        match window.lines.iter_mut().find(|(k, _)| k == key) {
-            Some((_, was_urgent)) => *was_urgent |= urgent,
-            None => window.lines.push((key.clone(), urgent)),
-        }
-    }
-}
-
-/// A line chosen for a notification, with what it will say.
-#[derive(Debug)]
-struct Chosen {
-    key: LineKey,
-    name: String,
-    level: Level,
-    urgent_news: bool,
-    hint: Option<MessageHint>,
-}
 
 /// The notification policy of all lines. See the [module documentation](self) for the rules
 /// and the order of calls.
@@ -269,7 +189,7 @@ impl NotificationPolicy {
         }
     }
 
-    /// The name shown for a line (account id and mailbox URI as in [`MailboxEvent`]). Without
+    /// The name shown for a line (account id and mailbox URI as in [`crate::MailboxEvent`]). Without
     /// one, the user part of the mailbox URI is shown.
     pub fn set_line_name(&mut self, account: &str, mailbox: &str, name: &str) {
         let key = (account.to_owned(), mailbox.to_owned());
@@ -551,16 +471,5 @@ impl NotificationPolicy {
             self.shown.remove(&id);
             self.withdrawals.push_back(id);
         }
-    }
-}
-
-/// A name for a line nobody named: the user part of its URI ("sip:desk:pw@pbx" → "desk"),
-/// never a password or host.
-fn fallback_name(uri: &str) -> String {
-    let rest = uri.split_once(':').map_or(uri, |(_, rest)| rest);
-    let user = rest.split(['@', ':', ';', '?']).next().unwrap_or_default();
-    match text::clean(user) {
-        name if name.is_empty() => "Voicemail".to_owned(),
-        name => name,
     }
 }

@@ -8,7 +8,7 @@
 //! * Count-only privacy never shows caller data; no text shows a URI's password; quiet hours
 //!   show only critical notifications; disabled shows nothing.
 
-use super::tests::{DESK, SUPPORT, Sim, hint, mailbox, settings};
+use super::sim::{DESK, SUPPORT, Sim, hint, mailbox, settings};
 use super::*;
 use std::collections::HashMap;
 
