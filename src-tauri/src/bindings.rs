@@ -2,7 +2,7 @@
 //! into `ui/src/bindings.ts`. The UI never names a command or event by a hand-written string.
 
 use tauri::Runtime;
-use tauri_specta::{Builder, collect_commands};
+use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::commands;
 
@@ -11,7 +11,16 @@ pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
 
 /// The contract of this app build: commands and events registered with tauri-specta.
 pub fn contract<R: Runtime>() -> Builder<R> {
-    Builder::<R>::new().commands(collect_commands![commands::app_info::app_info])
+    Builder::<R>::new()
+        .commands(collect_commands![
+            commands::app_info::app_info,
+            commands::lines::lines_view,
+            commands::navigation::take_navigation,
+        ])
+        .events(collect_events![
+            crate::engine::LinesChanged,
+            crate::window::NavigateTo
+        ])
 }
 
 /// Writes the TypeScript bindings of [`contract`] to `path`.

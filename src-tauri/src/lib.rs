@@ -8,26 +8,61 @@
 pub mod badge;
 pub mod bindings;
 pub mod commands;
+pub mod engine;
 pub mod tray;
 pub mod window;
 
-use tauri::{RunEvent, Runtime};
+use std::path::PathBuf;
+use tauri::{Manager, RunEvent, Runtime};
 
 /// Command-line flag that starts the app in the tray without opening the window (used by autostart).
 pub const MINIMIZED_FLAG: &str = "--minimized";
 
-/// Adds Voicelamp's commands, window policy and tray to a Tauri builder.
+/// How the app starts.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// Open the window at start (not with `--minimized`).
+    pub open_window: bool,
+    /// The configuration file.
+    pub config_path: PathBuf,
+    /// Where to write what the tray shows (`VOICELAMP_TRAY_PROBE`), for end-to-end tests.
+    pub tray_probe: Option<PathBuf>,
+}
+
+impl AppOptions {
+    /// From the command line and the environment.
+    pub fn from_env() -> Result<Self, voicelamp_core::ConfigError> {
+        let args: Vec<String> = std::env::args().collect();
+        Ok(Self {
+            open_window: !args.iter().any(|arg| arg == MINIMIZED_FLAG),
+            config_path: engine::config_path_from(&args)?,
+            tray_probe: std::env::var_os("VOICELAMP_TRAY_PROBE")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+        })
+    }
+}
+
+/// Adds Voicelamp's commands, window policy, tray and engine to a Tauri builder.
 ///
-/// Tests pass `tauri::test::mock_builder()`; [`run`] passes the real one. The tray and the first
-/// window are created in `setup`, so a builder made here can be inspected before anything shows.
-pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>, open_window: bool) -> tauri::Builder<R> {
+/// Tests pass `tauri::test::mock_builder()`; [`run`] passes the real one. The tray, the engine and
+/// the first window are created in `setup`, so a builder made here can be inspected before
+/// anything shows.
+pub fn app_builder<R: Runtime>(
+    builder: tauri::Builder<R>,
+    options: AppOptions,
+) -> tauri::Builder<R> {
     let contract = bindings::contract::<R>();
     builder
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {
             contract.mount_events(app);
+            app.manage(window::PendingNavigation::default());
+            app.manage(tray::TrayProbe::new(options.tray_probe.clone()));
             tray::create(app.handle())?;
-            if open_window {
+            let engine = engine::EngineService::start(app.handle(), options.config_path.clone());
+            app.manage(engine);
+            if options.open_window {
                 window::open_main(app.handle())?;
             }
             Ok(())
@@ -36,7 +71,20 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>, open_window: bool) ->
 
 /// Starts the desktop app and blocks until the person quits it.
 pub fn run() {
-    let open_window = !std::env::args().any(|arg| arg == MINIMIZED_FLAG);
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let options = match AppOptions::from_env() {
+        Ok(options) => options,
+        Err(e) => {
+            eprintln!("voicelamp: {e}");
+            std::process::exit(2);
+        }
+    };
     let builder =
         tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             // A second launch means "show me Voicelamp": bring the window back instead.
@@ -44,19 +92,25 @@ pub fn run() {
                 eprintln!("voicelamp: could not open the window: {err}");
             }
         }));
-    let app = app_builder(builder, open_window)
+    let app = app_builder(builder, options)
         .build(tauri::generate_context!())
         .expect("the Voicelamp app could not be built");
-    app.run(|_handle, event| keep_running_in_tray(event));
+    app.run(on_run_event);
 }
 
 /// The last window closing is not the app quitting: only an explicit exit (the tray's Quit, which
-/// carries an exit code) ends it.
-fn keep_running_in_tray(event: RunEvent) {
-    if let RunEvent::ExitRequested {
-        api, code: None, ..
-    } = event
-    {
-        api.prevent_exit();
+/// carries an exit code) ends it. On exit, every account unsubscribes and unregisters (bounded).
+fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
+    match event {
+        RunEvent::ExitRequested {
+            api, code: None, ..
+        } => api.prevent_exit(),
+        RunEvent::Exit => {
+            if let Some(engine) = app.try_state::<engine::EngineService>() {
+                let engine = engine.inner().clone();
+                tauri::async_runtime::block_on(engine.shutdown(engine::SHUTDOWN_LIMIT));
+            }
+        }
+        _ => {}
     }
 }

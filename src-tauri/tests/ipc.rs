@@ -6,7 +6,13 @@ use tauri::webview::InvokeRequest;
 
 #[test]
 fn app_info_reports_the_app_and_engine_versions() {
-    let app = voicelamp_app::app_builder(mock_builder(), false)
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = voicelamp_app::AppOptions {
+        open_window: false,
+        config_path: dir.path().join("config.toml"),
+        tray_probe: None,
+    };
+    let app = voicelamp_app::app_builder(mock_builder(), options)
         .build(mock_context(noop_assets()))
         .expect("the app builds on the mock runtime");
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())

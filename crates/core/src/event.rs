@@ -45,6 +45,7 @@ impl EngineEvent {
 
 /// Registration state of an account, as events show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     /// Nothing heard yet.
@@ -72,6 +73,7 @@ pub struct RegistrationEvent {
 
 /// The lamp state of a mailbox, as events show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum LampState {
     /// Nothing heard: counts are `null`.

@@ -101,6 +101,7 @@ impl MailboxCounts {
 
 /// Where the counts came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum LampSource {
     /// A NOTIFY of our subscription.

@@ -66,6 +66,7 @@ pub mod policy;
 pub mod runtime;
 pub mod secrets;
 pub mod sip_uri;
+pub mod view;
 pub mod voicemail;
 
 pub use config::{

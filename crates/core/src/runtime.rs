@@ -232,6 +232,17 @@ impl Engine {
             .collect()
     }
 
+    /// What a person sees: every line sorted, registrations, totals and the tooltip words, with
+    /// an account's start or connection problem as its reason.
+    pub fn view(&self) -> crate::view::LinesView {
+        crate::view::LinesView::build(&self.model, |id| {
+            self.accounts
+                .iter()
+                .find(|a| a.id == id)
+                .and_then(|a| a.problem.as_deref())
+        })
+    }
+
     /// Unsubscribes and unregisters (bounded), and returns the last changes.
     pub async fn shutdown(&mut self) -> Vec<EngineEvent> {
         if let Err(e) = self.net.handle.shutdown().await {

@@ -3,3 +3,5 @@
 //! that lists them for the UI is `crate::bindings`.
 
 pub mod app_info;
+pub mod lines;
+pub mod navigation;

@@ -1,0 +1,286 @@
+//! The engine of `voicelamp-core` running inside the app: one task on Tauri's async runtime owns
+//! the [`Engine`], and every change it reports is published — at most every
+//! [`PUBLISH_EVERY`], so a burst of NOTIFYs costs one redraw — to the tray lamp, the tray
+//! tooltip and menu, and the window (the typed [`LinesChanged`] event).
+//!
+//! Commands reach the task through [`EngineService`]: the current view, reload after the
+//! configuration changed, and a graceful shutdown (unsubscribe, unregister) when the app quits.
+
+use crate::badge::Badge;
+use crate::tray;
+use serde::Serialize;
+use specta::Type;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tauri::{AppHandle, Runtime};
+use tauri_specta::Event as _;
+use tokio::sync::{mpsc, oneshot};
+use voicelamp_core::runtime::{Engine, secret_store};
+use voicelamp_core::view::LinesView;
+use voicelamp_core::{Config, ConfigError};
+
+/// Changes closer together than this are published together.
+pub const PUBLISH_EVERY: Duration = Duration::from_millis(50);
+
+/// The longest the app waits on quit for unsubscribing and unregistering.
+pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
+
+/// Every line's state changed (the whole view, so the window never has to merge).
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+pub struct LinesChanged(pub EngineView);
+
+/// The engine as the window sees it.
+#[derive(Debug, Clone, Default, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineView {
+    /// Lines, accounts, totals.
+    pub lines: LinesView,
+    /// Why the configuration cannot be used, in words (file, line, field).
+    pub config_error: Option<String>,
+    /// The configuration file in use.
+    pub config_path: String,
+}
+
+enum Control {
+    Reload,
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// The handle commands use; managed as Tauri state.
+#[derive(Debug, Clone)]
+pub struct EngineService {
+    control: mpsc::UnboundedSender<Control>,
+    view: Arc<Mutex<EngineView>>,
+    config_path: PathBuf,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Control::Reload => "Reload",
+            Control::Shutdown(_) => "Shutdown",
+        })
+    }
+}
+
+impl EngineService {
+    /// Starts the engine task for the configuration at `config_path`.
+    pub fn start<R: Runtime>(app: &AppHandle<R>, config_path: PathBuf) -> Self {
+        let (control, rx) = mpsc::unbounded_channel();
+        let view = Arc::new(Mutex::new(EngineView {
+            config_path: config_path.display().to_string(),
+            ..EngineView::default()
+        }));
+        let task = Task {
+            app: app.clone(),
+            view: view.clone(),
+            config_path: config_path.clone(),
+            shown: None,
+        };
+        tauri::async_runtime::spawn(task.run(rx));
+        Self {
+            control,
+            view,
+            config_path,
+        }
+    }
+
+    /// The current view.
+    pub fn view(&self) -> EngineView {
+        self.view
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The configuration file in use.
+    pub fn config_path(&self) -> &std::path::Path {
+        &self.config_path
+    }
+
+    /// Reads the configuration again and restarts the accounts.
+    pub fn reload(&self) {
+        let _ = self.control.send(Control::Reload);
+    }
+
+    /// Unsubscribes and unregisters every account; returns when done or after `limit`.
+    pub async fn shutdown(&self, limit: Duration) {
+        let (done, wait) = oneshot::channel();
+        if self.control.send(Control::Shutdown(done)).is_ok() {
+            let _ = tokio::time::timeout(limit, wait).await;
+        }
+    }
+}
+
+/// The configuration file: `--config PATH`, else `VOICELAMP_CONFIG`, else the OS default.
+pub fn config_path_from(args: &[String]) -> Result<PathBuf, ConfigError> {
+    if let Some(i) = args.iter().position(|a| a == "--config")
+        && let Some(path) = args.get(i + 1)
+    {
+        return Ok(PathBuf::from(path));
+    }
+    if let Some(path) = std::env::var_os("VOICELAMP_CONFIG").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    Config::default_path()
+}
+
+/// Reads the configuration; a missing file is an empty one (a first start).
+pub fn load_config(path: &std::path::Path) -> Result<Config, ConfigError> {
+    match Config::load(path) {
+        Err(ConfigError::NotFound { .. }) => Ok(Config::default()),
+        other => other,
+    }
+}
+
+struct Task<R: Runtime> {
+    app: AppHandle<R>,
+    view: Arc<Mutex<EngineView>>,
+    config_path: PathBuf,
+    /// What the tray shows now.
+    shown: Option<(Badge, String, Vec<String>)>,
+}
+
+enum After {
+    Reload,
+    Stop(Option<oneshot::Sender<()>>),
+}
+
+impl<R: Runtime> Task<R> {
+    async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>) {
+        loop {
+            let after = match load_config(&self.config_path) {
+                Ok(config) => self.serve(&config, &mut control).await,
+                Err(e) => {
+                    tracing::error!(error = %e, "configuration");
+                    self.publish(LinesView::default(), Some(e.to_string()));
+                    wait_for_control(&mut control).await
+                }
+            };
+            match after {
+                After::Reload => continue,
+                After::Stop(done) => {
+                    if let Some(done) = done {
+                        let _ = done.send(());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn serve(
+        &mut self,
+        config: &Config,
+        control: &mut mpsc::UnboundedReceiver<Control>,
+    ) -> After {
+        let secrets = secret_store(config);
+        let user_agent = format!("Voicelamp/{}", env!("CARGO_PKG_VERSION"));
+        let (mut engine, _early) = match Engine::start(config, None, secrets.as_ref(), &user_agent)
+        {
+            Ok(started) => started,
+            Err(e) => {
+                self.publish(LinesView::default(), Some(e.to_string()));
+                return wait_for_control(control).await;
+            }
+        };
+        self.publish(engine.view(), None);
+        let mut due: Option<tokio::time::Instant> = None;
+        loop {
+            tokio::select! {
+                message = control.recv() => {
+                    let after = match message {
+                        Some(Control::Reload) => After::Reload,
+                        Some(Control::Shutdown(done)) => After::Stop(Some(done)),
+                        None => After::Stop(None),
+                    };
+                    engine.shutdown().await;
+                    self.publish(engine.view(), None);
+                    return after;
+                }
+                changes = engine.next() => match changes {
+                    Some(changes) if !changes.is_empty() && due.is_none() => {
+                        due = Some(tokio::time::Instant::now() + PUBLISH_EVERY);
+                    }
+                    Some(_) => {}
+                    None => {
+                        tracing::error!("the network driver stopped");
+                        return wait_for_control(control).await;
+                    }
+                },
+                () = sleep_until(due) => {
+                    due = None;
+                    self.publish(engine.view(), None);
+                }
+            }
+        }
+    }
+
+    /// Shows `lines` in the tray and the window.
+    fn publish(&mut self, lines: LinesView, config_error: Option<String>) {
+        let badge = Badge {
+            new: lines.totals.new,
+            urgent: lines.totals.urgent > 0,
+            not_known: lines.totals.not_known,
+        };
+        let tooltip = match &config_error {
+            Some(e) => format!("Voicelamp: the configuration cannot be used: {e}"),
+            None => lines.tooltip.clone(),
+        };
+        let rows: Vec<String> = lines.lines.iter().map(tray::line_row).collect();
+        let shown = (badge, tooltip, rows);
+        if self.shown.as_ref() != Some(&shown) {
+            let (badge, tooltip, rows) = &shown;
+            if let Err(e) = tray::show(&self.app, badge, tooltip, rows) {
+                tracing::warn!(error = %e, "the tray could not be updated");
+            }
+            self.shown = Some(shown);
+        }
+        let view = {
+            let mut current = self.view.lock().unwrap_or_else(PoisonError::into_inner);
+            current.lines = lines;
+            current.config_error = config_error;
+            current.clone()
+        };
+        if let Err(e) = LinesChanged(view).emit(&self.app) {
+            tracing::debug!(error = %e, "no window to tell");
+        }
+    }
+}
+
+async fn wait_for_control(control: &mut mpsc::UnboundedReceiver<Control>) -> After {
+    match control.recv().await {
+        Some(Control::Reload) => After::Reload,
+        Some(Control::Shutdown(done)) => After::Stop(Some(done)),
+        None => After::Stop(None),
+    }
+}
+
+async fn sleep_until(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_path_flag_wins() {
+        let args = vec!["voicelamp".to_owned(), "--config".into(), "x.toml".into()];
+        assert_eq!(
+            config_path_from(&args).expect("path"),
+            PathBuf::from("x.toml")
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_a_first_start() {
+        let dir = std::env::temp_dir().join("voicelamp-no-such-dir-for-test");
+        let config = load_config(&dir.join("config.toml")).expect("empty");
+        assert!(config.accounts.is_empty());
+    }
+}
