@@ -175,12 +175,17 @@ impl NotificationPolicy {
     // ---- mutators ----
 
     /// New settings, effective at `now`: pending news is dropped when notifications are turned
-    /// off, and reminders restart their interval from `now`.
+    /// off; when they are turned on again or the reminder interval changed, reminders restart
+    /// their interval from `now` (the same settings applied again change nothing).
     pub fn set_settings(&mut self, now: Instant, settings: NotificationSettings) {
+        let (was_enabled, every_before) = (self.settings.enabled, self.reminder());
         self.settings = settings;
         if !self.settings.enabled {
             self.news = None;
             self.waiting = None;
+        }
+        if self.settings.enabled == was_enabled && self.reminder() == every_before {
+            return;
         }
         let next = self.reminder().and_then(|every| now.checked_add(every));
         for line in self.lines.values_mut() {

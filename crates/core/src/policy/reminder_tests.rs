@@ -123,3 +123,23 @@ fn oversized_settings_are_bounded() {
     sim.advance(MAX_REMINDER.as_secs_f64());
     assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
 }
+
+#[test]
+fn settings_applied_again_do_not_postpone_reminders() {
+    let mut sim = Sim::started(settings());
+    sim.counts(DESK, 1, 1);
+    sim.advance(300.0);
+    sim.take();
+    let now = sim.now;
+    sim.policy.set_settings(now, settings());
+    sim.advance(300.0);
+    assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
+    let now = sim.now;
+    let mut longer = settings();
+    longer.urgent_reminder = Some(Duration::from_secs(900));
+    sim.policy.set_settings(now, longer);
+    sim.advance(899.0);
+    assert!(sim.take().is_empty());
+    sim.advance(1.0);
+    assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
+}
