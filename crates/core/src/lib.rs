@@ -18,6 +18,12 @@
 //! * [`lamp`] — [`LampModel`]: `Unknown | Active | Stale | Failed` per mailbox, fed with
 //!   `voicelamp_sip::Event`s and a wall-clock `now`; totals for the tray badge.
 //! * [`event`] — [`EngineEvent`], one JSON object per line for the CLI and the UI.
+//! * [`view`] — [`view::LinesView`]: what a person sees (sorted lines, totals, tooltip words).
+//! * [`policy`] — [`NotificationPolicy`]: when a change becomes a notification and what it says.
+//! * [`runtime`] — [`runtime::Engine`]: config → passwords → net driver → lamp model, for the app
+//!   and the CLI; [`runtime::check`] diagnoses one account in words.
+//! * [`voicemail`] — an account's voicemail store (IMAP) from the configuration.
+//! * [`settings`] — account and notification forms for the app's Settings view.
 //! * [`sip_uri`] — the part of a SIP URI that configuration needs.
 //!
 //! # Driving the lamp model
@@ -65,6 +71,7 @@ pub mod lamp;
 pub mod policy;
 pub mod runtime;
 pub mod secrets;
+pub mod settings;
 pub mod sip_uri;
 pub mod view;
 pub mod voicemail;
@@ -75,4 +82,8 @@ pub use config::{
 pub use engine_config::{ServerTarget, SipAccount};
 pub use event::{EngineEvent, LampState, MailboxEvent, RegistrationEvent, RegistrationState};
 pub use lamp::{ClassCounts, Lamp, LampModel, LampSource, MailboxCounts, Totals};
+pub use policy::{
+    MessageHint, Notification, NotificationId, NotificationKind, NotificationPolicy, Target,
+    Urgency,
+};
 pub use secrets::{MemoryStore, Secret, SecretError, SecretStore, resolve_password};

@@ -290,7 +290,7 @@ mod tests {
     fn model() -> LampModel {
         let config = Config::from_toml_str(
             "[[accounts]]\nid = \"desk\"\ndisplay_name = \"Front desk\"\naor = \"sip:1001@pbx\"\n\
-             mailboxes = [\"sip:support@pbx\"]\n\
+             [[accounts.mailboxes]]\nuri = \"sip:support@pbx\"\n\
              [[accounts]]\nid = \"back\"\naor = \"sip:1002@pbx\"\n",
             "config.toml".as_ref(),
         )
