@@ -4,30 +4,11 @@
 
 mod common;
 
-use common::{Lab, SECS, counts, mailbox_event, publish, voice, wait_for, watch_until};
+use common::{Lab, SECS, counts, mailbox_event, publish, registered, voice, wait_for, watch_until};
 use std::time::Duration;
 use voicelamp_net::voicelamp_sip::registration::RegistrationFailure;
 use voicelamp_net::voicelamp_sip::{Event, RegistrationStatus, Source, SummaryBody, Transport};
 use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, TransportState, spawn};
-
-fn registered(event: &NetEvent) -> Option<()> {
-    match event {
-        NetEvent::Sip(Event::Registration {
-            state: RegistrationStatus::Registered { .. },
-            ..
-        }) => Some(()),
-        NetEvent::Sip(Event::Registration {
-            state: RegistrationStatus::Failed { .. },
-            reason,
-            ..
-        }) => panic!("registration failed: {reason:?}"),
-        NetEvent::Transport {
-            state: TransportState::Down { why, .. },
-            ..
-        } => panic!("transport down: {why}"),
-        _ => None,
-    }
-}
 
 /// Starts a driver with one account and waits until it is registered and the first NOTIFY of
 /// every mailbox arrived.

@@ -479,7 +479,9 @@ impl Subscription {
             }
         }
 
-        // The body first: the state below may end the subscription.
+        // The body first: the state below may end the subscription. A body that cannot be
+        // read is an error event and a 400 (the subscription itself stays as the state says).
+        let mut status = 200;
         if !request.body.is_empty() || sub_state.state != SubState::Terminated {
             let content_type = request.head.content_type();
             let body_ok = content_type
@@ -495,6 +497,9 @@ impl Subscription {
                     content_type.unwrap_or_default().chars().take(64).collect(),
                 ))
             };
+            if matches!(event, SubscriptionEvent::BodyError(_)) {
+                status = 400;
+            }
             self.events.push_back(event);
         }
         self.got_notify = true;
@@ -519,7 +524,7 @@ impl Subscription {
                 }
             }
         }
-        200
+        status
     }
 
     /// Time passed.

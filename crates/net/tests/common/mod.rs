@@ -2,13 +2,17 @@
 
 #![allow(dead_code)]
 
+pub mod sipp;
+
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::time::Instant;
 use voicelamp_net::voicelamp_sip::auth::Credentials;
-use voicelamp_net::voicelamp_sip::{Counts, Event, MessageClass, SummaryBody, Transport};
-use voicelamp_net::{AccountSpec, Net, NetEvent, TlsOptions};
+use voicelamp_net::voicelamp_sip::{
+    Counts, Event, MessageClass, RegistrationStatus, SummaryBody, Transport,
+};
+use voicelamp_net::{AccountSpec, Net, NetEvent, TlsOptions, TransportState};
 
 /// The lab's addresses, from `LAB_*` variables with the lab's defaults.
 #[derive(Debug, Clone)]
@@ -184,3 +188,23 @@ pub fn counts(new: u32, old: u32, urgent_new: u32, urgent_old: u32) -> Counts {
 }
 
 pub const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+/// For [`wait_for`]: a registration; panics on a failed registration or a transport down.
+pub fn registered(event: &NetEvent) -> Option<()> {
+    match event {
+        NetEvent::Sip(Event::Registration {
+            state: RegistrationStatus::Registered { .. },
+            ..
+        }) => Some(()),
+        NetEvent::Sip(Event::Registration {
+            state: RegistrationStatus::Failed { .. },
+            reason,
+            ..
+        }) => panic!("registration failed: {reason:?}"),
+        NetEvent::Transport {
+            state: TransportState::Down { why, .. },
+            ..
+        } => panic!("transport down: {why}"),
+        _ => None,
+    }
+}
