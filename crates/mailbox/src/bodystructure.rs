@@ -51,6 +51,7 @@ fn audio_part(
         return None;
     }
     Some(AudioPart {
+        codec: None,
         section,
         mime_type: format!("{ty}/{subtype}"),
         filename,

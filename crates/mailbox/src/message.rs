@@ -78,11 +78,18 @@ pub struct AudioPart {
     pub size: u32,
     /// Transfer encoding to undo after fetching.
     pub encoding: TransferEncoding,
+    /// The codec read from the attachment's first bytes while listing (`"gsm"`, `"pcm"`,
+    /// `"ulaw"`, `"alaw"`, `"mp3"`), when it could be read.
+    pub codec: Option<String>,
 }
 
 impl AudioPart {
-    /// A short name of the container or codec family for lists: `"wav"`, `"mp3"`, `"gsm"`, …
+    /// A short name of the codec for lists: `"gsm"`, `"pcm"`, `"ulaw"`, `"alaw"`, `"mp3"`; when
+    /// the codec is not known, the container from the file name or MIME type (`"wav"`, …).
     pub fn format(&self) -> String {
+        if let Some(codec) = &self.codec {
+            return codec.clone();
+        }
         let ext = self
             .filename
             .as_deref()
@@ -126,7 +133,8 @@ pub struct Voicemail {
 }
 
 /// The JSON shape of a voicemail, shared with the CLI: id, folder, caller_number, caller_name,
-/// received_at (RFC 3339), duration_s, urgent, heard, format.
+/// received_at (RFC 3339), duration_s, urgent, heard, format (the codec), size (octets of the
+/// whole message).
 #[derive(Serialize)]
 struct VoicemailJson<'a> {
     id: MessageId,
@@ -139,6 +147,7 @@ struct VoicemailJson<'a> {
     urgent: bool,
     heard: bool,
     format: Option<String>,
+    size: u32,
 }
 
 impl Serialize for Voicemail {
@@ -153,6 +162,7 @@ impl Serialize for Voicemail {
             urgent: self.urgent,
             heard: self.heard,
             format: self.audio.as_ref().map(AudioPart::format),
+            size: self.size,
         }
         .serialize(s)
     }
@@ -196,6 +206,7 @@ mod tests {
                 filename: Some("msg0000.wav".into()),
                 size: 16628,
                 encoding: TransferEncoding::Base64,
+                codec: Some("gsm".into()),
             }),
         };
         let json = serde_json::to_value(&vm).unwrap();
@@ -204,7 +215,8 @@ mod tests {
             serde_json::json!({
                 "id": "7-3", "folder": "INBOX", "caller_number": "5551234",
                 "caller_name": "Zoë Müller", "received_at": "2026-11-26T23:55:56Z",
-                "duration_s": 7, "urgent": true, "heard": false, "format": "wav"
+                "duration_s": 7, "urgent": true, "heard": false, "format": "gsm",
+                "size": 18125
             })
         );
     }

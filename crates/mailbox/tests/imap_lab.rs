@@ -68,20 +68,27 @@ async fn lists_asterisk_and_generic_messages_with_every_field() {
             .is_some_and(|f| f.starts_with("msg") && f.ends_with(".wav"))
     );
 
+    assert_eq!(audio.format(), "gsm", "the codec, not the container");
+
     let h = find(heard[0]);
     assert!(h.heard && !h.urgent);
+    assert_eq!(h.audio.as_ref().map(|a| a.format()).as_deref(), Some("pcm"));
     assert_eq!(h.caller_number.as_deref(), Some("5550000"));
 
     let g = find(generic[0]);
     assert_eq!(g.caller_number.as_deref(), Some("5559"));
     assert_eq!(g.caller_name.as_deref(), Some("Zoë Müller"));
     assert!(!g.heard && !g.urgent);
-    assert!(g.audio.is_some());
+    assert_eq!(
+        g.audio.as_ref().map(|a| a.format()).as_deref(),
+        Some("ulaw")
+    );
     assert!((g.received_at - time::OffsetDateTime::now_utc()).abs() < time::Duration::hours(1));
 
     let json = serde_json::to_value(u).unwrap();
     assert_eq!(json["id"], u.id.to_string());
-    assert_eq!(json["format"], "wav");
+    assert_eq!(json["format"], "gsm");
+    assert_eq!(json["size"], u.size);
 
     let folders = store.folders().await.expect("folders");
     for f in ["INBOX", "Old", "Work", "Trash"] {
@@ -466,4 +473,54 @@ async fn decoded_audio_is_cached_and_plays_again_without_the_server() {
     cache.remove("INBOX", id);
     let e = cache.fetch_wav(&store, "INBOX", id).await.unwrap_err();
     assert!(matches!(e, Error::MessageGone { .. }), "{e}");
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn a_server_without_move_uidplus_or_idle_gets_copy_expunge_and_polling() {
+    // The lab's "minimal" user advertises only IMAP4rev1.
+    let store = lab::store("minimal");
+    let other = lab::store("minimal");
+    let trash_before = other.list("Trash").await.unwrap().len();
+    let work_before = other.list("Work").await.unwrap().len();
+    let uids = lab::seed("minimal", &["--count", "3", "--format", "pcm"]);
+    let list = store.list("INBOX").await.unwrap();
+    let id = |uid: u32| list.iter().find(|v| v.id.uid == uid).unwrap().id;
+
+    let mut changes = Box::pin(store.watch("INBOX"));
+    let next = async |changes: &mut std::pin::Pin<Box<_>>| {
+        tokio::time::timeout(Duration::from_secs(10), StreamExt::next(changes))
+            .await
+            .expect("a change within 10 s (polling every second)")
+            .expect("the watch runs")
+    };
+    let first: MailboxChange = next(&mut changes).await;
+    assert!(
+        matches!(first, MailboxChange::Connected { .. }),
+        "{first:?}"
+    );
+
+    store
+        .delete("INBOX", id(uids[0]))
+        .await
+        .expect("delete to Trash by COPY + EXPUNGE");
+    store
+        .move_to("INBOX", id(uids[1]), "Work")
+        .await
+        .expect("move by COPY + EXPUNGE");
+    // Seen through the polling watch, then by an independent session.
+    let mut removed = vec![next(&mut changes).await, next(&mut changes).await];
+    removed.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(
+        removed,
+        [
+            MailboxChange::Removed(id(uids[0])),
+            MailboxChange::Removed(id(uids[1]))
+        ]
+    );
+    let inbox = other.list("INBOX").await.unwrap();
+    let has = |uid: u32| inbox.iter().any(|v| v.id.uid == uid);
+    assert!(!has(uids[0]) && !has(uids[1]) && has(uids[2]));
+    assert_eq!(other.list("Trash").await.unwrap().len(), trash_before + 1);
+    assert_eq!(other.list("Work").await.unwrap().len(), work_before + 1);
 }

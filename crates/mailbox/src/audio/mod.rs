@@ -39,7 +39,7 @@ pub mod riff;
 
 pub use decoded::DecodedAudio;
 pub use error::AudioError;
-pub use probe::{AudioFormat, tag};
+pub use probe::{AudioFormat, codec_of_prefix, tag};
 
 use gsm610::{FRAME_BYTES, FRAME_SAMPLES, WAV49_BLOCK_BYTES, WAV49_BLOCK_SAMPLES};
 use riff::WaveFile;

@@ -39,6 +39,17 @@ pub enum AudioFormat {
 }
 
 impl AudioFormat {
+    /// The codec's short name for lists and JSON: `"pcm"`, `"ulaw"`, `"alaw"`, `"gsm"`, `"mp3"`.
+    pub fn codec(self) -> &'static str {
+        match self {
+            Self::Pcm8 | Self::Pcm16 => "pcm",
+            Self::MuLaw => "ulaw",
+            Self::ALaw => "alaw",
+            Self::Gsm610 | Self::Gsm610Raw => "gsm",
+            Self::Mp3 => "mp3",
+        }
+    }
+
     /// A short human-readable name.
     pub fn name(self) -> &'static str {
         match self {
@@ -99,6 +110,45 @@ fn looks_like_raw_gsm(input: &[u8]) -> bool {
         && (input.len() < 2 * FRAME_BYTES || input[FRAME_BYTES] >> 4 == FRAME_MAGIC)
 }
 
+/// Recognises the codec from the first bytes of a file only (a listing fetches ~100 bytes of each
+/// attachment): for WAVE, the `fmt ` chunk found by walking chunk headers within the prefix.
+/// `None` when the prefix is too short or the format unknown.
+pub fn codec_of_prefix(prefix: &[u8]) -> Option<AudioFormat> {
+    if riff::is_wave(prefix) {
+        let mut pos = 12usize;
+        while prefix.len().saturating_sub(pos) >= 8 {
+            let size = u32::from_le_bytes(prefix[pos + 4..pos + 8].try_into().ok()?) as usize;
+            let body = pos + 8;
+            if &prefix[pos..pos + 4] == b"fmt " {
+                let field = |at: usize| {
+                    prefix
+                        .get(body + at..body + at + 2)
+                        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+                };
+                let mut format_tag = field(0)?;
+                if format_tag == riff::TAG_EXTENSIBLE {
+                    format_tag = field(24)?;
+                }
+                let fmt = FmtChunk {
+                    format_tag,
+                    channels: field(2)?,
+                    sample_rate: 0,
+                    block_align: field(12)?,
+                    bits_per_sample: field(14)?,
+                    samples_per_block: None,
+                };
+                return wave_format(&fmt).ok();
+            }
+            pos = body.checked_add(size)?.checked_add(size & 1)?;
+        }
+        return None;
+    }
+    if looks_like_mp3(prefix) {
+        return Some(AudioFormat::Mp3);
+    }
+    looks_like_raw_gsm(prefix).then_some(AudioFormat::Gsm610Raw)
+}
+
 /// Recognises the container and codec without decoding.
 pub(crate) fn probe_bytes(input: &[u8]) -> Result<AudioFormat, AudioError> {
     if input.is_empty() {
@@ -129,6 +179,42 @@ pub(crate) fn probe_bytes(input: &[u8]) -> Result<AudioFormat, AudioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A WAVE header with a `LIST` chunk before `fmt `, cut after the fields that matter.
+    fn wave_prefix(tag: u16, bits: u16) -> Vec<u8> {
+        let mut w = b"RIFF\xff\xff\0\0WAVELIST\x05\0\0\0abcde\0fmt \x14\0\0\0".to_vec();
+        w.extend_from_slice(&tag.to_le_bytes());
+        w.extend_from_slice(&[1, 0, 0x40, 0x1f, 0, 0, 0, 0, 0, 0, 65, 0]);
+        w.extend_from_slice(&bits.to_le_bytes());
+        w
+    }
+
+    #[test]
+    fn codec_from_the_first_bytes() {
+        let cases = [
+            (tag::PCM, 16, Some("pcm")),
+            (tag::MULAW, 8, Some("ulaw")),
+            (tag::ALAW, 8, Some("alaw")),
+            (tag::GSM610, 0, Some("gsm")),
+            (tag::MPEG_LAYER3, 0, Some("mp3")),
+            (0x0002, 4, None),
+        ];
+        for (t, bits, want) in cases {
+            let prefix = wave_prefix(t, bits);
+            assert_eq!(
+                codec_of_prefix(&prefix).map(AudioFormat::codec),
+                want,
+                "{t:#x}"
+            );
+            for cut in 0..prefix.len() {
+                assert_eq!(codec_of_prefix(&prefix[..cut]), None, "{t:#x} cut at {cut}");
+            }
+        }
+        assert_eq!(
+            codec_of_prefix(b"ID3\x04\0").map(AudioFormat::codec),
+            Some("mp3")
+        );
+    }
 
     #[test]
     fn recognises_bare_formats() {

@@ -7,6 +7,9 @@ use base64::Engine;
 use futures::TryStreamExt;
 
 use super::connect::{Caps, Ctx, Session};
+use std::collections::BTreeMap;
+
+use crate::audio::codec_of_prefix;
 use crate::bodystructure::find_audio;
 use crate::error::Error;
 use crate::headers::FIELDS;
@@ -176,7 +179,95 @@ pub async fn list(c: &mut Conn, folder: &str) -> Result<Vec<Voicemail>, Error> {
         })
         .collect();
     out.sort_by_key(|v| v.id.uid);
+    match read_codecs(c, &mut out).await {
+        Err(e) if e.is_offline() => return Err(e),
+        Err(e) => tracing::debug!("{folder}: codecs not read ({e}); formats name the container"),
+        Ok(()) => {}
+    }
     Ok(out)
+}
+
+/// Encoded bytes fetched from the start of each audio part: enough base64 for a WAVE header
+/// with a `LIST` chunk before `fmt `, line breaks included.
+const CODEC_PREFIX: usize = 240;
+
+/// Reads the first bytes of every listed audio part (one partial UID FETCH per body section,
+/// usually just one) and names each message's codec from them.
+async fn read_codecs(c: &mut Conn, list: &mut [Voicemail]) -> Result<(), Error> {
+    let mut by_section: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for v in list.iter() {
+        if let Some(a) = &v.audio
+            && matches!(
+                a.encoding,
+                TransferEncoding::Base64 | TransferEncoding::Identity
+            )
+        {
+            by_section
+                .entry(a.section.clone())
+                .or_default()
+                .push(v.id.uid);
+        }
+    }
+    let ctx = c.ctx.clone();
+    for (section, uids) in by_section {
+        let path: Vec<u32> = section.split('.').map(|n| n.parse().unwrap_or(0)).collect();
+        let query = format!("BODY.PEEK[{section}]<0.{CODEC_PREFIX}>");
+        let set = uid_set(&uids);
+        let fetches: Vec<Fetch> = ctx
+            .step("UID FETCH", async {
+                c.session.uid_fetch(&set, &query).await?.try_collect().await
+            })
+            .await?;
+        for f in &fetches {
+            let (Some(uid), Some(raw)) = (f.uid, f.section(&SectionPath::Part(path.clone(), None)))
+            else {
+                continue;
+            };
+            let Some(part) = list
+                .iter_mut()
+                .find(|v| v.id.uid == uid)
+                .and_then(|v| v.audio.as_mut())
+            else {
+                continue;
+            };
+            let bytes = match part.encoding {
+                TransferEncoding::Base64 => {
+                    let mut compact: Vec<u8> = raw
+                        .iter()
+                        .copied()
+                        .filter(|b| !b.is_ascii_whitespace())
+                        .collect();
+                    compact.truncate(compact.len() / 4 * 4);
+                    decode_base64(&compact).unwrap_or_default()
+                }
+                _ => raw.to_vec(),
+            };
+            part.codec = codec_of_prefix(&bytes).map(|f| f.codec().to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// A UID set with runs collapsed: `1:3,7,9:10`. `uids` ascending.
+fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        while i + 1 < uids.len() && uids[i + 1] == uids[i] + 1 {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if uids[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{}", uids[i]));
+        }
+        i += 1;
+    }
+    out
 }
 
 /// `\Seen` and `\Flagged` of a FETCH.
@@ -386,4 +477,16 @@ pub async fn unseen_counts(c: &mut Conn, folder: &str) -> Result<UnseenCounts, E
         unseen: u32::try_from(unseen.len()).unwrap_or(u32::MAX),
         urgent_unseen: u32::try_from(urgent.len()).unwrap_or(u32::MAX),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_collapse_runs() {
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(uid_set(&[5]), "5");
+        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
+    }
 }
