@@ -11,17 +11,26 @@
 //! voicelamp-cli [--config PATH] check ACCOUNT [--wait SECS]
 //!                                                       registration, subscriptions and mailbox
 //!                                                       mapping of one account, in words
+//! voicelamp-cli [--config PATH] mailbox list ACCOUNT [--folder F] [--json]
+//! voicelamp-cli [--config PATH] mailbox fetch ACCOUNT ID --out FILE.wav [--folder F]
+//! voicelamp-cli [--config PATH] mailbox mark-heard|mark-new|delete ACCOUNT ID [--folder F]
+//! voicelamp-cli [--config PATH] mailbox watch ACCOUNT [--folder F] [--json]
+//!                                                       the account's voicemail store
+//!                                                       ([accounts.voicemail]); exit 1 when the
+//!                                                       server or message fails
 //! ```
 //!
 //! One file per subcommand (`watch.rs`, `status.rs`, `check.rs`); `session.rs` starts the
 //! `voicelamp-net` driver from the configuration and feeds its events to core's `LampModel`;
 //! `print.rs` writes core's `EngineEvent`s as JSON lines or readable lines. Logs go to stderr
 //! (`RUST_LOG`, default `warn`); SIP traces are at `debug` with `Authorization` redacted by
-//! `voicelamp-sip`. Exit codes: 0 fine, 1 an account failed (status, check), 2 usage or
-//! configuration error.
+//! `voicelamp-sip`. Exit codes: 0 fine, 1 an account failed (status, check) or the mail server or
+//! message failed (mailbox), 2 usage or configuration error. `mailbox/` goes through
+//! `voicelamp_core::voicemail` (store, journal, audio cache).
 
 mod check;
 mod error;
+mod mailbox;
 mod print;
 mod session;
 mod status;
@@ -50,6 +59,8 @@ enum Command {
     Status(status::Args),
     /// Diagnose one account: registration, subscriptions and mailbox mapping, in words.
     Check(check::Args),
+    /// The account's voicemail messages (IMAP): list, fetch, mark heard or new, delete, watch.
+    Mailbox(mailbox::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +89,7 @@ fn main() -> ExitCode {
             Command::Watch(args) => watch::run(config, args).await,
             Command::Status(args) => status::run(config, args).await,
             Command::Check(args) => check::run(config, args).await,
+            Command::Mailbox(args) => mailbox::run(config, args).await,
         }
     });
     match result {

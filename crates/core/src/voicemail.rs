@@ -21,9 +21,13 @@
 
 use std::path::PathBuf;
 
+/// The mailbox types a front end needs, so it can use this module without naming the crate.
+pub use voicelamp_mailbox::{
+    Applied, Change, Error as StoreError, MailboxChange, MessageId, Stream, Voicemail,
+};
 use voicelamp_mailbox::{
-    Applied, AudioCache, Change, ImapAccount, ImapStore, ImapTiming, JournaledStore, MailboxChange,
-    MessageId, Security, Stream, SyncReport, Voicemail, VoicemailStore,
+    AudioCache, ImapAccount, ImapStore, ImapTiming, JournaledStore, Security, SyncReport,
+    VoicemailStore,
 };
 
 use crate::config::{AccountConfig, Config, ConfigError, ImapSecurity, LampFeed, VoicemailConfig};
@@ -265,7 +269,12 @@ impl Mailbox {
             return Ok(self.folders.clone());
         }
         let mut all = self.store.folders().await?;
-        all.sort_by_key(|f| !f.eq_ignore_ascii_case("INBOX"));
+        // INBOX first, Trash last, the rest in the server's order.
+        all.sort_by_key(|f| match f.to_ascii_lowercase().as_str() {
+            "inbox" => 0,
+            "trash" => 2,
+            _ => 1,
+        });
         Ok(all)
     }
 

@@ -73,13 +73,25 @@ impl Ctx {
                 host: self.host.clone(),
                 detail: "the server closed the connection".into(),
             },
-            E::No(detail) | E::Bad(detail) => Error::Protocol { command, detail },
+            E::No(detail) | E::Bad(detail) => Error::Protocol {
+                command,
+                detail: server_words(&detail),
+            },
             other => Error::Protocol {
                 command,
                 detail: other.to_string(),
             },
         }
     }
+}
+
+/// The server's own words from async-imap's NO/BAD text, which is the debug form of the response
+/// (`code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")`); anything else as is.
+fn server_words(detail: &str) -> String {
+    detail
+        .split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.rsplit_once("\")"))
+        .map_or_else(|| detail.to_owned(), |(info, _)| info.replace("\\\"", "\""))
 }
 
 /// Connects and logs in.
@@ -158,7 +170,7 @@ pub async fn connect(
         Err((async_imap::error::Error::No(detail), _)) => {
             return Err(Error::AuthFailed {
                 user: account.user.clone(),
-                detail,
+                detail: server_words(&detail),
             });
         }
         Err((e, _)) => return Err(ctx.imap_error("LOGIN", e)),
@@ -284,5 +296,19 @@ mod tests {
             "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"
         )));
         assert!(!offers_plain(&parse("* OK ready\r\n")));
+    }
+
+    #[test]
+    fn server_words_drop_the_debug_wrapping() {
+        assert_eq!(
+            server_words(
+                "code: None, info: Some(\"[AUTHENTICATIONFAILED] Authentication failed.\")"
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(
+            server_words("Mailbox doesn't exist"),
+            "Mailbox doesn't exist"
+        );
     }
 }
