@@ -197,6 +197,7 @@ impl SipAccount {
         config.subscribe_expires = self.expires;
         config.mailboxes = self.mailboxes.clone();
         config.unsolicited = self.unsolicited;
+        config.register = self.register;
         config.outbound_proxy = self.outbound_proxy.as_ref().map(|p| p.uri.clone());
         config
     }
@@ -289,7 +290,12 @@ mod tests {
         assert_eq!(credentials.username, "alice-auth");
         assert_eq!(credentials.password, "pw");
         assert_eq!(ua.register_expires, 3600);
+        assert!(ua.register);
         assert!(sip.to_sip(flow(), None).credentials.is_none());
+        config.register = false;
+        let subscribe_only = SipAccount::from_config(&config).expect("sip");
+        assert!(!subscribe_only.register);
+        assert!(!subscribe_only.to_sip(flow(), None).register);
     }
 
     #[test]

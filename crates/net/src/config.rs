@@ -157,8 +157,13 @@ pub struct AccountSpec {
     pub unsolicited: UnsolicitedTrust,
     /// TLS settings.
     pub tls: TlsOptions,
-    /// Local UDP port (0: any). TCP and TLS always use an ephemeral port.
+    /// Local port (0: any). UDP: the socket of every account with this port. TCP/TLS: the
+    /// connection's source port (bound with `SO_REUSEADDR`); accounts that share a server
+    /// share its connection, which keeps the port of the account that opened it.
     pub local_port: u16,
+    /// Register (default). `false`: subscribe only, never REGISTER (see
+    /// [`AccountConfig::register`](voicelamp_sip::AccountConfig::register)).
+    pub register: bool,
     /// Where to send, when already known (e.g. read from the configuration); `None`: read from
     /// the outbound proxy URI, else the registrar URI.
     pub target: Option<Target>,
@@ -186,6 +191,7 @@ impl AccountSpec {
             unsolicited: UnsolicitedTrust::default(),
             tls: TlsOptions::default(),
             local_port: 0,
+            register: true,
             target: None,
         }
     }
@@ -207,6 +213,7 @@ impl AccountSpec {
         config.subscribe_expires = self.subscribe_expires;
         config.mailboxes = self.mailboxes.clone();
         config.unsolicited = self.unsolicited;
+        config.register = self.register;
         config.outbound_proxy = self.outbound_proxy.clone();
         config
     }

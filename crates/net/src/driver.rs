@@ -573,9 +573,11 @@ impl Driver {
                 let conn = self.next_conn;
                 self.next_conn += 1;
                 let (tx, rx) = mpsc::unbounded_channel();
+                let local_port = self.accounts.get(&id).map_or(0, |a| a.spec.local_port);
                 tokio::spawn(stream::run(
                     conn,
                     remote,
+                    local_port,
                     tls,
                     self.config.connect_timeout,
                     self.internal_tx.clone(),

@@ -4,10 +4,10 @@
 
 use crate::driver::{ConnId, Internal};
 use rustls_pki_types::ServerName;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 use voicelamp_sip::framing::{Frame, next_frame};
@@ -22,12 +22,13 @@ pub(crate) struct TlsSetup {
 pub(crate) async fn run(
     id: ConnId,
     remote: SocketAddr,
+    local_port: u16,
     tls: Option<TlsSetup>,
     connect_timeout: Duration,
     internal: mpsc::UnboundedSender<Internal>,
     outgoing: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
-    let why = match tokio::time::timeout(connect_timeout, connect(remote, tls)).await {
+    let why = match tokio::time::timeout(connect_timeout, connect(remote, local_port, tls)).await {
         Err(_) => format!("no connection to {remote} within {connect_timeout:?}"),
         Ok(Err(why)) => why,
         Ok(Ok((Stream::Tcp(s), local))) => serve(id, remote, local, s, &internal, outgoing).await,
@@ -43,11 +44,15 @@ enum Stream {
 
 async fn connect(
     remote: SocketAddr,
+    local_port: u16,
     tls: Option<TlsSetup>,
 ) -> Result<(Stream, SocketAddr), String> {
-    let tcp = TcpStream::connect(remote)
-        .await
-        .map_err(|e| format!("cannot connect to {remote}: {e}"))?;
+    let tcp = if local_port == 0 {
+        TcpStream::connect(remote).await
+    } else {
+        bound_socket(remote, local_port)?.connect(remote).await
+    }
+    .map_err(|e| format!("cannot connect to {remote}: {e}"))?;
     let _ = tcp.set_nodelay(true);
     let local = tcp
         .local_addr()
@@ -65,6 +70,21 @@ async fn connect(
             Ok((Stream::Tls(Box::new(stream)), local))
         }
     }
+}
+
+/// A TCP socket bound to `local_port` of the unspecified address of `remote`'s family.
+fn bound_socket(remote: SocketAddr, local_port: u16) -> Result<TcpSocket, String> {
+    let (socket, any) = if remote.is_ipv6() {
+        (TcpSocket::new_v6(), IpAddr::V6(Ipv6Addr::UNSPECIFIED))
+    } else {
+        (TcpSocket::new_v4(), IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    };
+    let local = SocketAddr::new(any, local_port);
+    let what = |e: std::io::Error| format!("cannot bind TCP {local}: {e}");
+    let socket = socket.map_err(what)?;
+    socket.set_reuseaddr(true).map_err(what)?;
+    socket.bind(local).map_err(what)?;
+    Ok(socket)
 }
 
 /// Reads and writes until the connection ends; returns why it ended.

@@ -365,3 +365,46 @@ async fn outbound_proxy_is_the_next_hop() {
     );
     stop(net).await;
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn subscribe_only_account_never_registers() {
+    let lab = Lab::get();
+    // TCP from a configured local port: the server sees that port.
+    let local_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe");
+        probe.local_addr().expect("addr").port()
+    };
+    let mut spec = lab.account("1006", Transport::Tcp);
+    spec.register = false;
+    spec.local_port = local_port;
+    let mut net = spawn(NetConfig::default());
+    net.handle.add_account(spec).expect("driver runs");
+    let local = wait_for(&mut net, SECS(10), "path up", |e| match e {
+        NetEvent::Transport {
+            state: TransportState::Up { local, .. },
+            ..
+        } => Some(*local),
+        _ => None,
+    })
+    .await;
+    assert_eq!(local.port(), local_port);
+    wait_for(&mut net, SECS(10), "first NOTIFY", |e| match e {
+        NetEvent::Sip(Event::Registration { .. }) => panic!("a registration event: {e:?}"),
+        NetEvent::Sip(Event::Mailbox { source, .. }) => {
+            assert_eq!(*source, Source::Subscription);
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    let snapshot = net.handle.snapshot().await.expect("snapshot");
+    assert_eq!(snapshot.requests_sent.get("REGISTER"), None, "{snapshot:?}");
+    assert!(
+        snapshot
+            .requests_sent
+            .get("SUBSCRIBE")
+            .is_some_and(|n| *n >= 1)
+    );
+    stop(net).await;
+}

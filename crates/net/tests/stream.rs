@@ -83,3 +83,35 @@ async fn pings_are_answered_and_closed_connections_reopened() {
         .expect("shutdown is bounded")
         .expect("shutdown");
 }
+
+#[tokio::test]
+async fn tcp_connects_from_the_configured_local_port() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let local_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe");
+        probe.local_addr().expect("addr").port()
+    };
+    let mut spec = AccountSpec::new(
+        "sip:alice@127.0.0.1",
+        &format!("sip:127.0.0.1:{port};transport=tcp"),
+        None,
+    );
+    spec.local_port = local_port;
+    let net = spawn(NetConfig::default());
+    net.handle.add_account(spec).expect("driver runs");
+    let mut conn = accept(&listener).await;
+    assert_eq!(conn.peer_addr().expect("peer").port(), local_port);
+    let register = read_until(&mut conn, b"\r\n\r\n").await;
+    let register = String::from_utf8_lossy(&register);
+    assert!(
+        register.contains(&format!(
+            "Contact: <sip:alice@127.0.0.1:{local_port};transport=tcp>"
+        )),
+        "{register}"
+    );
+    timeout(Duration::from_secs(5), net.handle.shutdown())
+        .await
+        .expect("shutdown is bounded")
+        .expect("shutdown");
+}

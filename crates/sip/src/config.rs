@@ -85,6 +85,10 @@ pub struct AccountConfig {
     pub mailboxes: Vec<String>,
     /// Trust in unsolicited NOTIFYs.
     pub unsolicited: UnsolicitedTrust,
+    /// Register (the default). `false`: a subscribe-only account that never sends REGISTER;
+    /// its subscriptions start at once, with a Contact made from the flow's local address,
+    /// and unsolicited NOTIFYs for it are judged by [`unsolicited`](Self::unsolicited) alone.
+    pub register: bool,
     /// Outbound proxy URI (e.g. `sip:proxy.example.com`): sent as a loose `Route` on every
     /// request outside a dialog. The driver sends everything to [`Flow::remote`] anyway.
     pub outbound_proxy: Option<String>,
@@ -104,6 +108,7 @@ impl AccountConfig {
             subscribe_expires: 3600,
             mailboxes: vec![aor.to_owned()],
             unsolicited: UnsolicitedTrust::default(),
+            register: true,
             outbound_proxy: None,
             flow,
         }

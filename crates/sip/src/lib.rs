@@ -19,7 +19,8 @@
 //!   for every datagram (or framed stream message) that arrives, and
 //!   `handle_input(now, Input::Timeout)` when the deadline passed.
 //! * **Mutators** — [`add_account`](UserAgent::add_account) (starts registering; mailbox
-//!   subscriptions start once registered), [`set_flow`](UserAgent::set_flow) (after a
+//!   subscriptions start once registered, or at once for a subscribe-only account:
+//!   [`AccountConfig::register`] `= false`), [`set_flow`](UserAgent::set_flow) (after a
 //!   reconnect: register again, then refresh every subscription),
 //!   [`set_credentials`](UserAgent::set_credentials) (what failed on wrong credentials starts
 //!   again), [`retry_now`](UserAgent::retry_now) (a user's "try again": no backoff wait),

@@ -256,7 +256,8 @@ impl UserAgent {
 
     // ---- mutators ----
 
-    /// Adds an account and starts registering it. Subscriptions start once it is registered.
+    /// Adds an account and starts registering it. Subscriptions start once it is registered
+    /// (at once, without any REGISTER, when [`AccountConfig::register`] is `false`).
     /// Returns `None` past [`MAX_ACCOUNTS`].
     pub fn add_account(&mut self, now: Instant, mut config: AccountConfig) -> Option<AccountId> {
         let now = self.monotonic(now);
@@ -271,14 +272,17 @@ impl UserAgent {
             &self.config.user_agent,
             &mut self.rng,
         );
-        registration.start(now, &mut self.rng);
         let keepalive = Keepalive::new(
             config.flow.transport,
             self.config.udp_keepalive_mode,
             self.keepalive_interval(config.flow.transport),
             self.config.timers,
         );
-        self.accounts.push(Account {
+        let register = config.register;
+        if register {
+            registration.start(now, &mut self.rng);
+        }
+        let mut account = Account {
             config,
             registration,
             subscriptions: Vec::new(),
@@ -286,7 +290,14 @@ impl UserAgent {
             refresh_subscriptions: false,
             keepalive,
             keepalive_reregistered_at: None,
-        });
+        };
+        if !register {
+            // Subscribe-only: the Contact is the flow's local address.
+            account.keepalive.start(now);
+            let contact = account.registration.contact_uri();
+            start_subscriptions(&mut account, &contact, now, &self.config, &mut self.rng);
+        }
+        self.accounts.push(account);
         self.pump(now);
         Some(AccountId(self.accounts.len() - 1))
     }
@@ -321,8 +332,21 @@ impl UserAgent {
         for sub in &mut a.subscriptions {
             sub.set_flow(flow);
         }
-        a.refresh_subscriptions = a.subscriptions_started;
+        let old_contact = a.registration.contact_uri();
         a.registration.set_flow(now, flow, &mut self.rng);
+        if a.config.register {
+            a.refresh_subscriptions = a.subscriptions_started;
+        } else {
+            // No registration to wait for: refresh now, with the Contact of the new flow.
+            let contact = a.registration.contact_uri();
+            for sub in &mut a.subscriptions {
+                if contact == old_contact {
+                    sub.refresh(now, StaleReason::FlowChanged, &mut self.rng);
+                } else {
+                    sub.set_contact(now, &contact, &mut self.rng);
+                }
+            }
+        }
         self.pump(now);
     }
 
@@ -407,7 +431,9 @@ impl UserAgent {
             sub.shutdown(now, &mut self.rng);
         }
         account.keepalive.stop();
-        account.registration.shutdown(now, &mut self.rng);
+        if account.config.register {
+            account.registration.shutdown(now, &mut self.rng);
+        }
     }
 
     fn handle_timeout(&mut self, now: Instant) {
@@ -591,10 +617,11 @@ impl UserAgent {
             }
         }
         // Not in any of our dialogs: unsolicited MWI, or a stale dialog.
+        // A subscribe-only account has no registration: its trust setting alone decides.
         let registered: Vec<bool> = self
             .accounts
             .iter()
-            .map(|a| a.registration.is_registered())
+            .map(|a| a.registration.is_registered() || !a.config.register)
             .collect();
         let configs: Vec<&AccountConfig> = self.accounts.iter().map(|a| &a.config).collect();
         match unsolicited::judge(request, from, &configs, &registered) {
@@ -737,27 +764,7 @@ fn on_registration_event(
             );
             account.keepalive.start(now);
             if !account.subscriptions_started {
-                account.subscriptions_started = true;
-                let settings = SubscriptionSettings {
-                    timers: config.timers,
-                    backoff: config.backoff,
-                    user_agent: config.user_agent.clone(),
-                    expires: account.config.subscribe_expires,
-                    outbound_proxy: account.config.outbound_proxy.clone(),
-                };
-                for mailbox in &account.config.mailboxes {
-                    let mut sub = Subscription::new(
-                        mailbox,
-                        &account.config.aor,
-                        account.config.flow,
-                        account.config.credentials.clone(),
-                        &contact,
-                        settings.clone(),
-                        rng,
-                    );
-                    sub.start(now, rng);
-                    account.subscriptions.push(sub);
-                }
+                start_subscriptions(account, &contact, now, config, rng);
             } else if contact_changed || account.refresh_subscriptions {
                 for sub in &mut account.subscriptions {
                     if contact_changed {
@@ -788,6 +795,37 @@ fn on_registration_event(
                 },
             )
         }
+    }
+}
+
+/// Creates and starts one subscription per configured mailbox, with `contact` as Contact.
+fn start_subscriptions(
+    account: &mut Account,
+    contact: &str,
+    now: Instant,
+    config: &UaConfig,
+    rng: &mut ChaCha8Rng,
+) {
+    account.subscriptions_started = true;
+    let settings = SubscriptionSettings {
+        timers: config.timers,
+        backoff: config.backoff,
+        user_agent: config.user_agent.clone(),
+        expires: account.config.subscribe_expires,
+        outbound_proxy: account.config.outbound_proxy.clone(),
+    };
+    for mailbox in &account.config.mailboxes {
+        let mut sub = Subscription::new(
+            mailbox,
+            &account.config.aor,
+            account.config.flow,
+            account.config.credentials.clone(),
+            contact,
+            settings.clone(),
+            rng,
+        );
+        sub.start(now, rng);
+        account.subscriptions.push(sub);
     }
 }
 

@@ -2,113 +2,20 @@
 
 mod common;
 
-use common::{Pair, Peer, Reply, Server, client_addr, server_addr};
+use common::ua::{Client, account, mailbox_events, pair};
+use common::{Pair, Reply, Server, client_addr, server_addr};
 use proptest::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use voicelamp_sip::auth::Credentials;
-use voicelamp_sip::config::{AccountConfig, Flow, Transport, UaConfig, UnsolicitedTrust};
+use voicelamp_sip::config::{Flow, Transport, UaConfig, UnsolicitedTrust};
 use voicelamp_sip::message::{Message, Method};
 use voicelamp_sip::message_summary::SummaryBody;
 use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
-use voicelamp_sip::user_agent::{
-    AccountId, Event, Input, RegistrationStatus, Source, Transmit, UserAgent,
-};
+use voicelamp_sip::user_agent::{AccountId, Event, Input, RegistrationStatus, Source, UserAgent};
 
 const SUPPORT: &str = "sip:support@example.com";
-
-struct Client {
-    ua: UserAgent,
-    events: Vec<(Instant, Event)>,
-    sent: Vec<Transmit>,
-    now: Instant,
-}
-
-impl Client {
-    fn collect(&mut self) {
-        while let Some(e) = self.ua.poll_event() {
-            self.events.push((self.now, e));
-        }
-    }
-}
-
-impl Peer for Client {
-    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
-        self.now = now;
-        self.ua.handle_input(
-            now,
-            Input::Datagram {
-                from,
-                bytes: bytes.to_vec(),
-            },
-        );
-        self.collect();
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.now = now;
-        self.ua.handle_input(now, Input::Timeout);
-        self.collect();
-    }
-
-    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.collect();
-        let t = self.ua.poll_transmit()?;
-        assert_eq!(t.destination, server_addr());
-        self.sent.push(t.clone());
-        Some(t.payload)
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.ua.poll_timeout()
-    }
-}
-
-fn account(mailboxes: &[&str]) -> AccountConfig {
-    let flow = Flow {
-        transport: Transport::Udp,
-        local: client_addr(),
-        remote: server_addr(),
-    };
-    let mut a = AccountConfig::new("sip:alice@example.com", "sip:example.com", "alice", flow);
-    a.credentials = Some(Credentials {
-        username: "alice".into(),
-        password: "secret".into(),
-    });
-    a.mailboxes = mailboxes.iter().map(|m| m.to_string()).collect();
-    a
-}
-
-fn pair(server: Server, account: AccountConfig) -> (Pair<Client>, AccountId) {
-    let start = Instant::now();
-    let mut ua = UserAgent::new(UaConfig::default(), ChaCha8Rng::seed_from_u64(1));
-    let id = ua.add_account(start, account).expect("account");
-    let client = Client {
-        ua,
-        events: Vec::new(),
-        sent: Vec::new(),
-        now: start,
-    };
-    (Pair::new(start, client, server), id)
-}
-
-fn mailbox_events(pair: &Pair<Client>) -> Vec<(String, SummaryBody, Source)> {
-    pair.client
-        .events
-        .iter()
-        .filter_map(|(_, e)| match e {
-            Event::Mailbox {
-                mailbox_uri,
-                summary,
-                source,
-                ..
-            } => Some((mailbox_uri.clone(), summary.clone(), *source)),
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn registers_then_subscribes_every_mailbox_and_reports_them() {

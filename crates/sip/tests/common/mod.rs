@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod ua;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -1,0 +1,161 @@
+//! Subscribe-only accounts (`register = false`): no REGISTER ever, subscriptions at once with a
+//! Contact made from the flow, unsolicited NOTIFYs by the trust setting alone. Simulated time
+//! against the in-memory registrar/notifier.
+
+mod common;
+
+use common::ua::{account, mailbox_events, pair};
+use common::{SERVER, Server, client_addr, server_addr};
+use std::time::Duration;
+use voicelamp_sip::config::{Flow, Transport, UnsolicitedTrust};
+use voicelamp_sip::message::{Message, Method};
+use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
+use voicelamp_sip::user_agent::{Event, Input, Source};
+
+const SUPPORT: &str = "sip:support@example.com";
+
+fn subscribe_only(mailboxes: &[&str]) -> voicelamp_sip::AccountConfig {
+    let mut a = account(mailboxes);
+    a.register = false;
+    a
+}
+
+fn registration_events(events: &[(std::time::Instant, Event)]) -> usize {
+    events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::Registration { .. }))
+        .count()
+}
+
+#[test]
+fn subscribes_at_once_and_never_registers() {
+    let (mut pair, id) = pair(
+        Server::new(),
+        subscribe_only(&["sip:alice@example.com", SUPPORT]),
+    );
+    pair.run_for(Duration::from_secs(10));
+    assert_eq!(pair.server.count(&Method::Register), 0);
+    let first = pair.server.last(&Method::Subscribe).expect("a SUBSCRIBE");
+    assert_eq!(
+        first.contacts,
+        vec!["<sip:alice@192.0.2.10:5060>".to_owned()]
+    );
+    let mailboxes = mailbox_events(&pair);
+    assert_eq!(mailboxes.len(), 2, "{mailboxes:?}");
+    assert!(mailboxes.iter().all(|(_, _, s)| *s == Source::Subscription));
+    assert_eq!(
+        pair.client.ua.subscription_state(id, SUPPORT),
+        Some(&SubscriptionState::Active)
+    );
+    // Hours later: refreshed all along, still no REGISTER, nothing failed or went stale.
+    pair.run_for(Duration::from_secs(4 * 3600));
+    assert_eq!(pair.server.count(&Method::Register), 0);
+    assert!(pair.server.count(&Method::Subscribe) >= 2 * 5);
+    assert_eq!(registration_events(&pair.client.events), 0);
+    assert!(
+        !pair
+            .client
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::MailboxFailed { .. } | Event::MailboxStale { .. }))
+    );
+}
+
+#[test]
+fn unsolicited_notify_is_judged_by_the_trust_setting() {
+    for (trust, from, expected) in [
+        (UnsolicitedTrust::FlowOnly, SERVER, 200),
+        (UnsolicitedTrust::FlowOnly, "198.51.100.99:5060", 403),
+        (UnsolicitedTrust::AnySource, "198.51.100.99:5060", 200),
+        (UnsolicitedTrust::Never, SERVER, 403),
+    ] {
+        let mut a = subscribe_only(&[]);
+        a.unsolicited = trust;
+        let (mut pair, _) = pair(Server::new(), a);
+        pair.run_for(Duration::from_secs(1));
+        let notify = Server::new().unsolicited_notify(
+            "sip:alice@192.0.2.10:5060",
+            b"Messages-Waiting: yes\r\nVoice-Message: 1/0\r\n",
+        );
+        let now = pair.now;
+        let ua = &mut pair.client.ua;
+        ua.handle_input(
+            now,
+            Input::Datagram {
+                from: from.parse().expect("addr"),
+                bytes: notify,
+            },
+        );
+        let answer = ua.poll_transmit().expect("an answer");
+        let status = match Message::parse(&answer.payload) {
+            Ok(Message::Response(r)) => r.status,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(status, expected, "{trust:?} from {from}");
+        let accepted = std::iter::from_fn(|| ua.poll_event()).any(|e| {
+            matches!(
+                e,
+                Event::Mailbox {
+                    source: Source::Unsolicited,
+                    ..
+                }
+            )
+        });
+        assert_eq!(accepted, expected == 200, "{trust:?} from {from}");
+    }
+}
+
+#[test]
+fn shutdown_unsubscribes_without_unregistering() {
+    let (mut pair, _) = pair(Server::new(), subscribe_only(&["sip:alice@example.com"]));
+    pair.run_for(Duration::from_secs(10));
+    let now = pair.now;
+    pair.client.ua.shutdown(now);
+    // Past timer J of the server transaction that answered the final NOTIFY.
+    pair.run_for(Duration::from_secs(60));
+    assert_eq!(pair.server.count(&Method::Register), 0);
+    let last = pair.server.last(&Method::Subscribe).expect("unsubscribe");
+    assert_eq!(last.expires, Some(0));
+    assert_eq!(registration_events(&pair.client.events), 0);
+    assert_eq!(pair.client.ua.poll_timeout(), None, "nothing left to do");
+}
+
+#[test]
+fn a_reconnect_refreshes_the_subscriptions_without_registering() {
+    let (mut pair, id) = pair(
+        Server::new(),
+        subscribe_only(&["sip:alice@example.com", SUPPORT]),
+    );
+    pair.run_for(Duration::from_secs(10));
+    let subscribes = pair.server.count(&Method::Subscribe);
+    let notifies = mailbox_events(&pair).len();
+    let now = pair.now;
+    pair.client.ua.set_flow(
+        now,
+        id,
+        Flow {
+            transport: Transport::Udp,
+            local: client_addr(),
+            remote: server_addr(),
+        },
+    );
+    pair.run_for(Duration::from_secs(10));
+    assert_eq!(pair.server.count(&Method::Register), 0);
+    assert_eq!(pair.server.count(&Method::Subscribe), subscribes + 2);
+    let stale = pair
+        .client
+        .events
+        .iter()
+        .filter(|(_, e)| {
+            matches!(
+                e,
+                Event::MailboxStale {
+                    why: StaleReason::FlowChanged,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(stale, 2);
+    assert_eq!(mailbox_events(&pair).len(), notifies + 2, "fresh NOTIFYs");
+}
