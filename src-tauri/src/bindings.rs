@@ -16,6 +16,11 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::app_info::app_info,
             commands::lines::lines_view,
             commands::navigation::take_navigation,
+            commands::settings::settings_get,
+            commands::settings::account_save,
+            commands::settings::account_remove,
+            commands::settings::account_test,
+            commands::settings::notifications_save,
         ])
         .events(collect_events![
             crate::engine::LinesChanged,

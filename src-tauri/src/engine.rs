@@ -7,6 +7,7 @@
 //! configuration changed, and a graceful shutdown (unsubscribe, unregister) when the app quits.
 
 use crate::badge::Badge;
+use crate::notify::Notifier;
 use crate::tray;
 use serde::Serialize;
 use specta::Type;
@@ -18,7 +19,7 @@ use tauri_specta::Event as _;
 use tokio::sync::{mpsc, oneshot};
 use voicelamp_core::runtime::{Engine, secret_store};
 use voicelamp_core::view::LinesView;
-use voicelamp_core::{Config, ConfigError};
+use voicelamp_core::{Config, ConfigError, NotificationPolicy};
 
 /// Changes closer together than this are published together.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(50);
@@ -53,6 +54,7 @@ pub struct EngineService {
     control: mpsc::UnboundedSender<Control>,
     view: Arc<Mutex<EngineView>>,
     config_path: PathBuf,
+    config_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Control {
@@ -77,13 +79,20 @@ impl EngineService {
             view: view.clone(),
             config_path: config_path.clone(),
             shown: None,
+            notifier: Notifier::default(),
         };
         tauri::async_runtime::spawn(task.run(rx));
         Self {
             control,
             view,
             config_path,
+            config_lock: Arc::default(),
         }
+    }
+
+    /// Held while the configuration file is read, changed and written.
+    pub async fn config_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.config_lock.lock().await
     }
 
     /// The current view.
@@ -140,6 +149,7 @@ struct Task<R: Runtime> {
     config_path: PathBuf,
     /// What the tray shows now.
     shown: Option<(Badge, String, Vec<String>)>,
+    notifier: Notifier,
 }
 
 enum After {
@@ -186,8 +196,12 @@ impl<R: Runtime> Task<R> {
             }
         };
         self.publish(engine.view(), None);
+        let mut policy =
+            NotificationPolicy::new(config.notifications.clone()).with_startup_summary(true);
+        policy.name_lines(&engine.model);
         let mut due: Option<tokio::time::Instant> = None;
         loop {
+            let notify_at = policy.poll_timeout().map(tokio::time::Instant::from_std);
             tokio::select! {
                 message = control.recv() => {
                     let after = match message {
@@ -200,10 +214,16 @@ impl<R: Runtime> Task<R> {
                     return after;
                 }
                 changes = engine.next() => match changes {
-                    Some(changes) if !changes.is_empty() && due.is_none() => {
-                        due = Some(tokio::time::Instant::now() + PUBLISH_EVERY);
+                    Some(changes) => {
+                        let now = std::time::Instant::now();
+                        for change in &changes {
+                            policy.handle_event(now, change);
+                        }
+                        self.notify(&mut policy);
+                        if !changes.is_empty() && due.is_none() {
+                            due = Some(tokio::time::Instant::now() + PUBLISH_EVERY);
+                        }
                     }
-                    Some(_) => {}
                     None => {
                         tracing::error!("the network driver stopped");
                         return wait_for_control(control).await;
@@ -213,7 +233,20 @@ impl<R: Runtime> Task<R> {
                     due = None;
                     self.publish(engine.view(), None);
                 }
+                () = sleep_until(notify_at) => self.notify(&mut policy),
             }
+        }
+    }
+
+    /// Shows what the policy has due and closes what it withdrew.
+    fn notify(&mut self, policy: &mut NotificationPolicy) {
+        let now = std::time::Instant::now();
+        let minute = local_minute_of_day();
+        while let Some(notification) = policy.poll_notification(now, minute) {
+            self.notifier.show(&self.app, notification);
+        }
+        while let Some(id) = policy.poll_withdrawal() {
+            self.notifier.withdraw(&id);
         }
     }
 
@@ -247,6 +280,13 @@ impl<R: Runtime> Task<R> {
             tracing::debug!(error = %e, "no window to tell");
         }
     }
+}
+
+/// Minutes since local midnight, for quiet hours.
+fn local_minute_of_day() -> u16 {
+    use chrono::Timelike as _;
+    let now = chrono::Local::now();
+    u16::try_from(now.hour() * 60 + now.minute()).unwrap_or(0)
 }
 
 async fn wait_for_control(control: &mut mpsc::UnboundedReceiver<Control>) -> After {

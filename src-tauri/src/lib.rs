@@ -9,6 +9,7 @@ pub mod badge;
 pub mod bindings;
 pub mod commands;
 pub mod engine;
+pub mod notify;
 pub mod tray;
 pub mod window;
 

@@ -5,3 +5,4 @@
 pub mod app_info;
 pub mod lines;
 pub mod navigation;
+pub mod settings;
