@@ -40,8 +40,8 @@ fn require_lab() {
     }
 }
 
-/// A configuration with one account `vm` for lab user `user`, its voicemail over IMAPS
-/// verified with the lab CA; `voicemail_extra` is appended to `[accounts.voicemail]`.
+/// A temporary configuration with one account `vm` for a lab user (by default its voicemail over
+/// IMAPS, verified with the lab CA), with private data and cache directories.
 struct Setup {
     dir: tempfile::TempDir,
     user: String,
@@ -502,4 +502,39 @@ async fn an_untrusted_certificate_is_refused_unless_opted_out() {
         ca_file()
     ));
     s.ok(&["list", "vm"]).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn a_mark_made_while_the_server_is_away_is_journaled_and_sent_later() {
+    let s = Setup::new("1020");
+    let id = s.seed(&["--format", "pcm"]).await;
+    let uid = uid_of(&id);
+    let reachable = std::fs::read_to_string(s.config()).unwrap();
+    // A port nobody listens on: the server is "away".
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    s.write(&format!(
+        "[accounts.tls]\nca_file = \"{}\"\n[accounts.voicemail]\nimap = \"imaps://127.0.0.1:{closed}\"\n",
+        ca_file()
+    ));
+    let out = s.run(&["mark-heard", "vm", &id, "--folder", "INBOX"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("kept in the offline journal"), "{stderr}");
+    assert!(!s.imap("flags", "INBOX", uid, "").await.contains("\\Seen"));
+
+    // Back online: the next command sends the journaled mark first.
+    std::fs::write(s.config(), reachable).unwrap();
+    let list = s.list(Some("INBOX")).await;
+    let listed = list
+        .iter()
+        .find(|v| v["id"] == id.as_str())
+        .expect("listed");
+    assert_eq!(listed["heard"], true);
+    let flags = s.imap("flags", "INBOX", uid, "").await;
+    assert!(flags.contains("\\Seen"), "{flags}");
 }
