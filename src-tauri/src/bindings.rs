@@ -21,10 +21,15 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::settings::account_remove,
             commands::settings::account_test,
             commands::settings::notifications_save,
+            commands::mailbox::mailbox_stores,
+            commands::mailbox::mailbox_list,
+            commands::mailbox::mailbox_audio,
+            commands::mailbox::mailbox_act,
         ])
         .events(collect_events![
             crate::engine::LinesChanged,
-            crate::window::NavigateTo
+            crate::window::NavigateTo,
+            crate::mailboxes::MailboxChanged
         ])
 }
 

@@ -14,7 +14,7 @@ use specta::Type;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event as _;
 use tokio::sync::{mpsc, oneshot};
 use voicelamp_core::runtime::{Engine, secret_store};
@@ -185,6 +185,11 @@ impl<R: Runtime> Task<R> {
         config: &Config,
         control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> After {
+        if let Some(mailboxes) = self.app.try_state::<crate::mailboxes::Mailboxes>() {
+            mailboxes
+                .restart(&self.app, config, self.config_path.clone())
+                .await;
+        }
         let secrets = secret_store(config);
         let user_agent = format!("Voicelamp/{}", env!("CARGO_PKG_VERSION"));
         let (mut engine, _early) = match Engine::start(config, None, secrets.as_ref(), &user_agent)

@@ -9,6 +9,7 @@ pub mod badge;
 pub mod bindings;
 pub mod commands;
 pub mod engine;
+pub mod mailboxes;
 pub mod notify;
 pub mod tray;
 pub mod window;
@@ -59,6 +60,7 @@ pub fn app_builder<R: Runtime>(
         .setup(move |app| {
             contract.mount_events(app);
             app.manage(window::PendingNavigation::default());
+            app.manage(mailboxes::Mailboxes::default());
             app.manage(tray::TrayProbe::new(options.tray_probe.clone()));
             tray::create(app.handle())?;
             let engine = engine::EngineService::start(app.handle(), options.config_path.clone());

@@ -11,15 +11,153 @@ export const commands = {
 	linesView: () => __TAURI_INVOKE<EngineView_Serialize>("lines_view"),
 	/**  Where the window was asked to go before it was ready (a tray row, a notification click); once. */
 	takeNavigation: () => __TAURI_INVOKE<Navigation_Serialize | null>("take_navigation"),
+	/**  The accounts and notification settings in the configuration file. */
+	settingsGet: () => typedError<SettingsView_Serialize, string>(__TAURI_INVOKE("settings_get")),
+	/**
+	 *  Adds or changes an account; a new password goes to the OS keyring. The engine restarts the
+	 *  accounts.
+	 */
+	accountSave: (change: AccountChange_Deserialize) => typedError<null, string>(__TAURI_INVOKE("account_save", { change })),
+	/**  Removes an account and its keyring entry. */
+	accountRemove: (id: string) => typedError<null, string>(__TAURI_INVOKE("account_remove", { id })),
+	/**
+	 *  Tries an account as filled in (saved or not): registers it alone, waits for the answers,
+	 *  unregisters, and says in words what works and what to fix.
+	 */
+	accountTest: (change: AccountChange_Deserialize) => typedError<CheckReport, string>(__TAURI_INVOKE("account_test", { change })),
+	/**  Changes the notification settings. */
+	notificationsSave: (form: NotificationsForm_Deserialize) => typedError<null, string>(__TAURI_INVOKE("notifications_save", { form })),
+	/**  The accounts that have a voicemail store. */
+	mailboxStores: () => typedError<StoreInfo[], string>(__TAURI_INVOKE("mailbox_stores")),
+	/**  The messages of `folder` (INBOX when none), newest first, with every folder's name. */
+	mailboxList: (account: string, folder: string | null) => typedError<MessageList_Serialize, string>(__TAURI_INVOKE("mailbox_list", { account, folder })),
+	/**  A message's audio as a decoded WAV file. */
+	mailboxAudio: (account: string, folder: string, id: string) => typedError<AudioClip, string>(__TAURI_INVOKE("mailbox_audio", { account, folder, id })),
+	/**  Marks a message heard or new, or deletes it (to Trash when there is one). */
+	mailboxAct: (account: string, folder: string, id: string, action: MessageAction) => typedError<ActionOutcome, string>(__TAURI_INVOKE("mailbox_act", { account, folder, id, action })),
 };
 
 /** Events */
 export const events = {
 	linesChanged: makeEvent<LinesChanged_Serialize, LinesChanged_Deserialize>("lines-changed"),
+	mailboxChanged: makeEvent<MailboxChanged_Serialize, MailboxChanged_Deserialize>("mailbox-changed"),
 	navigateTo: makeEvent<NavigateTo_Serialize, NavigateTo_Deserialize>("navigate-to"),
 };
 
 /* Types */
+/**  Where a new password goes with a form. */
+export type AccountChange = AccountChange_Serialize | AccountChange_Deserialize;
+
+/**  Where a new password goes with a form. */
+export type AccountChange_Deserialize = {
+	/**  The account being edited; none for a new account. */
+	existingId?: string | null,
+	/**  The account. */
+	form: AccountForm_Deserialize,
+	/**  A new password (keyring source only); none keeps the stored one. */
+	password?: string | null,
+};
+
+/**  Where a new password goes with a form. */
+export type AccountChange_Serialize = {
+	/**  The account being edited; none for a new account. */
+	existingId: string | null,
+	/**  The account. */
+	form: AccountForm_Serialize,
+	/**  A new password (keyring source only); none keeps the stored one. */
+	password: string | null,
+};
+
+/**  One account as the Settings form shows and sends it. */
+export type AccountForm = AccountForm_Serialize | AccountForm_Deserialize;
+
+/**  One account as the Settings form shows and sends it. */
+export type AccountForm_Deserialize = {
+	/**  Unique id (`[a-z0-9_-]`); fixed once the account exists. */
+	id: string,
+	/**  Name shown to people. */
+	displayName?: string | null,
+	/**  Address of record, e.g. `sip:1001@pbx.example.com`. */
+	aor: string,
+	/**  Authentication user name, when it differs from the AOR's user. */
+	authUser?: string | null,
+	/**  Registrar URI (`sip:pbx.example.com;transport=tls`); from the AOR when empty. */
+	registrar?: string | null,
+	/**  Outbound proxy URI. */
+	outboundProxy?: string | null,
+	/**  Register the account (off: subscribe only). */
+	register: boolean,
+	/**  Monitor the account's own mailbox. */
+	monitorOwn: boolean,
+	/**  Further monitored (shared) mailboxes. */
+	mailboxes: MailboxForm_Deserialize[],
+	/**  The number dialled to reach voicemail, e.g. `*97`. */
+	voicemailAccessCode?: string | null,
+	/**  Which unsolicited NOTIFYs are accepted. */
+	unsolicited: UnsolicitedForm,
+	/**  Extra CA certificates (PEM file). */
+	tlsCaFile?: string | null,
+	/**  Accept any TLS certificate (dangerous; lab use only). */
+	tlsInsecureSkipVerify: boolean,
+	/**  Registration and subscription expiry, seconds. */
+	expires: number,
+	/**  Where the password comes from. */
+	passwordSource: PasswordSourceForm,
+};
+
+/**  One account as the Settings form shows and sends it. */
+export type AccountForm_Serialize = {
+	/**  Unique id (`[a-z0-9_-]`); fixed once the account exists. */
+	id: string,
+	/**  Name shown to people. */
+	displayName: string | null,
+	/**  Address of record, e.g. `sip:1001@pbx.example.com`. */
+	aor: string,
+	/**  Authentication user name, when it differs from the AOR's user. */
+	authUser: string | null,
+	/**  Registrar URI (`sip:pbx.example.com;transport=tls`); from the AOR when empty. */
+	registrar: string | null,
+	/**  Outbound proxy URI. */
+	outboundProxy: string | null,
+	/**  Register the account (off: subscribe only). */
+	register: boolean,
+	/**  Monitor the account's own mailbox. */
+	monitorOwn: boolean,
+	/**  Further monitored (shared) mailboxes. */
+	mailboxes: MailboxForm_Serialize[],
+	/**  The number dialled to reach voicemail, e.g. `*97`. */
+	voicemailAccessCode: string | null,
+	/**  Which unsolicited NOTIFYs are accepted. */
+	unsolicited: UnsolicitedForm,
+	/**  Extra CA certificates (PEM file). */
+	tlsCaFile: string | null,
+	/**  Accept any TLS certificate (dangerous; lab use only). */
+	tlsInsecureSkipVerify: boolean,
+	/**  Registration and subscription expiry, seconds. */
+	expires: number,
+	/**  Where the password comes from. */
+	passwordSource: PasswordSourceForm,
+};
+
+/**  One account and whether the keyring holds its password. */
+export type AccountSettings = AccountSettings_Serialize | AccountSettings_Deserialize;
+
+/**  One account and whether the keyring holds its password. */
+export type AccountSettings_Deserialize = {
+	/**  The form. */
+	form: AccountForm_Deserialize,
+	/**  The OS keyring has a password for it (only for the keyring source). */
+	hasPassword: boolean,
+};
+
+/**  One account and whether the keyring holds its password. */
+export type AccountSettings_Serialize = {
+	/**  The form. */
+	form: AccountForm_Serialize,
+	/**  The OS keyring has a password for it (only for the keyring source). */
+	hasPassword: boolean,
+};
+
 /**  An account's registration. */
 export type AccountView = AccountView_Serialize | AccountView_Deserialize;
 
@@ -47,11 +185,34 @@ export type AccountView_Serialize = {
 	reason: string | null,
 };
 
+/**  Whether the server has it yet. */
+export type ActionOutcome = 
+/**  The server confirmed it. */
+"done" | 
+/**  The server is away: kept and sent when it is back. */
+"queued";
+
 /**  Name and versions of the running app, shown in Diagnostics and in bug reports. */
 export type AppInfo = {
 	name: string,
 	version: string,
 	engineVersion: string,
+};
+
+/**  A message's audio. */
+export type AudioClip = {
+	/**  `audio/wav`. */
+	mime: string,
+	/**  The WAV file, base64. */
+	base64: string,
+};
+
+/**  The outcome of the "test" button: the diagnosis in words. */
+export type CheckReport = {
+	/**  One finding per line. */
+	report: string,
+	/**  Everything works. */
+	ok: boolean,
 };
 
 /**  Voice-message counts (all classes summed) of one mailbox. */
@@ -206,6 +367,130 @@ export type LinesView_Serialize = {
 	tooltip: string,
 };
 
+/**
+ *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
+ *  possibly on another device), or its connection came or went.
+ */
+export type MailboxChanged = MailboxChanged_Serialize | MailboxChanged_Deserialize;
+
+/**
+ *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
+ *  possibly on another device), or its connection came or went.
+ */
+export type MailboxChanged_Deserialize = {
+	/**  Account id. */
+	account: string,
+	/**  Folder. */
+	folder: string,
+	/**  The store cannot be reached now (why, in words); `None` when connected. */
+	offline?: string | null,
+};
+
+/**
+ *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
+ *  possibly on another device), or its connection came or went.
+ */
+export type MailboxChanged_Serialize = {
+	/**  Account id. */
+	account: string,
+	/**  Folder. */
+	folder: string,
+	/**  The store cannot be reached now (why, in words); `None` when connected. */
+	offline: string | null,
+};
+
+/**  A monitored mailbox in the form. */
+export type MailboxForm = MailboxForm_Serialize | MailboxForm_Deserialize;
+
+/**  A monitored mailbox in the form. */
+export type MailboxForm_Deserialize = {
+	/**  Mailbox URI. */
+	uri: string,
+	/**  Name shown to people. */
+	displayName?: string | null,
+};
+
+/**  A monitored mailbox in the form. */
+export type MailboxForm_Serialize = {
+	/**  Mailbox URI. */
+	uri: string,
+	/**  Name shown to people. */
+	displayName: string | null,
+};
+
+/**  A change to a message. */
+export type MessageAction = "markHeard" | "markNew" | "delete";
+
+/**  A folder's messages. */
+export type MessageList = MessageList_Serialize | MessageList_Deserialize;
+
+/**  A folder's messages. */
+export type MessageList_Deserialize = {
+	/**  Every folder of the store (INBOX first). */
+	folders: string[],
+	/**  The folder listed. */
+	folder: string,
+	/**  Its messages, newest first. */
+	messages: MessageView_Deserialize[],
+};
+
+/**  A folder's messages. */
+export type MessageList_Serialize = {
+	/**  Every folder of the store (INBOX first). */
+	folders: string[],
+	/**  The folder listed. */
+	folder: string,
+	/**  Its messages, newest first. */
+	messages: MessageView_Serialize[],
+};
+
+/**  One voicemail message. */
+export type MessageView = MessageView_Serialize | MessageView_Deserialize;
+
+/**  One voicemail message. */
+export type MessageView_Deserialize = {
+	/**  Id within the folder (`uidvalidity-uid`). */
+	id: string,
+	/**  Folder. */
+	folder: string,
+	/**  Caller's number. */
+	callerNumber?: string | null,
+	/**  Caller's name. */
+	callerName?: string | null,
+	/**  When it was left (RFC 3339). */
+	receivedAt: string,
+	/**  Length in seconds. */
+	durationS?: number | null,
+	/**  Urgent. */
+	urgent: boolean,
+	/**  Heard (`\Seen`). */
+	heard: boolean,
+	/**  Audio codec, e.g. `gsm`; none when the message has no audio. */
+	format?: string | null,
+};
+
+/**  One voicemail message. */
+export type MessageView_Serialize = {
+	/**  Id within the folder (`uidvalidity-uid`). */
+	id: string,
+	/**  Folder. */
+	folder: string,
+	/**  Caller's number. */
+	callerNumber: string | null,
+	/**  Caller's name. */
+	callerName: string | null,
+	/**  When it was left (RFC 3339). */
+	receivedAt: string,
+	/**  Length in seconds. */
+	durationS: number | null,
+	/**  Urgent. */
+	urgent: boolean,
+	/**  Heard (`\Seen`). */
+	heard: boolean,
+	/**  Audio codec, e.g. `gsm`; none when the message has no audio. */
+	format: string | null,
+};
+
 /**  Go there (sent to an open window). */
 export type NavigateTo = NavigateTo_Serialize | NavigateTo_Deserialize;
 
@@ -246,6 +531,55 @@ export type Navigation_Serialize = {
 	play: boolean,
 };
 
+/**  The notification settings in the form. */
+export type NotificationsForm = NotificationsForm_Serialize | NotificationsForm_Deserialize;
+
+/**  The notification settings in the form. */
+export type NotificationsForm_Deserialize = {
+	/**  Raise notifications at all. */
+	enabled: boolean,
+	/**  What a notification may say. */
+	privacy: PrivacyForm,
+	/**  Quiet hours as `HH:MM-HH:MM` (local time), or none. */
+	quietHours?: string | null,
+	/**  Remind of unheard urgent messages every so many minutes; 0 = never. */
+	urgentReminderMinutes: number,
+	/**  Changes within this many seconds become one notification. */
+	coalesceSeconds: number,
+};
+
+/**  The notification settings in the form. */
+export type NotificationsForm_Serialize = {
+	/**  Raise notifications at all. */
+	enabled: boolean,
+	/**  What a notification may say. */
+	privacy: PrivacyForm,
+	/**  Quiet hours as `HH:MM-HH:MM` (local time), or none. */
+	quietHours: string | null,
+	/**  Remind of unheard urgent messages every so many minutes; 0 = never. */
+	urgentReminderMinutes: number,
+	/**  Changes within this many seconds become one notification. */
+	coalesceSeconds: number,
+};
+
+/**  Where the password comes from. */
+export type PasswordSourceForm = 
+/**  The OS keyring (default). */
+{ kind: "keyring" } | 
+/**  An environment variable of this name. */
+{ kind: "env"; value: string } | 
+/**  An owner-only file at this path. */
+{ kind: "file"; value: string };
+
+/**  What a notification may say. */
+export type PrivacyForm = 
+/**  Counts only. */
+"countOnly" | 
+/**  The caller. */
+"caller" | 
+/**  The caller and the duration. */
+"callerAndDuration";
+
 /**  Registration state of an account, as events show it. */
 export type RegistrationState = 
 /**  Nothing heard yet. */
@@ -258,6 +592,37 @@ export type RegistrationState =
 "unregistered" | 
 /**  The account is configured with `register = false`. */
 "disabled";
+
+/**  Everything the Settings view edits. */
+export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
+
+/**  Everything the Settings view edits. */
+export type SettingsView_Deserialize = {
+	/**  Accounts in file order. */
+	accounts: AccountSettings_Deserialize[],
+	/**  Notifications. */
+	notifications: NotificationsForm_Deserialize,
+	/**  The configuration file. */
+	configPath: string,
+};
+
+/**  Everything the Settings view edits. */
+export type SettingsView_Serialize = {
+	/**  Accounts in file order. */
+	accounts: AccountSettings_Serialize[],
+	/**  Notifications. */
+	notifications: NotificationsForm_Serialize,
+	/**  The configuration file. */
+	configPath: string,
+};
+
+/**  Voicemail stores the window can browse. */
+export type StoreInfo = {
+	/**  Account id. */
+	account: string,
+	/**  The account's name. */
+	name: string,
+};
 
 /**  Totals over every mailbox. */
 export type TotalsView = {
@@ -273,10 +638,28 @@ export type TotalsView = {
 	mailboxes: number,
 };
 
+/**  Unsolicited NOTIFY trust. */
+export type UnsolicitedForm = 
+/**  Only over the flow to the registrar (default). */
+"registrar" | 
+/**  From anywhere, naming this account. */
+"any" | 
+/**  Never. */
+"off";
+
 /**  The window's views. */
 export type ViewId = "lines" | "mailbox" | "settings" | "diagnostics";
 
 /* Tauri Specta runtime */
+async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
+    try {
+        return { status: "ok", data: await result };
+    } catch (e) {
+        if (e instanceof Error) throw e;
+        return { status: "error", error: e as any };
+    }
+}
+
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;
 
 type EventEmitTo<T> = [T] extends [null] ? (target: __TAURI_EVENT.EventTarget | string) => Promise<void> : (target: __TAURI_EVENT.EventTarget | string, payload: T) => Promise<void>;

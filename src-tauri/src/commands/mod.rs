@@ -4,5 +4,6 @@
 
 pub mod app_info;
 pub mod lines;
+pub mod mailbox;
 pub mod navigation;
 pub mod settings;

@@ -1,0 +1,138 @@
+//! The voicemail stores the window browses: one `voicelamp_core::voicemail::Mailbox` per account
+//! with an `[accounts.voicemail]` section, opened on first use and kept while the configuration
+//! stays the same, plus a watch of each account's INBOX that tells the window when the mailbox
+//! changed elsewhere (the typed [`MailboxChanged`] event).
+
+use futures_util::StreamExt as _;
+use serde::Serialize;
+use specta::Type;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::{AppHandle, Runtime};
+use tauri_specta::Event as _;
+use tokio::sync::Mutex;
+use voicelamp_core::voicemail::{Mailbox, VoicemailError, open_store};
+use voicelamp_core::{Config, SecretStore};
+use voicelamp_mailbox::MailboxChange;
+
+/// An account's voicemail changed on the server (a message arrived, was heard or deleted,
+/// possibly on another device), or its connection came or went.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct MailboxChanged {
+    /// Account id.
+    pub account: String,
+    /// Folder.
+    pub folder: String,
+    /// The store cannot be reached now (why, in words); `None` when connected.
+    pub offline: Option<String>,
+}
+
+/// Open stores by account id.
+#[derive(Debug, Clone, Default)]
+pub struct Mailboxes {
+    open: Arc<Mutex<HashMap<String, Arc<Mailbox>>>>,
+    watches: Arc<std::sync::Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>>,
+}
+
+impl Mailboxes {
+    /// The store of `account`, opened with the configuration at `config_path` when needed.
+    pub async fn get(
+        &self,
+        config_path: &std::path::Path,
+        account: &str,
+    ) -> Result<Arc<Mailbox>, VoicemailError> {
+        let mut open = self.open.lock().await;
+        if let Some(mailbox) = open.get(account) {
+            return Ok(mailbox.clone());
+        }
+        let config = crate::engine::load_config(config_path)?;
+        let secrets = secrets_for(&config);
+        let mailbox = Arc::new(open_store(&config, account, secrets.as_ref()).await?);
+        open.insert(account.to_owned(), mailbox.clone());
+        Ok(mailbox)
+    }
+
+    /// Closes every store and watch (the configuration changed), then watches the INBOX of
+    /// every account of `config` that has a store.
+    pub async fn restart<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        config: &Config,
+        config_path: PathBuf,
+    ) {
+        for handle in self
+            .watches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain(..)
+        {
+            handle.abort();
+        }
+        let closing: Vec<Arc<Mailbox>> = self.open.lock().await.drain().map(|(_, m)| m).collect();
+        for mailbox in closing {
+            mailbox.close().await;
+        }
+        let accounts: Vec<String> = config
+            .accounts
+            .iter()
+            .filter(|a| a.voicemail.is_some())
+            .map(|a| a.id.clone())
+            .collect();
+        for account in accounts {
+            let me = self.clone();
+            let app = app.clone();
+            let path = config_path.clone();
+            let handle = tauri::async_runtime::spawn(async move {
+                me.watch(&app, &path, &account).await;
+            });
+            self.watches
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(handle);
+        }
+    }
+
+    async fn watch<R: Runtime>(&self, app: &AppHandle<R>, path: &std::path::Path, account: &str) {
+        let mailbox = match self.get(path, account).await {
+            Ok(mailbox) => mailbox,
+            Err(e) => {
+                tracing::warn!(account, error = %e, "voicemail store not watched");
+                return;
+            }
+        };
+        let folder = "INBOX";
+        let mut changes = Box::pin(mailbox.watch(folder));
+        while let Some(change) = changes.next().await {
+            let offline = match &change {
+                MailboxChange::Disconnected { reason } => Some(reason.clone()),
+                MailboxChange::Connected { .. } => {
+                    // Back online: replay what was journaled while the server was away.
+                    match mailbox.sync().await {
+                        Ok(report) if !report.dropped.is_empty() => {
+                            tracing::warn!(account, dropped = ?report.dropped, "journal entries dropped");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(account, error = %e, "journal replay"),
+                    }
+                    None
+                }
+                _ => None,
+            };
+            let event = MailboxChanged {
+                account: account.to_owned(),
+                folder: folder.to_owned(),
+                offline,
+            };
+            if let Err(e) = event.emit(app) {
+                tracing::debug!(error = %e, "no window to tell");
+            }
+        }
+    }
+}
+
+/// The OS keyring when an account uses it, else a store that says why not.
+fn secrets_for(config: &Config) -> Box<dyn SecretStore> {
+    voicelamp_core::runtime::secret_store(config)
+}
