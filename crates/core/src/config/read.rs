@@ -151,16 +151,12 @@ fn validate_account(
             ),
         ));
     }
-    let auth_user = match raw.auth_user {
-        Some(user) if user.get_ref().trim().is_empty() => {
-            return Err(err(
-                user.span(),
-                "auth_user",
-                "must not be empty; leave it out to use the AOR's user".into(),
-            ));
-        }
-        other => other.map(Spanned::into_inner),
-    };
+    let auth_user = non_empty(
+        raw.auth_user,
+        err,
+        "auth_user",
+        "leave it out to use the AOR's user",
+    )?;
     let check_server = |value: Option<Spanned<String>>,
                         field: &str|
      -> Result<Option<String>, ConfigError> {
@@ -312,4 +308,21 @@ pub(super) fn password_source(
         }
         (None, None) => None,
     })
+}
+
+/// An optional name that, when given, must not be blank.
+pub(super) fn non_empty(
+    value: Option<Spanned<String>>,
+    err: &ErrAt<'_>,
+    field: &str,
+    instead: &str,
+) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(v) if v.get_ref().trim().is_empty() => Err(err(
+            v.span(),
+            field,
+            format!("must not be empty; {instead}"),
+        )),
+        other => Ok(other.map(Spanned::into_inner)),
+    }
 }

@@ -2,7 +2,8 @@
 //! to log in, which folders to show, and which sources drive the account's lamp.
 
 use super::ConfigError;
-use super::read::{ErrAt, password_source};
+use super::read::{ErrAt, non_empty, password_source};
+use super::write::{password_env, password_file};
 use super::{PasswordSource, TlsConfig};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -123,16 +124,12 @@ pub(super) fn validate(
     let span = raw.imap.span();
     let (host, port, security) = parse_url(raw.imap.get_ref(), raw.allow_plaintext)
         .map_err(|message| err(span.clone(), "voicemail.imap", message))?;
-    let user = match raw.user {
-        Some(u) if u.get_ref().trim().is_empty() => {
-            return Err(err(
-                u.span(),
-                "voicemail.user",
-                "must not be empty; leave it out to log in as the account's user".into(),
-            ));
-        }
-        other => other.map(Spanned::into_inner),
-    };
+    let user = non_empty(
+        raw.user,
+        err,
+        "voicemail.user",
+        "leave it out to log in as the account's user",
+    )?;
     let keyring_span = raw
         .password_env
         .as_ref()
@@ -288,14 +285,8 @@ impl<'a> From<&'a VoicemailConfig> for VoicemailOut<'a> {
             imap: v.url(),
             allow_plaintext: v.security == ImapSecurity::Plain,
             user: v.user.as_deref(),
-            password_env: match &v.password {
-                Some(PasswordSource::Env(var)) => Some(var),
-                _ => None,
-            },
-            password_file: match &v.password {
-                Some(PasswordSource::File(path)) => Some(path),
-                _ => None,
-            },
+            password_env: password_env(v.password.as_ref()),
+            password_file: password_file(v.password.as_ref()),
             password_keyring: v.password == Some(PasswordSource::Keyring),
             folders: &v.folders,
             lamp_sources: v.lamp_sources.as_deref(),

@@ -72,17 +72,27 @@ impl<'a> From<&'a AccountConfig> for AccountOut<'a> {
             unsolicited: a.unsolicited,
             local_port: a.local_port,
             expires: a.expires,
-            password_env: match &a.password {
-                PasswordSource::Env(var) => Some(var),
-                _ => None,
-            },
-            password_file: match &a.password {
-                PasswordSource::File(path) => Some(path),
-                _ => None,
-            },
+            password_env: password_env(Some(&a.password)),
+            password_file: password_file(Some(&a.password)),
             tls: &a.tls,
             mailboxes: &a.mailboxes,
             voicemail: a.voicemail.as_ref().map(VoicemailOut::from),
         }
+    }
+}
+
+/// The `password_env` field of a password source.
+pub(super) fn password_env(source: Option<&PasswordSource>) -> Option<&str> {
+    match source {
+        Some(PasswordSource::Env(var)) => Some(var),
+        _ => None,
+    }
+}
+
+/// The `password_file` field of a password source.
+pub(super) fn password_file(source: Option<&PasswordSource>) -> Option<&Path> {
+    match source {
+        Some(PasswordSource::File(path)) => Some(path),
+        _ => None,
     }
 }
