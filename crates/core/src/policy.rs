@@ -12,14 +12,27 @@
 //!   either. When something is waiting in them, they join one summary
 //!   ([`NotificationKind::Waiting`], low urgency) gathered over [`STARTUP_WINDOW`] (or the
 //!   coalescing time, if longer). [`NotificationPolicy::with_startup_summary`] turns it off.
-//! * **Coalescing.** Changes within `coalesce` of the first pending one become one notification;
-//!   notifications of one kind are always at least `coalesce` apart. A notification shows the
-//!   current counts of its lines; lines whose messages were all heard before it was due are
-//!   left out (and nothing is shown if none remain).
+//! * **At once.** When no news was shown within the last `coalesce`, news is shown at once, or
+//!   after the first delay ([`NotificationPolicy::with_first_delay`], none by default) so that a
+//!   hint arriving meanwhile can describe it; more news within the delay joins it.
+//! * **Bursts.** News within `coalesce` after a shown one gathers into one notification, shown
+//!   when that time is over (or its first delay, if later). It shows the lines of the one it
+//!   follows too: about the same single line it has the same id and replaces it on screen;
+//!   about several lines (id `new`) it supersedes the earlier ones, which are withdrawn, so one
+//!   news notification per burst stays. News also withdraws the startup summary once it shows
+//!   every line of it that still has messages. Notifications of one kind are always at least
+//!   `coalesce` apart.
+//! * **Current counts.** A notification shows the current counts of its lines; lines whose
+//!   messages were all heard before it was due are left out, and nothing is shown if none
+//!   remain (or only lines shown before, with no news of their own).
 //! * **Privacy.** [`Privacy::CountOnly`] shows counts only; [`Privacy::Caller`] adds the caller's
 //!   name and number from a [`MessageHint`] when one notification is about one line;
 //!   [`Privacy::CallerAndDuration`] adds the length ("0:42"). Line names come from the caller
 //!   ([`NotificationPolicy::set_line_name`]); text never holds passwords or URIs' secrets.
+//! * **Hints.** A hint describes the next news of its line shown after it when it arrived at
+//!   most [`HINT_LEAD`] before that news came, or during the first delay; news gathered after a
+//!   shown one only by hints that arrived after it came (one arriving just after a notification
+//!   is late word of that notification's message). A hint is used once.
 //! * **Urgency.** News with an urgent message, and reminders, are [`Urgency::Critical`].
 //! * **Quiet hours.** Inside them, non-urgent notifications are dropped, not queued to fire when
 //!   the quiet time ends (the lamp and the tray still show the counts); urgent ones still notify.
@@ -35,9 +48,10 @@
 //!
 //! Inputs: [`NotificationPolicy::handle_event`] (every [`EngineEvent`], in order) and
 //! [`NotificationPolicy::handle_hint`]. Outputs: [`NotificationPolicy::poll_notification`] until
-//! it returns `None`, and [`NotificationPolicy::poll_withdrawal`] (notifications whose messages
-//! have all been heard, to close). Then wait until [`NotificationPolicy::poll_timeout`] or the
-//! next input, whichever comes first.
+//! it returns `None` (a notification with the id of one on screen replaces it), then
+//! [`NotificationPolicy::poll_withdrawal`] until it returns `None` (notifications to close:
+//! their messages have all been heard, or a later one superseded them). Then wait until
+//! [`NotificationPolicy::poll_timeout`] or the next input, whichever comes first.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -45,7 +59,7 @@
 //! use voicelamp_core::policy::{NotificationPolicy, NotificationSettings};
 //! use voicelamp_core::{EngineEvent, LampState, MailboxEvent};
 //!
-//! let mut policy = NotificationPolicy::new(NotificationSettings::default());
+//! let mut policy = NotificationPolicy::new(NotificationSettings::default()); // coalesce: 3 s
 //! policy.set_line_name("office", "sip:desk@pbx", "Front desk");
 //! let counts = |new| EngineEvent::Mailbox(MailboxEvent {
 //!     account: "office".into(),
@@ -63,11 +77,17 @@
 //! });
 //! let start = Instant::now(); // the driver's clock; the policy never reads one
 //! policy.handle_event(start, &counts(0)); // first counts: nothing waiting, nothing to say
-//! policy.handle_event(start + Duration::from_secs(60), &counts(2));
-//! let due = policy.poll_timeout().unwrap(); // the coalescing window ends
-//! assert!(policy.poll_notification(due - Duration::from_millis(1), 12 * 60).is_none());
-//! let shown = policy.poll_notification(due, 12 * 60).unwrap();
-//! assert_eq!((shown.title.as_str(), shown.body.as_str()), ("Front desk", "2 new voicemails"));
+//! let at = |secs| start + Duration::from_secs(secs);
+//! policy.handle_event(at(60), &counts(2)); // news: shown at once
+//! let first = policy.poll_notification(at(60), 12 * 60).unwrap();
+//! assert_eq!((first.title.as_str(), first.body.as_str()), ("Front desk", "2 new voicemails"));
+//! policy.handle_event(at(61), &counts(3)); // more within the coalescing time: it waits
+//! assert!(policy.poll_notification(at(61), 12 * 60).is_none());
+//! let due = policy.poll_timeout().unwrap();
+//! assert_eq!(due, at(63)); // the coalescing time after the first is over
+//! let again = policy.poll_notification(due, 12 * 60).unwrap();
+//! assert_eq!((again.id, again.body.as_str()), (first.id, "3 new voicemails")); // replaces it
+//! assert_eq!(policy.poll_withdrawal(), None);
 //! ```
 
 mod line;
@@ -75,6 +95,8 @@ mod notification;
 pub mod settings;
 mod text;
 
+#[cfg(test)]
+mod coalesce_tests;
 #[cfg(test)]
 mod reminder_tests;
 #[cfg(test)]
@@ -109,6 +131,14 @@ pub const HINT_LEAD: Duration = Duration::from_secs(60);
 /// Hints kept per line (the oldest are dropped).
 const MAX_HINTS_PER_LINE: usize = 16;
 
+/// The last news notification shown.
+#[derive(Debug)]
+struct LastNews {
+    at: Instant,
+    /// Its lines, with whether their news was urgent.
+    lines: Vec<(LineKey, bool)>,
+}
+
 /// The notification policy of all lines. See the [module documentation](self) for the rules
 /// and the order of calls.
 ///
@@ -120,7 +150,10 @@ pub struct NotificationPolicy {
     settings: NotificationSettings,
     startup_summary: bool,
     lines: BTreeMap<LineKey, Line>,
+    first_delay: Duration,
     news: Option<Window>,
+    /// The last news notification shown: the next is due no sooner than `coalesce` after it.
+    last_news: Option<LastNews>,
     waiting: Option<Window>,
     /// Notifications on screen (as far as the policy knows), with their kind and lines.
     shown: BTreeMap<NotificationId, (NotificationKind, Vec<LineKey>)>,
@@ -133,8 +166,10 @@ impl NotificationPolicy {
         Self {
             settings,
             startup_summary: true,
+            first_delay: Duration::ZERO,
             lines: BTreeMap::new(),
             news: None,
+            last_news: None,
             waiting: None,
             shown: BTreeMap::new(),
             withdrawals: VecDeque::new(),
@@ -144,6 +179,14 @@ impl NotificationPolicy {
     /// Whether the first counts after start raise one summary of what is waiting.
     pub fn with_startup_summary(mut self, on: bool) -> Self {
         self.startup_summary = on;
+        self
+    }
+
+    /// How long news waits before it is shown when no news was shown within the coalescing
+    /// time (default: not at all), so that a [`MessageHint`] arriving meanwhile can describe
+    /// it. Longer than [`MAX_COALESCE`] is shortened to it.
+    pub fn with_first_delay(mut self, delay: Duration) -> Self {
+        self.first_delay = delay.min(MAX_COALESCE);
         self
     }
 
@@ -245,13 +288,14 @@ impl NotificationPolicy {
         match before {
             None if enabled && self.startup_summary && level.has_messages() => {
                 let span = self.coalesce().max(STARTUP_WINDOW);
-                Window::add(&mut self.waiting, now, span, &key, level.urgent > 0);
+                let due = now.checked_add(span).unwrap_or(now);
+                let waiting = self.waiting.get_or_insert_with(|| Window::new(due, now));
+                waiting.add(&key, level.urgent > 0);
             }
             None => {}
             Some(before) => {
                 if enabled && level.rose_from(&before) {
-                    let span = self.coalesce();
-                    Window::add(&mut self.news, now, span, &key, urgent_rose);
+                    self.add_news(now, &key, urgent_rose);
                 }
                 if before.rose_from(&level) {
                     self.check_withdrawals();
@@ -261,8 +305,9 @@ impl NotificationPolicy {
     }
 
     /// What the mailbox store knows about a new message, observed at `now`. It describes the
-    /// next news of its line if it arrived at most [`HINT_LEAD`] before that news opened its
-    /// coalescing window, or while the window was open.
+    /// next news of its line shown after it if it arrived at most [`HINT_LEAD`] before that
+    /// news came (or during the first delay). News that gathers after a shown one within the
+    /// coalescing time is described only by hints that arrived after it came.
     pub fn handle_hint(&mut self, now: Instant, hint: MessageHint) {
         let key = (hint.account.clone(), hint.mailbox.clone());
         let hints = &mut self.lines.entry(key).or_default().hints;
@@ -292,12 +337,12 @@ impl NotificationPolicy {
             .quiet_hours
             .is_some_and(|q| q.contains(local_minute_of_day));
         if let Some(window) = self.news.take_if(|w| w.due <= now)
-            && let Some(shown) = self.emit(NotificationKind::NewMessages, &window, quiet)
+            && let Some(shown) = self.emit_news(now, &window, quiet)
         {
             return Some(shown);
         }
         if let Some(window) = self.waiting.take_if(|w| w.due <= now)
-            && let Some(shown) = self.emit(NotificationKind::Waiting, &window, quiet)
+            && let Some(shown) = self.emit_waiting(&window, quiet)
         {
             return Some(shown);
         }
@@ -348,22 +393,37 @@ impl NotificationPolicy {
         self.notification(NotificationKind::UrgentReminder, chosen)
     }
 
-    fn emit(
-        &mut self,
-        kind: NotificationKind,
-        window: &Window,
-        quiet: bool,
-    ) -> Option<Notification> {
-        let hints_from = window.opened.checked_sub(HINT_LEAD);
+    /// News at `now` of `key`: opens a window, or joins the one open. With no news shown
+    /// within the coalescing time it is due after the first delay; otherwise when the
+    /// coalescing time after the shown one is over, and it then shows that one's lines again.
+    fn add_news(&mut self, now: Instant, key: &LineKey, urgent: bool) {
+        let after_delay = now.checked_add(self.first_delay).unwrap_or(now);
+        let coalesce = self.coalesce();
+        let last = self.last_news.as_ref();
+        let window = self.news.get_or_insert_with(|| {
+            let follows = last.and_then(|last| Some((last.at.checked_add(coalesce)?, last)));
+            match follows {
+                Some((end, last)) if end > now => Window {
+                    carried: last.lines.clone(),
+                    ..Window::new(end.max(after_delay), now)
+                },
+                _ => Window::new(after_delay, now.checked_sub(HINT_LEAD).unwrap_or(now)),
+            }
+        });
+        window.add(key, urgent);
+    }
+
+    /// The news notification of `window`, shown at `now`: its lines that still have messages
+    /// (only the urgent ones when `quiet`), if one of them has news in it. It supersedes the
+    /// news and summary notifications whose lines it all shows.
+    fn emit_news(&mut self, now: Instant, window: &Window, quiet: bool) -> Option<Notification> {
         let mut chosen = Vec::new();
-        for (key, urgent_news) in &window.lines {
-            let since = match kind {
-                NotificationKind::NewMessages => Some(hints_from.unwrap_or(window.opened)),
-                _ => None,
-            };
-            if let Some(line) = self.choose(key.clone(), *urgent_news, since) {
+        let mut fresh_any = false;
+        for (key, urgent_news, fresh) in window.all_lines() {
+            if let Some(line) = self.choose(key, urgent_news, Some(window.hints_since)) {
                 let urgent = line.urgent_news || line.hint.as_ref().is_some_and(|h| h.urgent);
                 if line.level.has_messages() && (urgent || !quiet) {
+                    fresh_any |= fresh;
                     chosen.push(Chosen {
                         urgent_news: urgent,
                         ..line
@@ -371,19 +431,36 @@ impl NotificationPolicy {
                 }
             }
         }
-        if kind == NotificationKind::NewMessages {
-            for line in &chosen {
-                self.lines
-                    .entry(line.key.clone())
-                    .or_default()
-                    .hints
-                    .clear();
-                if let Some(waiting) = &mut self.waiting {
-                    waiting.lines.retain(|(key, _)| key != &line.key);
-                }
+        if !fresh_any {
+            return None;
+        }
+        for line in &chosen {
+            let hints = &mut self.lines.entry(line.key.clone()).or_default().hints;
+            hints.clear();
+            if let Some(waiting) = &mut self.waiting {
+                waiting.lines.retain(|(key, _)| key != &line.key);
             }
         }
-        self.notification(kind, chosen)
+        let lines = chosen
+            .iter()
+            .map(|line| (line.key.clone(), line.urgent_news))
+            .collect();
+        let shown = self.notification(NotificationKind::NewMessages, chosen)?;
+        self.last_news = Some(LastNews { at: now, lines });
+        self.withdraw_superseded(&shown.id);
+        Some(shown)
+    }
+
+    /// The startup summary of `window`: its lines that still have messages (only the urgent
+    /// ones when `quiet`).
+    fn emit_waiting(&mut self, window: &Window, quiet: bool) -> Option<Notification> {
+        let chosen = window
+            .lines
+            .iter()
+            .filter_map(|(key, urgent)| self.choose(key.clone(), *urgent, None))
+            .filter(|line| line.level.has_messages() && (line.urgent_news || !quiet))
+            .collect();
+        self.notification(NotificationKind::Waiting, chosen)
     }
 
     /// A line's current counts, name and (for news) newest hint since `hints_since`.
@@ -445,6 +522,8 @@ impl NotificationPolicy {
             _ => (NotificationId(kind.key().to_owned()), None),
         };
         let keys = chosen.into_iter().map(|line| line.key).collect();
+        // Shown again: it is no longer to be closed.
+        self.withdrawals.retain(|queued| queued != &id);
         self.shown.insert(id.clone(), (kind, keys));
         Some(Notification {
             id,
@@ -454,6 +533,30 @@ impl NotificationPolicy {
             urgency,
             target,
         })
+    }
+
+    /// Queues the ids of the news and summary notifications that `by` (a news notification
+    /// just shown) supersedes: each of their lines is in it or has no messages left.
+    fn withdraw_superseded(&mut self, by: &NotificationId) {
+        let Some((_, covered)) = self.shown.get(by) else {
+            return;
+        };
+        let lines = &self.lines;
+        let superseded = |key: &LineKey| {
+            let level = lines.get(key).and_then(|line| line.level);
+            covered.contains(key) || !level.is_some_and(|level| level.has_messages())
+        };
+        let done: Vec<NotificationId> = self
+            .shown
+            .iter()
+            .filter(|(id, (kind, keys))| {
+                *id != by
+                    && *kind != NotificationKind::UrgentReminder
+                    && keys.iter().all(superseded)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        self.withdraw(done);
     }
 
     /// Queues the ids of shown notifications whose messages are all gone.
@@ -472,7 +575,12 @@ impl NotificationPolicy {
             .filter(|(_, (kind, keys))| keys.iter().all(|key| gone(kind, key)))
             .map(|(id, _)| id.clone())
             .collect();
-        for id in done {
+        self.withdraw(done);
+    }
+
+    /// Forgets the notifications `ids` and queues them to be closed.
+    fn withdraw(&mut self, ids: Vec<NotificationId>) {
+        for id in ids {
             self.shown.remove(&id);
             self.withdrawals.push_back(id);
         }

@@ -4,7 +4,7 @@ use super::notification::MessageHint;
 use super::text;
 use crate::event::MailboxEvent;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// (account id, mailbox URI).
 pub(super) type LineKey = (String, String);
@@ -62,29 +62,52 @@ pub(super) struct Line {
 /// Changes waiting to be shown as one notification.
 #[derive(Debug)]
 pub(super) struct Window {
-    pub(super) opened: Instant,
     pub(super) due: Instant,
+    /// Hints that arrived from then on may describe its news.
+    pub(super) hints_since: Instant,
+    /// The lines of the news notification this one follows within the coalescing time, with
+    /// whether their news was urgent: shown again with it, so it supersedes that one.
+    pub(super) carried: Vec<(LineKey, bool)>,
     /// Lines in the order their news came, with whether it was urgent.
     pub(super) lines: Vec<(LineKey, bool)>,
 }
 
 impl Window {
-    pub(super) fn add(
-        window: &mut Option<Self>,
-        now: Instant,
-        span: Duration,
-        key: &LineKey,
-        urgent: bool,
-    ) {
-        let window = window.get_or_insert_with(|| Self {
-            opened: now,
-            due: now.checked_add(span).unwrap_or(now),
+    /// An empty window due at `due`, describing news with hints from `hints_since` on.
+    pub(super) fn new(due: Instant, hints_since: Instant) -> Self {
+        Self {
+            due,
+            hints_since,
+            carried: Vec::new(),
             lines: Vec::new(),
-        });
-        match window.lines.iter_mut().find(|(k, _)| k == key) {
-            Some((_, was_urgent)) => *was_urgent |= urgent,
-            None => window.lines.push((key.clone(), urgent)),
         }
+    }
+
+    /// Adds news of `key` (or marks it urgent when it is already in).
+    pub(super) fn add(&mut self, key: &LineKey, urgent: bool) {
+        match self.lines.iter_mut().find(|(k, _)| k == key) {
+            Some((_, was_urgent)) => *was_urgent |= urgent,
+            None => self.lines.push((key.clone(), urgent)),
+        }
+    }
+
+    /// The lines to show: those carried (first) and those with news, each once, with whether
+    /// its news was urgent and whether it is fresh (news in this window).
+    pub(super) fn all_lines(&self) -> Vec<(LineKey, bool, bool)> {
+        let mut all: Vec<(LineKey, bool, bool)> = self
+            .carried
+            .iter()
+            .map(|(key, urgent)| (key.clone(), *urgent, false))
+            .collect();
+        for (key, urgent) in &self.lines {
+            match all.iter_mut().find(|(k, ..)| k == key) {
+                Some((_, was_urgent, fresh)) => {
+                    (*was_urgent, *fresh) = (*was_urgent || *urgent, true)
+                }
+                None => all.push((key.clone(), *urgent, true)),
+            }
+        }
+        all
     }
 }
 

@@ -6,7 +6,8 @@ use std::fmt;
 
 /// A stable key for a notification. A later notification with the same id replaces the earlier
 /// one on screen (its text shows the current counts); [`super::NotificationPolicy::poll_withdrawal`]
-/// names ids whose messages have all been heard, so the shell can close them.
+/// names ids whose messages have all been heard or that a later notification superseded, so the
+/// shell can close them.
 ///
 /// Ids are built from account ids and mailbox URIs, never from caller data; they are keys, not
 /// text to show.

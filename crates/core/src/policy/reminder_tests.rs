@@ -53,7 +53,18 @@ fn reminders_due_close_together_are_one() {
     sim.advance(2.0);
     sim.counts(SUPPORT, 2, 2);
     sim.advance(3.0);
-    assert_eq!(sim.take_one().title, "3 new voicemails, 3 urgent");
+    let news: Vec<(f64, String)> = sim
+        .take()
+        .into_iter()
+        .map(|(at, n)| (at, n.title))
+        .collect();
+    assert_eq!(
+        news,
+        [
+            (0.0, "Front desk".to_owned()),
+            (3.0, "3 new voicemails, 3 urgent".to_owned())
+        ]
+    );
     sim.advance(605.0);
     let (at, shown) = sim.take().remove(0);
     assert_eq!(at, 600.0);

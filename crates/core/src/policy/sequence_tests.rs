@@ -1,16 +1,18 @@
 //! Properties over long pseudo-random sequences of events, hints and time steps (deterministic:
 //! a fixed-seed xorshift generator, so a failure names its seed and step).
 //!
-//! * News is only shown when some mailbox's new or urgent count rose since the last news;
-//!   a summary only when some mailbox's first counts had messages.
+//! * News is only shown when some mailbox's new or urgent count rose since the last news, and
+//!   exactly when the first delay after such a rise is over or, if later, the coalescing time
+//!   after the last news; a summary only when some mailbox's first counts had messages.
 //! * A reminder only when some mailbox has been active with urgent messages for an interval.
 //! * Notifications of one kind are at least the coalescing time apart.
+//! * Only notifications on screen are withdrawn, each once.
 //! * Count-only privacy never shows caller data; no text shows a URI's password; quiet hours
 //!   show only critical notifications; disabled shows nothing.
 
 use super::sim::{DESK, SUPPORT, Sim, hint, mailbox, settings};
 use super::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const SALES: &str = "sip:sales:hunter2@pbx";
 const LINES: [&str; 3] = [DESK, SUPPORT, SALES];
@@ -37,16 +39,19 @@ impl Rng {
 struct Oracle {
     last: HashMap<&'static str, (u32, u32)>,
     urgent_since: HashMap<&'static str, Instant>,
-    rose_since_news: bool,
+    /// When counts rose since the last news was shown.
+    rises_since_news: Vec<Instant>,
     first_with_messages: bool,
     last_shown: HashMap<String, Instant>,
+    on_screen: HashSet<String>,
 }
 
 impl Oracle {
     fn counts(&mut self, now: Instant, uri: &'static str, new: u32, urgent: u32) {
         match self.last.insert(uri, (new, urgent)) {
             None => self.first_with_messages |= new > 0,
-            Some((n, u)) => self.rose_since_news |= new > n || urgent > u,
+            Some((n, u)) if new > n || urgent > u => self.rises_since_news.push(now),
+            Some(_) => {}
         }
         if urgent == 0 {
             self.urgent_since.remove(uri);
@@ -62,19 +67,20 @@ impl Oracle {
 
 #[test]
 fn random_sequences_keep_the_rules() {
-    let mut shown_total = [0usize; 3];
+    let mut shown_total = [0usize; 4];
     for seed in 1..=SEEDS {
         let counts = run(seed);
         for (total, n) in shown_total.iter_mut().zip(counts) {
             *total += n;
         }
     }
-    // The sequences do reach every kind (so the checks above were exercised).
+    // The sequences do reach every kind, and withdraw (so the checks above were exercised).
     assert!(shown_total.iter().all(|&n| n > 50), "{shown_total:?}");
 }
 
-/// One sequence; returns how many news, summaries and reminders it showed.
-fn run(seed: u64) -> [usize; 3] {
+/// One sequence; returns how many news, summaries and reminders it showed, and how many
+/// notifications it withdrew.
+fn run(seed: u64) -> [usize; 4] {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut settings = settings();
     settings.urgent_reminder = Some(Duration::from_secs(120));
@@ -91,10 +97,12 @@ fn run(seed: u64) -> [usize; 3] {
             end_minute: 7 * 60,
         });
     }
+    let first_delay = Duration::from_millis(rng.below(2) * rng.below(1000));
     let (coalesce, every) = (settings.coalesce, Duration::from_secs(120));
-    let mut sim = Sim::new(settings.clone());
+    let mut sim =
+        Sim::with(NotificationPolicy::new(settings.clone()).with_first_delay(first_delay));
     let mut oracle = Oracle::default();
-    let mut shown_by_kind = [0usize; 3];
+    let mut shown_by_kind = [0usize; 4];
     for step in 0..STEPS {
         let uri = LINES[rng.below(3) as usize];
         match rng.below(10) {
@@ -135,13 +143,20 @@ fn run(seed: u64) -> [usize; 3] {
             let quiet = settings.quiet_hours.is_some_and(|q| q.contains(sim.minute));
             assert!(!quiet || shown.urgency == Urgency::Critical, "{context}");
             let kind = shown.kind.key().to_owned();
-            if let Some(before) = oracle.last_shown.insert(kind, at) {
+            let before = oracle.last_shown.insert(kind, at);
+            if let Some(before) = before {
                 assert!(at - before >= coalesce, "{context}");
             }
+            oracle.on_screen.insert(shown.id.0.clone());
             match shown.kind {
                 NotificationKind::NewMessages => {
-                    assert!(oracle.rose_since_news, "{context}");
-                    oracle.rose_since_news = false;
+                    let due = |rise: &Instant| {
+                        let after_delay = *rise + first_delay;
+                        before.map_or(after_delay, |last| after_delay.max(last + coalesce))
+                    };
+                    let on_time = oracle.rises_since_news.iter().any(|r| due(r) == at);
+                    assert!(on_time, "{context}");
+                    oracle.rises_since_news.clear();
                     shown_by_kind[0] += 1;
                 }
                 NotificationKind::Waiting => {
@@ -158,6 +173,13 @@ fn run(seed: u64) -> [usize; 3] {
                     shown_by_kind[2] += 1;
                 }
             }
+        }
+        for id in sim.withdrawals() {
+            assert!(
+                oracle.on_screen.remove(&id),
+                "seed {seed} step {step}: {id}"
+            );
+            shown_by_kind[3] += 1;
         }
     }
     shown_by_kind

@@ -49,7 +49,8 @@ pub struct NotificationSettings {
     pub quiet_hours: Option<QuietHours>,
     /// Remind of urgent messages still unheard after this long; `None` = never.
     pub urgent_reminder: Option<Duration>,
-    /// Changes within this window after the first are shown as one notification.
+    /// News within this time after a shown notification gathers into one, shown when it is
+    /// over; notifications of one kind are at least this far apart.
     pub coalesce: Duration,
 }
 

@@ -133,6 +133,13 @@ impl Sim {
         std::mem::take(&mut self.shown)
     }
 
+    /// The ids the policy asks to close, in order.
+    pub fn withdrawals(&mut self) -> Vec<String> {
+        std::iter::from_fn(|| self.policy.poll_withdrawal())
+            .map(|id| id.0)
+            .collect()
+    }
+
     pub fn take_one(&mut self) -> Notification {
         let mut shown = self.take();
         assert_eq!(shown.len(), 1, "{shown:#?}");

@@ -1,36 +1,9 @@
-//! The policy's rules for news, summaries, quiet hours and text, each stepped through simulated
-//! time.
+//! The policy's rules for news, summaries, quiet hours, hints and text, each stepped through
+//! simulated time (the timing of news: `coalesce_tests`).
 
 use super::sim::{DESK, NOON, SUPPORT, Sim, hint, mailbox, settings};
 use super::*;
 use crate::event::{RegistrationEvent, RegistrationState};
-
-#[test]
-fn a_rise_notifies_after_the_coalescing_time() {
-    let mut sim = Sim::started(settings());
-    sim.advance(60.0);
-    sim.counts(DESK, 1, 0);
-    assert_eq!(
-        sim.policy.poll_timeout(),
-        Some(sim.now + Duration::from_secs(3))
-    );
-    sim.advance(2.9);
-    assert!(sim.take().is_empty());
-    sim.advance(0.1);
-    let shown = sim.take_one();
-    assert_eq!(shown.title, "Front desk");
-    assert_eq!(shown.body, "1 new voicemail");
-    assert_eq!(shown.kind, NotificationKind::NewMessages);
-    assert_eq!(shown.urgency, Urgency::Normal);
-    assert_eq!(shown.id.0, "new/office/sip:desk@pbx");
-    let target = shown.target.unwrap();
-    assert_eq!(
-        (target.account.as_str(), target.mailbox.as_str()),
-        ("office", DESK)
-    );
-    assert_eq!(target.message_id, None);
-    assert_eq!(sim.policy.poll_timeout(), None);
-}
 
 #[test]
 fn first_counts_raise_one_summary_only_when_something_waits() {
@@ -98,50 +71,6 @@ fn falling_counts_are_not_news_and_withdraw_what_was_shown() {
     sim.counts(DESK, 0, 0);
     assert_eq!(sim.policy.poll_withdrawal(), Some(shown.id));
     assert_eq!(sim.policy.poll_withdrawal(), None);
-}
-
-#[test]
-fn a_burst_becomes_one_notification() {
-    let mut sim = Sim::started(settings());
-    sim.counts(DESK, 1, 0);
-    sim.advance(1.0);
-    sim.counts(SUPPORT, 1, 0);
-    sim.advance(1.0);
-    sim.counts(DESK, 2, 0);
-    sim.advance(1.0);
-    let (at, shown) = sim.take().remove(0);
-    assert_eq!(at, 3.0);
-    assert_eq!(shown.title, "3 new voicemails");
-    assert_eq!(shown.body, "On Front desk (2) and Support (1)");
-    assert_eq!(shown.id.0, "new");
-    assert_eq!(shown.target, None);
-    // A change just after opens the next window, a whole coalescing time later.
-    sim.counts(SUPPORT, 2, 0);
-    sim.advance(2.9);
-    assert!(sim.take().is_empty());
-    sim.advance(0.1);
-    assert_eq!(sim.take_one().body, "2 new voicemails");
-}
-
-#[test]
-fn messages_heard_before_the_notification_is_due_are_left_out() {
-    let mut sim = Sim::started(settings());
-    sim.counts(DESK, 1, 0);
-    sim.counts(SUPPORT, 1, 0);
-    sim.advance(1.0);
-    sim.counts(DESK, 0, 0);
-    sim.advance(5.0);
-    let shown = sim.take_one();
-    assert_eq!(
-        (shown.title.as_str(), shown.body.as_str()),
-        ("Support", "1 new voicemail")
-    );
-    sim.counts(SUPPORT, 2, 0);
-    sim.counts(SUPPORT, 1, 0);
-    sim.advance(1.0);
-    sim.counts(SUPPORT, 0, 0);
-    sim.advance(60.0);
-    assert!(sim.take().is_empty());
 }
 
 #[test]
@@ -232,23 +161,35 @@ fn hints_only_describe_their_own_fresh_news() {
         .handle_hint(sim.now, hint(SUPPORT, "uid-2", "Other Line", "200", 5));
     sim.advance(HINT_LEAD.as_secs_f64() + 1.0);
     sim.counts(DESK, 1, 0);
-    sim.advance(3.0);
     let shown = sim.take_one();
     assert_eq!(shown.body, "1 new voicemail");
     assert_eq!(shown.target.unwrap().message_id, None);
-    // A hint arriving while the window is open is used, once.
+    // A hint arriving before its news is shown is used once. News gathering after a shown
+    // one is described only by hints that came after it: a hint arriving just after the news
+    // was shown is late news of that message.
+    sim.advance(0.5);
+    sim.policy
+        .handle_hint(sim.now, hint(DESK, "uid-late", "Late Caller", "400", 5));
+    sim.advance(0.5);
     sim.counts(DESK, 2, 0);
+    sim.advance(1.5);
+    assert!(sim.take().is_empty());
+    sim.advance(0.5);
+    let shown = sim.take_one();
+    assert_eq!(shown.body, "2 new voicemails");
+    sim.counts(DESK, 3, 0);
     sim.advance(1.0);
     let mut urgent = hint(DESK, "uid-3", "Bob", "300", 5);
     urgent.urgent = true;
     sim.policy.handle_hint(sim.now, urgent);
     sim.advance(2.0);
     let shown = sim.take_one();
-    assert_eq!(shown.body, "2 new voicemails; latest from Bob (300)");
+    assert_eq!(shown.body, "3 new voicemails; latest from Bob (300)");
     assert_eq!(shown.urgency, Urgency::Critical);
-    sim.counts(DESK, 3, 0);
+    assert_eq!(shown.target.unwrap().message_id.as_deref(), Some("uid-3"));
+    sim.counts(DESK, 4, 0);
     sim.advance(3.0);
-    assert_eq!(sim.take_one().body, "3 new voicemails");
+    assert_eq!(sim.take_one().body, "4 new voicemails");
 }
 
 #[test]
