@@ -1,7 +1,9 @@
-import { fireEvent, render, screen } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { tick } from "svelte";
+import { describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { VIEWS } from "./lib/views";
+import { counts, engineView, fakeEngine, fakeNavigation, line, navigation } from "./test/engine";
 
 function expectActive(id: string) {
   for (const view of VIEWS) {
@@ -85,10 +87,50 @@ describe("App", () => {
   });
 
   it("leads from the empty Lines view to Settings", async () => {
+    fakeEngine(engineView([], []));
     render(App);
-    expect(screen.getByText("No lines yet — add a SIP account in Settings")).toBeInTheDocument();
+    expect(await screen.findByText("No lines are configured")).toBeInTheDocument();
     await fireEvent.click(screen.getByRole("button", { name: "Open Settings" }));
     expect(await screen.findByTestId("view-settings")).toBeInTheDocument();
+  });
+
+  it("opens a tile's mailbox and shows which one was asked for", async () => {
+    fakeEngine(engineView([line({ name: "Front desk", accountName: "Reception", counts: counts(1) })]));
+    render(App);
+    const tile = await screen.findByTestId("line-tile");
+    tile.focus();
+    await fireEvent.keyDown(tile, { key: "Enter" });
+    const view = await screen.findByTestId("view-mailbox");
+    expectActive("mailbox");
+    expect(within(view).getByRole("heading", { level: 1 })).toHaveTextContent("Mailbox");
+    expect(screen.getByTestId("mailbox-target")).toBeInTheDocument();
+    expect(screen.getByTestId("mailbox-account")).toHaveTextContent("Reception");
+    expect(screen.getByTestId("mailbox-uri")).toHaveTextContent("sip:1001@pbx.example");
+    expect(view).toHaveTextContent("Front desk");
+  });
+
+  it("goes where the backend asked before the window was ready", async () => {
+    const nav = fakeNavigation(
+      navigation({ view: "mailbox", account: "desk", mailbox: "sip:1001@pbx", messageId: "17", play: true }),
+    );
+    render(App);
+    expect(await screen.findByTestId("view-mailbox")).toBeInTheDocument();
+    expect(screen.getByTestId("mailbox-message")).toHaveTextContent("17 (play when opened)");
+    expect(window.location.hash).toBe("#/mailbox?account=desk&mailbox=sip%3A1001%40pbx&message=17&play=1");
+    expect(nav.take).toHaveBeenCalledTimes(1);
+  });
+
+  it("follows navigateTo while open, and stops when it goes", async () => {
+    const nav = fakeNavigation(null);
+    const { unmount } = render(App);
+    await tick();
+    await vi.waitFor(() => expect(nav.listeners).toBe(1));
+    nav.send(navigation({ view: "diagnostics" }));
+    expect(await screen.findByTestId("view-diagnostics")).toBeInTheDocument();
+    nav.send(navigation({ view: "settings" }));
+    expect(await screen.findByTestId("view-settings")).toBeInTheDocument();
+    unmount();
+    expect(nav.listeners).toBe(0);
   });
 
   it("shows the Mailbox empty state", () => {

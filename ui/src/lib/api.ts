@@ -1,12 +1,62 @@
 // The only door to the Rust side: everything goes through the generated
-// bindings (src/bindings.ts). Never call `invoke` with a hand-written name.
+// bindings (src/bindings.ts). Never call `invoke` with a hand-written name and
+// never write an event name as a string.
 import { isTauri } from "@tauri-apps/api/core";
-import { commands, type AppInfo } from "../bindings";
+import {
+  commands,
+  events,
+  type AccountView_Serialize,
+  type AppInfo,
+  type CountsView,
+  type EngineView_Serialize,
+  type LampSource,
+  type LampState,
+  type LineView_Serialize,
+  type LinesView_Serialize,
+  type Navigation_Serialize,
+  type RegistrationState,
+  type TotalsView,
+} from "../bindings";
 
-export type { AppInfo };
+// What the backend sends (the `_Serialize` side of each generated type), under
+// the names the UI uses.
+export type { AppInfo, CountsView, LampSource, LampState, RegistrationState, TotalsView };
+/** The engine as the window sees it: lines, accounts, totals, configuration problems. */
+export type EngineView = EngineView_Serialize;
+/** Every line and account. */
+export type LinesView = LinesView_Serialize;
+/** One monitored mailbox (a tile). */
+export type LineView = LineView_Serialize;
+/** One account's registration. */
+export type AccountView = AccountView_Serialize;
+/** Where the window should go (a tray row, a notification click). */
+export type Navigation = Navigation_Serialize;
+
+/** Stops listening to a backend event. */
+export type Unlisten = () => void;
 
 export function getAppInfo(): Promise<AppInfo> {
   return commands.appInfo();
+}
+
+/** Every line, account and total as the engine sees them now. */
+export function getEngineView(): Promise<EngineView> {
+  return commands.linesView();
+}
+
+/** The whole engine view again after every change (at most every 50 ms). */
+export function onLinesChanged(handler: (view: EngineView) => void): Promise<Unlisten> {
+  return events.linesChanged.listen((event) => handler(event.payload));
+}
+
+/** Where the window was asked to go before it was ready; answers once, then `null`. */
+export function takeNavigation(): Promise<Navigation | null> {
+  return commands.takeNavigation();
+}
+
+/** Where an open window is asked to go. */
+export function onNavigateTo(handler: (navigation: Navigation) => void): Promise<Unlisten> {
+  return events.navigateTo.listen((event) => handler(event.payload));
 }
 
 /** A short, human sentence for a failed backend call. */
