@@ -17,12 +17,15 @@ use std::time::Duration;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event as _;
 use tokio::sync::{mpsc, oneshot};
-use voicelamp_core::runtime::{Engine, secret_store};
+use voicelamp_core::runtime::{Engine, ImapReport, secret_store};
 use voicelamp_core::view::LinesView;
-use voicelamp_core::{Config, ConfigError, NotificationPolicy};
+use voicelamp_core::{Config, ConfigError, EngineEvent, MessageHint, NotificationPolicy};
 
 /// Changes closer together than this are published together.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(50);
+
+/// How long news waits for the voicemail store's caller details (when there is a store).
+pub const HINT_GRACE: Duration = Duration::from_millis(400);
 
 /// The longest the app waits on quit for unsubscribing and unregistering.
 pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
@@ -46,6 +49,10 @@ pub struct EngineView {
 enum Control {
     Reload,
     Shutdown(oneshot::Sender<()>),
+    /// An account's voicemail store reported counts or lost its server.
+    Imap(String, ImapReport),
+    /// A new message's details (its mailbox is filled in by the engine: the account's own).
+    Hint(MessageHint),
 }
 
 /// The handle commands use; managed as Tauri state.
@@ -62,6 +69,8 @@ impl std::fmt::Debug for Control {
         f.write_str(match self {
             Control::Reload => "Reload",
             Control::Shutdown(_) => "Shutdown",
+            Control::Imap(..) => "Imap",
+            Control::Hint(_) => "Hint",
         })
     }
 }
@@ -106,6 +115,16 @@ impl EngineService {
     /// The configuration file in use.
     pub fn config_path(&self) -> &std::path::Path {
         &self.config_path
+    }
+
+    /// What an account's voicemail store reported, for the lamps it drives.
+    pub fn imap_report(&self, account: &str, report: ImapReport) {
+        let _ = self.control.send(Control::Imap(account.to_owned(), report));
+    }
+
+    /// Details of a new message for its notification (caller, duration).
+    pub fn message_hint(&self, hint: MessageHint) {
+        let _ = self.control.send(Control::Hint(hint));
     }
 
     /// Reads the configuration again and restarts the accounts.
@@ -201,8 +220,9 @@ impl<R: Runtime> Task<R> {
             }
         };
         self.publish(engine.view(), None);
-        let mut policy =
-            NotificationPolicy::new(config.notifications.clone()).with_startup_summary(true);
+        let mut policy = NotificationPolicy::new(config.notifications.clone())
+            .with_startup_summary(true)
+            .with_first_delay(first_delay(config));
         policy.name_lines(&engine.model);
         let mut due: Option<tokio::time::Instant> = None;
         loop {
@@ -213,22 +233,25 @@ impl<R: Runtime> Task<R> {
                         Some(Control::Reload) => After::Reload,
                         Some(Control::Shutdown(done)) => After::Stop(Some(done)),
                         None => After::Stop(None),
+                        Some(Control::Imap(account, report)) => {
+                            let changes = engine.apply_imap(&account, &report);
+                            self.changed(&changes, &mut policy, &mut due);
+                            continue;
+                        }
+                        Some(Control::Hint(mut hint)) => {
+                            if let Some(own) = engine.own_mailbox(&hint.account) {
+                                hint.mailbox = own;
+                                policy.handle_hint(std::time::Instant::now(), hint);
+                            }
+                            continue;
+                        }
                     };
                     engine.shutdown().await;
                     self.publish(engine.view(), None);
                     return after;
                 }
                 changes = engine.next() => match changes {
-                    Some(changes) => {
-                        let now = std::time::Instant::now();
-                        for change in &changes {
-                            policy.handle_event(now, change);
-                        }
-                        self.notify(&mut policy);
-                        if !changes.is_empty() && due.is_none() {
-                            due = Some(tokio::time::Instant::now() + PUBLISH_EVERY);
-                        }
-                    }
+                    Some(changes) => self.changed(&changes, &mut policy, &mut due),
                     None => {
                         tracing::error!("the network driver stopped");
                         return wait_for_control(control).await;
@@ -240,6 +263,23 @@ impl<R: Runtime> Task<R> {
                 }
                 () = sleep_until(notify_at) => self.notify(&mut policy),
             }
+        }
+    }
+
+    /// Feeds `changes` to the policy and schedules a publish.
+    fn changed(
+        &mut self,
+        changes: &[EngineEvent],
+        policy: &mut NotificationPolicy,
+        due: &mut Option<tokio::time::Instant>,
+    ) {
+        let now = std::time::Instant::now();
+        for change in changes {
+            policy.handle_event(now, change);
+        }
+        self.notify(policy);
+        if !changes.is_empty() && due.is_none() {
+            *due = Some(tokio::time::Instant::now() + PUBLISH_EVERY);
         }
     }
 
@@ -287,6 +327,18 @@ impl<R: Runtime> Task<R> {
     }
 }
 
+/// How long news waits for the voicemail store to name the caller: only when a store can, and
+/// the privacy setting lets the caller be shown.
+fn first_delay(config: &Config) -> Duration {
+    let caller_shown = config.notifications.privacy != voicelamp_core::policy::Privacy::CountOnly;
+    let store = config.accounts.iter().any(|a| a.voicemail.is_some());
+    if caller_shown && store {
+        HINT_GRACE
+    } else {
+        Duration::ZERO
+    }
+}
+
 /// Minutes since local midnight, for quiet hours.
 fn local_minute_of_day() -> u16 {
     use chrono::Timelike as _;
@@ -295,10 +347,13 @@ fn local_minute_of_day() -> u16 {
 }
 
 async fn wait_for_control(control: &mut mpsc::UnboundedReceiver<Control>) -> After {
-    match control.recv().await {
-        Some(Control::Reload) => After::Reload,
-        Some(Control::Shutdown(done)) => After::Stop(Some(done)),
-        None => After::Stop(None),
+    loop {
+        match control.recv().await {
+            Some(Control::Reload) => return After::Reload,
+            Some(Control::Shutdown(done)) => return After::Stop(Some(done)),
+            None => return After::Stop(None),
+            Some(Control::Imap(..) | Control::Hint(_)) => {}
+        }
     }
 }
 

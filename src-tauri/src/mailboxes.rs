@@ -9,12 +9,14 @@ use specta::Type;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event as _;
 use tokio::sync::Mutex;
+use voicelamp_core::MessageHint;
+use voicelamp_core::runtime::ImapReport;
 use voicelamp_core::voicemail::{Mailbox, VoicemailError, open_store};
 use voicelamp_core::{Config, SecretStore};
-use voicelamp_mailbox::MailboxChange;
+use voicelamp_mailbox::{MailboxChange, VoicemailStore as _};
 
 /// An account's voicemail changed on the server (a message arrived, was heard or deleted,
 /// possibly on another device), or its connection came or went.
@@ -103,8 +105,14 @@ impl Mailboxes {
             }
         };
         let folder = "INBOX";
+        let engine = app
+            .try_state::<crate::engine::EngineService>()
+            .map(|e| e.inner().clone());
         let mut changes = Box::pin(mailbox.watch(folder));
         while let Some(change) = changes.next().await {
+            if let Some(engine) = &engine {
+                report_to_engine(engine, &mailbox, account, folder, &change).await;
+            }
             let offline = match &change {
                 MailboxChange::Disconnected { reason } => Some(reason.clone()),
                 MailboxChange::Connected { .. } => {
@@ -129,6 +137,46 @@ impl Mailboxes {
                 tracing::debug!(error = %e, "no window to tell");
             }
         }
+    }
+}
+
+/// Tells the engine the INBOX's unheard counts (for lamps the store drives) and a new message's
+/// caller and duration (for its notification).
+async fn report_to_engine(
+    engine: &crate::engine::EngineService,
+    mailbox: &Mailbox,
+    account: &str,
+    folder: &str,
+    change: &MailboxChange,
+) {
+    if let MailboxChange::Disconnected { reason } = change {
+        engine.imap_report(account, ImapReport::Lost(reason.clone()));
+        return;
+    }
+    match mailbox.store().unseen_counts(folder).await {
+        Ok(counts) => engine.imap_report(
+            account,
+            ImapReport::Counts {
+                unseen: counts.unseen,
+                urgent_unseen: counts.urgent_unseen,
+            },
+        ),
+        Err(e) => engine.imap_report(account, ImapReport::Lost(e.to_string())),
+    }
+    if let MailboxChange::Added(id) = change
+        && let Ok(messages) = mailbox.list(Some(folder)).await
+        && let Some(message) = messages.iter().find(|m| m.id == *id)
+        && !message.heard
+    {
+        engine.message_hint(MessageHint {
+            account: account.to_owned(),
+            mailbox: String::new(),
+            message_id: format!("{folder}/{}", message.id),
+            caller_number: message.caller_number.clone(),
+            caller_name: message.caller_name.clone(),
+            duration_s: message.duration_s,
+            urgent: message.urgent,
+        });
     }
 }
 

@@ -480,6 +480,28 @@ impl LampModel {
         self.set(index, mailbox, |_| lamp)
     }
 
+    /// The voicemail store of a mailbox whose lamp it drives cannot be reached: a lamp whose
+    /// counts came from IMAP becomes stale with `why` (counts from SIP are left alone).
+    pub fn apply_imap_lost(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        why: &str,
+        now: SystemTime,
+    ) -> Vec<EngineEvent> {
+        let Some(index) = self.accounts.iter().position(|a| a.id == account) else {
+            return Vec::new();
+        };
+        let why = format!("the voicemail store cannot be reached: {why}");
+        self.set(index, mailbox, |lamp| match lamp {
+            Lamp::Active {
+                source: LampSource::Imap,
+                ..
+            } => lamp.staled(&why, now),
+            other => other.clone(),
+        })
+    }
+
     /// The driver lost the path to an account's server (name not resolved, connection failed
     /// or closed): every mailbox of the account that is not failed becomes stale, with `why`.
     /// The next NOTIFY after reconnecting makes them current again.
@@ -1167,6 +1189,26 @@ mod tests {
             model
                 .apply_imap_counts("nobody", SUPPORT, 1, None, t(6))
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_lost_store_stales_only_lamps_it_drives() {
+        let mut model = LampModel::new(&config());
+        // Nothing from IMAP yet: losing the store changes nothing (the lamp stays unknown).
+        assert!(
+            model
+                .apply_imap_lost("office", SUPPORT, "connection refused", t(1))
+                .is_empty()
+        );
+        model.apply_imap_counts("office", SUPPORT, 2, Some(0), t(2));
+        let events = model.apply_imap_lost("office", SUPPORT, "connection refused", t(3));
+        assert_eq!(events.len(), 1);
+        let lamp = model.lamp("office", SUPPORT).expect("lamp");
+        assert_eq!(lamp.state(), LampState::Stale);
+        assert_eq!(lamp.counts().map(MailboxCounts::total_new), Some(2));
+        assert!(
+            json(&events)[0].contains("the voicemail store cannot be reached: connection refused")
         );
     }
 

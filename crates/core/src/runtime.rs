@@ -23,6 +23,20 @@ use voicelamp_net::voicelamp_sip::auth::Credentials;
 use voicelamp_net::voicelamp_sip::{AccountId, Event};
 use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, Target, TlsOptions, TransportState};
 
+/// What an account's voicemail store (IMAP) reported, for lamps it drives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImapReport {
+    /// Unheard messages in the INBOX.
+    Counts {
+        /// Not heard yet.
+        unseen: u32,
+        /// Of those, urgent.
+        urgent_unseen: u32,
+    },
+    /// The store cannot be reached (why, in words).
+    Lost(String),
+}
+
 /// What stops the engine from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -55,6 +69,8 @@ pub struct EngineAccount {
     pub problem: Option<String>,
     /// Mailboxes.
     pub mailboxes: Vec<String>,
+    /// Its lamp is driven by its voicemail store's unheard counts (`lamp_sources`).
+    pub imap_feeds_lamp: bool,
     /// Every user agent event about it, in order (for `check`).
     pub history: Vec<Event>,
     /// The path to its server.
@@ -115,6 +131,9 @@ impl Engine {
                 .collect();
             let mut entry = EngineAccount {
                 id: account.id.clone(),
+                imap_feeds_lamp: account
+                    .lamp_feeds()
+                    .contains(&crate::config::LampFeed::Imap),
                 net_id: None,
                 problem: None,
                 mailboxes,
@@ -230,6 +249,39 @@ impl Engine {
                 other => other,
             })
             .collect()
+    }
+
+    /// The account's own mailbox URI (the one its voicemail store holds), if it is monitored.
+    pub fn own_mailbox(&self, account: &str) -> Option<String> {
+        self.model
+            .account(account)?
+            .mailboxes
+            .iter()
+            .find(|m| m.own)
+            .map(|m| m.uri.clone())
+    }
+
+    /// Applies what `account`'s voicemail store reported to its own mailbox's lamp, when the
+    /// store drives it; returns what changed.
+    pub fn apply_imap(&mut self, account: &str, report: &ImapReport) -> Vec<EngineEvent> {
+        let feeds = self
+            .accounts
+            .iter()
+            .any(|a| a.id == account && a.imap_feeds_lamp);
+        let Some(mailbox) = self.own_mailbox(account).filter(|_| feeds) else {
+            return Vec::new();
+        };
+        let now = SystemTime::now();
+        match report {
+            ImapReport::Counts {
+                unseen,
+                urgent_unseen,
+            } => {
+                self.model
+                    .apply_imap_counts(account, &mailbox, *unseen, Some(*urgent_unseen), now)
+            }
+            ImapReport::Lost(why) => self.model.apply_imap_lost(account, &mailbox, why, now),
+        }
     }
 
     /// What a person sees: every line sorted, registrations, totals and the tooltip words, with
