@@ -241,7 +241,7 @@ pub async fn open_store_with_timing(
     Ok(Mailbox {
         account_id: account.id.clone(),
         folders: vm.folders.clone(),
-        lamp_feeds: vm.lamp_feeds(account.register),
+        lamp_feeds: account.lamp_feeds(),
         store,
         cache,
     })

@@ -291,6 +291,14 @@ impl AccountConfig {
         }
     }
 
+    /// What drives this account's lamp: SIP alone without a voicemail store, else the store's
+    /// [`VoicemailConfig::lamp_feeds`].
+    pub fn lamp_feeds(&self) -> Vec<LampFeed> {
+        self.voicemail
+            .as_ref()
+            .map_or_else(|| vec![LampFeed::Sip], |vm| vm.lamp_feeds(self.register))
+    }
+
     /// The name to show: `display_name`, else the id.
     pub fn name(&self) -> &str {
         self.display_name.as_deref().unwrap_or(&self.id)

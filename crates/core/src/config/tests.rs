@@ -450,7 +450,16 @@ fn the_documented_example_is_valid() {
         .as_ref()
         .expect("sales voicemail");
     assert_eq!(sales.security, ImapSecurity::StartTls);
-    assert_eq!(sales.lamp_feeds(false), [LampFeed::Imap]);
+    assert_eq!(sales.lamp_feeds(false), [LampFeed::Sip, LampFeed::Imap]);
+    assert_eq!(
+        config.accounts[2].lamp_feeds(),
+        [LampFeed::Sip, LampFeed::Imap]
+    );
+    assert_eq!(
+        config.accounts[1].lamp_feeds(),
+        [LampFeed::Sip],
+        "no voicemail store"
+    );
     assert_eq!(config.notifications.privacy, Privacy::Caller);
     assert_eq!(load(&config.to_toml()).expect("round trip"), config);
 }

@@ -86,13 +86,13 @@ impl VoicemailConfig {
     }
 
     /// What drives the lamp: `lamp_sources` when set; otherwise SIP for an account that registers
-    /// (its server sends MWI) and IMAP for one that does not (`register = false`: no SIP runs for
-    /// it, so the mailbox is the only source).
+    /// (its server sends MWI; the IMAP store is only browsed), and SIP plus IMAP for one with
+    /// `register = false`, whose MWI depends on another registration and may never come.
     pub fn lamp_feeds(&self, register: bool) -> Vec<LampFeed> {
         match &self.lamp_sources {
             Some(list) => list.clone(),
             None if register => vec![LampFeed::Sip],
-            None => vec![LampFeed::Imap],
+            None => vec![LampFeed::Sip, LampFeed::Imap],
         }
     }
 }
@@ -344,8 +344,8 @@ mod tests {
     fn default_lamp_feeds_follow_registration() {
         let mut v = VoicemailConfig::imaps("h");
         assert_eq!(v.lamp_feeds(true), [LampFeed::Sip]);
-        assert_eq!(v.lamp_feeds(false), [LampFeed::Imap]);
-        v.lamp_sources = Some(vec![LampFeed::Sip, LampFeed::Imap]);
         assert_eq!(v.lamp_feeds(false), [LampFeed::Sip, LampFeed::Imap]);
+        v.lamp_sources = Some(vec![LampFeed::Imap]);
+        assert_eq!(v.lamp_feeds(true), [LampFeed::Imap]);
     }
 }
