@@ -85,6 +85,15 @@ async fn lists_asterisk_and_generic_messages_with_every_field() {
     );
     assert!((g.received_at - time::OffsetDateTime::now_utc()).abs() < time::Duration::hours(1));
 
+    // A second listing names the codecs from the store's cache, the same way.
+    let again = store.list("INBOX").await.expect("list again");
+    let formats = |l: &[voicelamp_mailbox::Voicemail]| -> Vec<Option<String>> {
+        l.iter()
+            .map(|v| v.audio.as_ref().map(|a| a.format()))
+            .collect()
+    };
+    assert_eq!(formats(&again), formats(&list));
+
     let json = serde_json::to_value(u).unwrap();
     assert_eq!(json["id"], u.id.to_string());
     assert_eq!(json["format"], "gsm");

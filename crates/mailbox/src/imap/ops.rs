@@ -7,7 +7,7 @@ use base64::Engine;
 use futures::TryStreamExt;
 
 use super::connect::{Caps, Ctx, Session};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::audio::codec_of_prefix;
 use crate::bodystructure::find_audio;
@@ -141,8 +141,30 @@ async fn trash(c: &mut Conn) -> Result<Option<String>, Error> {
     Ok(by_attr.or(by_name).map(|n| n.name().to_owned()))
 }
 
-/// Lists `folder`: one UID FETCH of flags, size, structure and the voicemail header fields.
-pub async fn list(c: &mut Conn, folder: &str) -> Result<Vec<Voicemail>, Error> {
+/// Codecs already read, by folder and id: a message's content never changes under its UID, so
+/// each attachment's first bytes are fetched once per store.
+#[derive(Debug, Default)]
+pub struct CodecCache(std::sync::Mutex<HashMap<(String, MessageId), Option<String>>>);
+
+impl CodecCache {
+    /// Entries kept at most; the cache starts over beyond (a re-list then reads them again).
+    const MAX: usize = 100_000;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, MessageId), Option<String>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Lists `folder`: one UID FETCH of flags, size, structure and the voicemail header fields,
+/// then (for messages whose codec is not known yet) one partial FETCH of the audio parts' first
+/// bytes to name the codec.
+pub async fn list(
+    c: &mut Conn,
+    folder: &str,
+    codecs: &CodecCache,
+) -> Result<Vec<Voicemail>, Error> {
     let sel = select(c, folder).await?;
     if sel.exists == 0 {
         return Ok(Vec::new());
@@ -179,7 +201,7 @@ pub async fn list(c: &mut Conn, folder: &str) -> Result<Vec<Voicemail>, Error> {
         })
         .collect();
     out.sort_by_key(|v| v.id.uid);
-    match read_codecs(c, &mut out).await {
+    match read_codecs(c, folder, &mut out, codecs).await {
         Err(e) if e.is_offline() => return Err(e),
         Err(e) => tracing::debug!("{folder}: codecs not read ({e}); formats name the container"),
         Ok(()) => {}
@@ -191,12 +213,28 @@ pub async fn list(c: &mut Conn, folder: &str) -> Result<Vec<Voicemail>, Error> {
 /// with a `LIST` chunk before `fmt `, line breaks included.
 const CODEC_PREFIX: usize = 240;
 
-/// Reads the first bytes of every listed audio part (one partial UID FETCH per body section,
-/// usually just one) and names each message's codec from them.
-async fn read_codecs(c: &mut Conn, list: &mut [Voicemail]) -> Result<(), Error> {
+/// Names each listed message's codec: from the cache, else from the first bytes of its audio
+/// part (one partial UID FETCH per body section, usually just one).
+async fn read_codecs(
+    c: &mut Conn,
+    folder: &str,
+    list: &mut [Voicemail],
+    cache: &CodecCache,
+) -> Result<(), Error> {
     let mut by_section: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    {
+        let known = cache.lock();
+        for v in list.iter_mut() {
+            if let (Some(a), Some(codec)) =
+                (v.audio.as_mut(), known.get(&(folder.to_owned(), v.id)))
+            {
+                a.codec.clone_from(codec);
+            }
+        }
+    }
     for v in list.iter() {
         if let Some(a) = &v.audio
+            && !cache.lock().contains_key(&(folder.to_owned(), v.id))
             && matches!(
                 a.encoding,
                 TransferEncoding::Base64 | TransferEncoding::Identity
@@ -223,10 +261,10 @@ async fn read_codecs(c: &mut Conn, list: &mut [Voicemail]) -> Result<(), Error> 
             else {
                 continue;
             };
-            let Some(part) = list
+            let Some((id, part)) = list
                 .iter_mut()
                 .find(|v| v.id.uid == uid)
-                .and_then(|v| v.audio.as_mut())
+                .and_then(|v| Some((v.id, v.audio.as_mut()?)))
             else {
                 continue;
             };
@@ -243,6 +281,11 @@ async fn read_codecs(c: &mut Conn, list: &mut [Voicemail]) -> Result<(), Error> 
                 _ => raw.to_vec(),
             };
             part.codec = codec_of_prefix(&bytes).map(|f| f.codec().to_owned());
+            let mut known = cache.lock();
+            if known.len() >= CodecCache::MAX {
+                known.clear();
+            }
+            known.insert((folder.to_owned(), id), part.codec.clone());
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ use tokio::sync::Mutex;
 use tokio_rustls::rustls::ClientConfig;
 
 use super::connect::{Ctx, connect};
-use super::ops::{self, Conn};
+use super::ops::{self, CodecCache, Conn};
 use super::tls::client_config;
 use crate::account::{ImapAccount, ImapTiming};
 use crate::error::Error;
@@ -26,6 +26,7 @@ pub struct ImapStore {
     pub(super) timing: ImapTiming,
     pub(super) tls: Arc<ClientConfig>,
     conn: Mutex<Option<Conn>>,
+    codecs: CodecCache,
 }
 
 /// Runs `$body` with `$c: &mut Conn`, connecting first if needed and retrying once on a fresh
@@ -72,6 +73,7 @@ impl ImapStore {
             timing,
             tls,
             conn: Mutex::new(None),
+            codecs: CodecCache::default(),
         })
     }
 
@@ -102,6 +104,7 @@ impl ImapStore {
             timing: self.timing.clone(),
             tls: self.tls.clone(),
             conn: Mutex::new(None),
+            codecs: CodecCache::default(),
         }
     }
 
@@ -126,7 +129,7 @@ impl VoicemailStore for ImapStore {
     }
 
     async fn list(&self, folder: &str) -> Result<Vec<Voicemail>, Error> {
-        with_conn!(self, |c| ops::list(c, folder).await)
+        with_conn!(self, |c| ops::list(c, folder, &self.codecs).await)
     }
 
     async fn fetch_audio(&self, folder: &str, id: MessageId) -> Result<Vec<u8>, Error> {
