@@ -1,0 +1,509 @@
+// The Settings view's model: the backend's settings commands (through the generated
+// bindings), the account and notification forms as the inputs hold them (drafts of
+// strings), the checks the configuration file applies that can be made before sending,
+// and where a backend error belongs in the form.
+import {
+  commands,
+  type AccountChange_Deserialize,
+  type AccountForm_Serialize,
+  type AccountSettings_Serialize,
+  type CheckReport,
+  type NotificationsForm_Serialize,
+  type PasswordSourceForm,
+  type PrivacyForm,
+  type SettingsView_Serialize,
+  type UnsolicitedForm,
+} from "../bindings";
+import { describeError } from "./api";
+
+/** One account as the backend sends it. */
+export type AccountForm = AccountForm_Serialize;
+/** One account and whether the OS keyring holds its password. */
+export type AccountSettings = AccountSettings_Serialize;
+/** Everything the Settings view edits. */
+export type SettingsView = SettingsView_Serialize;
+/** The notification settings as the backend sends and takes them. */
+export type NotificationsForm = NotificationsForm_Serialize;
+/** What the backend is sent to add, change or try an account. */
+export type AccountChange = AccountChange_Deserialize;
+export type { CheckReport, PasswordSourceForm, PrivacyForm, UnsolicitedForm };
+
+/** A backend call's outcome: its value, or what went wrong in words. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: string };
+
+async function outcome<T>(call: () => Promise<Answer<T>>): Promise<Outcome<T>> {
+  try {
+    const answer = await call();
+    if (answer.status === "ok") return { ok: true, value: answer.data };
+    return { ok: false, error: answer.error.trim() || describeError(undefined) };
+  } catch (error) {
+    return { ok: false, error: describeError(error) };
+  }
+}
+
+/** The accounts and notification settings in the configuration file. */
+export function loadSettings(): Promise<Outcome<SettingsView>> {
+  return outcome(() => commands.settingsGet());
+}
+
+/** Adds (no `existingId`) or changes an account; the engine restarts the accounts. */
+export function saveAccount(change: AccountChange): Promise<Outcome<null>> {
+  return outcome(() => commands.accountSave(change));
+}
+
+/** Removes an account and its keyring entry. */
+export function removeAccount(id: string): Promise<Outcome<null>> {
+  return outcome(() => commands.accountRemove(id));
+}
+
+/** Registers the account as filled in for up to 10 s and says what works and what to fix. */
+export function testAccount(change: AccountChange): Promise<Outcome<CheckReport>> {
+  return outcome(() => commands.accountTest(change));
+}
+
+/** Changes the notification settings. */
+export function saveNotifications(form: NotificationsForm): Promise<Outcome<null>> {
+  return outcome(() => commands.notificationsSave(form));
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts
+
+/** Where a password comes from, as the form's radio buttons name it. */
+export type PasswordKind = PasswordSourceForm["kind"];
+
+/** A monitored (shared) mailbox row; `key` keeps a row's inputs when others are removed. */
+export interface MailboxDraft {
+  key: number;
+  uri: string;
+  displayName: string;
+}
+
+/** The account form as its inputs hold it. */
+export interface AccountDraft {
+  id: string;
+  displayName: string;
+  aor: string;
+  authUser: string;
+  registrar: string;
+  outboundProxy: string;
+  register: boolean;
+  monitorOwn: boolean;
+  mailboxes: MailboxDraft[];
+  voicemailAccessCode: string;
+  unsolicited: UnsolicitedForm;
+  tlsCaFile: string;
+  tlsInsecureSkipVerify: boolean;
+  expires: string;
+  passwordKind: PasswordKind;
+  passwordEnv: string;
+  passwordFile: string;
+  /** A new password for the keyring; never filled from the backend. */
+  password: string;
+}
+
+/** The fields of the account form, named as their inputs' test ids end. */
+export type AccountField =
+  | "id"
+  | "display-name"
+  | "aor"
+  | "password"
+  | "password-env"
+  | "password-file"
+  | "monitor-own"
+  | "mailboxes"
+  | "auth-user"
+  | "registrar"
+  | "outbound-proxy"
+  | "voicemail-access-code"
+  | "tls-ca-file"
+  | "expires"
+  | `mailbox-uri-${number}`;
+
+/** What is wrong, per field, in words. */
+export type FieldErrors<F extends string> = Partial<Record<F, string>>;
+
+/** The default registration expiry (the file's default), seconds. */
+export const DEFAULT_EXPIRES = 3600;
+export const MIN_EXPIRES = 60;
+export const MAX_EXPIRES = 86_400;
+export const MAX_ID_LENGTH = 64;
+/** The longest password the backend accepts. */
+export const MAX_PASSWORD = 1024;
+
+const ID = /^[a-z0-9_-]{1,64}$/;
+const ADDRESS = /^sips?:[^@\s]+@[^@\s;?]+/i;
+const SERVER = /^sips?:\S+$/i;
+const ACCESS_CODE = /^[0-9*#]{1,32}$/;
+// Control characters (C0, DEL, C1), which the backend refuses in a password.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+let nextKey = 0;
+
+/** A mailbox row with a fresh key. */
+export function mailboxRow(uri = "", displayName = ""): MailboxDraft {
+  nextKey += 1;
+  return { key: nextKey, uri, displayName };
+}
+
+/** The draft of a new account. */
+export function newAccountDraft(): AccountDraft {
+  return {
+    id: "",
+    displayName: "",
+    aor: "",
+    authUser: "",
+    registrar: "",
+    outboundProxy: "",
+    register: true,
+    monitorOwn: true,
+    mailboxes: [],
+    voicemailAccessCode: "",
+    unsolicited: "registrar",
+    tlsCaFile: "",
+    tlsInsecureSkipVerify: false,
+    expires: String(DEFAULT_EXPIRES),
+    passwordKind: "keyring",
+    passwordEnv: "",
+    passwordFile: "",
+    password: "",
+  };
+}
+
+/** The draft of a configured account (the password stays empty). */
+export function accountDraft(form: AccountForm): AccountDraft {
+  const source = form.passwordSource;
+  return {
+    id: form.id,
+    displayName: form.displayName ?? "",
+    aor: form.aor,
+    authUser: form.authUser ?? "",
+    registrar: form.registrar ?? "",
+    outboundProxy: form.outboundProxy ?? "",
+    register: form.register,
+    monitorOwn: form.monitorOwn,
+    mailboxes: form.mailboxes.map((m) => mailboxRow(m.uri, m.displayName ?? "")),
+    voicemailAccessCode: form.voicemailAccessCode ?? "",
+    unsolicited: form.unsolicited,
+    tlsCaFile: form.tlsCaFile ?? "",
+    tlsInsecureSkipVerify: form.tlsInsecureSkipVerify,
+    expires: String(form.expires),
+    passwordKind: source.kind,
+    passwordEnv: source.kind === "env" ? source.value : "",
+    passwordFile: source.kind === "file" ? source.value : "",
+    password: "",
+  };
+}
+
+function optional(text: string): string | null {
+  const trimmed = text.trim();
+  return trimmed === "" ? null : trimmed;
+}
+
+function passwordSource(draft: AccountDraft): PasswordSourceForm {
+  switch (draft.passwordKind) {
+    case "env":
+      return { kind: "env", value: draft.passwordEnv.trim() };
+    case "file":
+      return { kind: "file", value: draft.passwordFile.trim() };
+    default:
+      return { kind: "keyring" };
+  }
+}
+
+/** The account a draft describes, as the backend takes it (blank texts become none). */
+export function accountForm(draft: AccountDraft): AccountForm {
+  return {
+    id: draft.id.trim(),
+    displayName: optional(draft.displayName),
+    aor: draft.aor.trim(),
+    authUser: optional(draft.authUser),
+    registrar: optional(draft.registrar),
+    outboundProxy: optional(draft.outboundProxy),
+    register: draft.register,
+    monitorOwn: draft.monitorOwn,
+    mailboxes: draft.mailboxes.map((m) => ({ uri: m.uri.trim(), displayName: optional(m.displayName) })),
+    voicemailAccessCode: optional(draft.voicemailAccessCode),
+    unsolicited: draft.unsolicited,
+    tlsCaFile: optional(draft.tlsCaFile),
+    tlsInsecureSkipVerify: draft.tlsInsecureSkipVerify,
+    expires: Number(draft.expires.trim()),
+    passwordSource: passwordSource(draft),
+  };
+}
+
+/**
+ * What Save and Test send: the form, the account it replaces (none for a new one) and the
+ * typed password — only for the keyring and only when one was typed (none keeps the stored one).
+ */
+export function accountChange(draft: AccountDraft, existingId: string | null): AccountChange {
+  const password = draft.passwordKind === "keyring" && draft.password !== "" ? draft.password : null;
+  return { existingId, form: accountForm(draft), password };
+}
+
+/** What the checks need to know besides the draft. */
+export interface AccountContext {
+  /** The account being edited; none for a new one. */
+  existingId: string | null;
+  /** The keyring holds a password for the account being edited. */
+  hasPassword: boolean;
+  /** The ids of the other accounts. */
+  otherIds: readonly string[];
+}
+
+const ADDRESS_EXAMPLE = "sip:1001@pbx.example.com";
+
+/** The checks of the configuration file that can be made before sending, per field. */
+export function validateAccount(draft: AccountDraft, context: AccountContext): FieldErrors<AccountField> {
+  const errors: FieldErrors<AccountField> = {};
+  const id = draft.id.trim();
+  if (context.existingId === null) {
+    if (id === "") errors.id = "Enter an id, e.g. desk.";
+    else if (!ID.test(id)) {
+      errors.id = `Use 1 to ${MAX_ID_LENGTH} characters from a-z, 0-9, - and _ (no capitals or spaces).`;
+    } else if (context.otherIds.includes(id)) errors.id = `An account with the id ${id} exists already.`;
+  }
+
+  const aor = draft.aor.trim();
+  if (aor === "") errors.aor = `Enter the address of record, e.g. ${ADDRESS_EXAMPLE}.`;
+  else if (!ADDRESS.test(aor)) {
+    errors.aor = `An address of record starts with sip: or sips: and has a user and a host, e.g. ${ADDRESS_EXAMPLE}.`;
+  }
+
+  switch (draft.passwordKind) {
+    case "keyring":
+      if (draft.password === "" && !(context.existingId !== null && context.hasPassword)) {
+        errors.password =
+          context.existingId === null
+            ? "Enter the account's password."
+            : "Enter the account's password: the OS keyring holds none for it yet.";
+      } else if (draft.password.length > MAX_PASSWORD) {
+        errors.password = `The password is too long (at most ${MAX_PASSWORD} characters).`;
+      } else if (CONTROL.test(draft.password)) {
+        errors.password = "The password contains control characters.";
+      }
+      break;
+    case "env": {
+      const name = draft.passwordEnv.trim();
+      if (name === "") errors["password-env"] = "Enter the name of the environment variable.";
+      else if (/[\s=]/.test(name)) {
+        errors["password-env"] = "An environment variable's name has no spaces and no =.";
+      }
+      break;
+    }
+    case "file":
+      if (draft.passwordFile.trim() === "") errors["password-file"] = "Enter the path of the password file.";
+      break;
+  }
+
+  const seen = new Set<string>();
+  draft.mailboxes.forEach((mailbox, index) => {
+    const uri = mailbox.uri.trim();
+    const field = `mailbox-uri-${index}` as const;
+    if (uri === "") errors[field] = "Enter the mailbox's address, or remove this row.";
+    else if (!ADDRESS.test(uri)) {
+      errors[field] = `A mailbox address starts with sip: or sips: and has a user and a host, e.g. sip:2200@pbx.example.com.`;
+    } else if (seen.has(uri.toLowerCase())) errors[field] = "This mailbox is listed twice.";
+    seen.add(uri.toLowerCase());
+  });
+  if (!draft.monitorOwn && draft.mailboxes.length === 0) {
+    errors.mailboxes = "The account monitors no mailbox: monitor its own or add a shared one.";
+  }
+
+  for (const [field, value] of [
+    ["registrar", draft.registrar],
+    ["outbound-proxy", draft.outboundProxy],
+  ] as const) {
+    const text = value.trim();
+    if (text !== "" && !SERVER.test(text)) {
+      errors[field] = "A server address starts with sip: or sips:, e.g. sip:pbx.example.com;transport=tls.";
+    }
+  }
+
+  const code = draft.voicemailAccessCode.trim();
+  if (code !== "" && !ACCESS_CODE.test(code)) {
+    errors["voicemail-access-code"] = "Use up to 32 digits, * and #, e.g. *97.";
+  }
+
+  const expires = draft.expires.trim();
+  const seconds = Number(expires);
+  if (expires === "" || !Number.isInteger(seconds) || seconds < MIN_EXPIRES || seconds > MAX_EXPIRES) {
+    errors.expires = `Enter a whole number of seconds from ${MIN_EXPIRES} to ${MAX_EXPIRES}.`;
+  }
+  return errors;
+}
+
+/** The fields that sit in the editor's "Advanced" part. */
+export const ADVANCED_FIELDS: readonly AccountField[] = [
+  "auth-user",
+  "registrar",
+  "outbound-proxy",
+  "voicemail-access-code",
+  "tls-ca-file",
+  "expires",
+];
+
+const FILE_FIELDS: Record<string, AccountField> = {
+  id: "id",
+  display_name: "display-name",
+  aor: "aor",
+  auth_user: "auth-user",
+  registrar: "registrar",
+  outbound_proxy: "outbound-proxy",
+  mailboxes: "mailboxes",
+  voicemail_access_code: "voicemail-access-code",
+  expires: "expires",
+  "tls.ca_file": "tls-ca-file",
+  ca_file: "tls-ca-file",
+  password_env: "password-env",
+  password_file: "password-file",
+};
+
+/**
+ * The field a backend error about an account is about, when it says: the file's rules name it
+ * (`accounts[0].aor: …`, `accounts[1].mailboxes[2].uri: …`); the keyring and id checks say it in
+ * words.
+ */
+export function accountErrorField(error: string): AccountField | null {
+  const named = /^accounts\[\d+\]\.([a-z_.]+(?:\[(\d+)\])?[a-z_.]*)\s*:/.exec(error);
+  if (named !== null) {
+    const mailbox = /^mailboxes\[(\d+)\]/.exec(named[1]);
+    if (mailbox !== null) return `mailbox-uri-${Number(mailbox[1])}`;
+    return FILE_FIELDS[named[1]] ?? null;
+  }
+  if (/password/i.test(error) && !/environment variable or a file/.test(error)) return "password";
+  if (/\bid\b/.test(error)) return "id";
+  return null;
+}
+
+/** How an account's password source reads in the list. */
+export function passwordSourceWords(source: PasswordSourceForm): string {
+  switch (source.kind) {
+    case "env":
+      return `Environment variable ${source.value}`;
+    case "file":
+      return `File ${source.value}`;
+    default:
+      return "OS keyring";
+  }
+}
+
+/** The name an account is shown by. */
+export function accountName(form: AccountForm): string {
+  return form.displayName?.trim() || form.id;
+}
+
+// ---------------------------------------------------------------------------------------
+// Notifications
+
+/** The notification form as its inputs hold it. */
+export interface NotificationsDraft {
+  enabled: boolean;
+  privacy: PrivacyForm;
+  quiet: boolean;
+  quietStart: string;
+  quietEnd: string;
+  urgentReminderMinutes: string;
+  coalesceSeconds: string;
+}
+
+export type NotificationsField = "quiet-start" | "quiet-end" | "urgent-reminder" | "coalesce";
+
+/** Longest urgent reminder interval (a day), minutes. */
+export const MAX_REMINDER_MINUTES = 24 * 60;
+/** Longest coalescing time the backend accepts, seconds. */
+export const MAX_COALESCE_SECONDS = 60;
+
+/** The privacy levels, with what a notification then shows. */
+export const PRIVACY_CHOICES: readonly { value: PrivacyForm; label: string; example: string }[] = [
+  { value: "countOnly", label: "Count only", example: "Front desk: 2 new voice messages" },
+  { value: "caller", label: "Caller", example: "Front desk: new voice message from Alice Smith (1002)" },
+  {
+    value: "callerAndDuration",
+    label: "Caller and duration",
+    example: "Front desk: new voice message from Alice Smith (1002), 0:42",
+  },
+];
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** Quiet hours `HH:MM-HH:MM` as start and end, or none when not set or unreadable. */
+export function splitQuietHours(text: string | null): { start: string; end: string } | null {
+  if (text === null) return null;
+  const match = /^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/.exec(text);
+  if (match === null) return null;
+  const pad = (t: string) => t.padStart(5, "0");
+  return { start: pad(match[1]), end: pad(match[2]) };
+}
+
+/** Start and end as the backend writes quiet hours. */
+export function joinQuietHours(start: string, end: string): string {
+  return `${start.slice(0, 5)}-${end.slice(0, 5)}`;
+}
+
+/** The draft of the notification settings. */
+export function notificationsDraft(form: NotificationsForm): NotificationsDraft {
+  const quiet = splitQuietHours(form.quietHours);
+  return {
+    enabled: form.enabled,
+    privacy: form.privacy,
+    quiet: quiet !== null,
+    quietStart: quiet?.start ?? "22:00",
+    quietEnd: quiet?.end ?? "07:00",
+    urgentReminderMinutes: String(form.urgentReminderMinutes),
+    coalesceSeconds: String(form.coalesceSeconds),
+  };
+}
+
+/** The notification settings a draft describes. */
+export function notificationsForm(draft: NotificationsDraft): NotificationsForm {
+  return {
+    enabled: draft.enabled,
+    privacy: draft.privacy,
+    quietHours: draft.quiet ? joinQuietHours(draft.quietStart, draft.quietEnd) : null,
+    urgentReminderMinutes: Number(draft.urgentReminderMinutes.trim()),
+    coalesceSeconds: Number(draft.coalesceSeconds.trim()),
+  };
+}
+
+function wholeNumberIn(text: string, max: number): boolean {
+  const n = Number(text.trim());
+  return text.trim() !== "" && Number.isInteger(n) && n >= 0 && n <= max;
+}
+
+/** The checks of the notification settings, per field. */
+export function validateNotifications(draft: NotificationsDraft): FieldErrors<NotificationsField> {
+  const errors: FieldErrors<NotificationsField> = {};
+  if (draft.quiet) {
+    const start = draft.quietStart.slice(0, 5);
+    const end = draft.quietEnd.slice(0, 5);
+    if (!HH_MM.test(start)) errors["quiet-start"] = "Enter the time quiet hours start, e.g. 22:00.";
+    if (!HH_MM.test(end)) errors["quiet-end"] = "Enter the time quiet hours end, e.g. 07:00.";
+    else if (start === end) {
+      errors["quiet-end"] = "Quiet hours start and end at the same time; turn them off for none.";
+    }
+  }
+  if (!wholeNumberIn(draft.urgentReminderMinutes, MAX_REMINDER_MINUTES)) {
+    errors["urgent-reminder"] = `Enter whole minutes from 0 (never) to ${MAX_REMINDER_MINUTES}.`;
+  }
+  if (!wholeNumberIn(draft.coalesceSeconds, MAX_COALESCE_SECONDS)) {
+    errors.coalesce = `Enter whole seconds from 0 to ${MAX_COALESCE_SECONDS}.`;
+  }
+  return errors;
+}
+
+/** The field a backend error about the notification settings is about, when it says. */
+export function notificationsErrorField(error: string): NotificationsField | null {
+  if (/^(quiet hours|notifications\.quiet_hours)/i.test(error)) return "quiet-end";
+  if (/urgent_reminder|reminder/i.test(error)) return "urgent-reminder";
+  if (/coalesc/i.test(error)) return "coalesce";
+  return null;
+}
+
+/** The first field in `order` that has an error. */
+export function firstError<F extends string>(errors: FieldErrors<F>, order: readonly F[]): F | null {
+  return order.find((field) => errors[field] !== undefined) ?? null;
+}
