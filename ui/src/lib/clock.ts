@@ -36,11 +36,20 @@ export function ago(then: number, at: number): string {
 }
 
 let exactFormat: Intl.DateTimeFormat | null = null;
+/** Formatting is the dear part of a tile update: times already seen are remembered. */
+const exactSeen = new Map<number, string>();
+const EXACT_SEEN_MAX = 1024;
 
 /** The exact local time, for a title: one formatter for every call. */
 export function exactTime(ms: number): string {
-  exactFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-  return exactFormat.format(ms);
+  let text = exactSeen.get(ms);
+  if (text === undefined) {
+    exactFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+    text = exactFormat.format(ms);
+    if (exactSeen.size >= EXACT_SEEN_MAX) exactSeen.clear();
+    exactSeen.set(ms, text);
+  }
+  return text;
 }
 
 /** "updated 2 min ago" (and the exact time), or "no report yet" without a time. */
