@@ -7,6 +7,7 @@ import {
   accountForm as formOf,
   loadSettings,
   mailboxRow,
+  mailboxWords,
   newAccountDraft,
   notificationsDraft,
   notificationsErrorField,
@@ -236,6 +237,17 @@ describe("notification settings", () => {
     );
     // Hours that are off are not checked.
     expect(validateNotifications({ ...ok, quiet: false, quietStart: "", quietEnd: "" })).toEqual({});
+  });
+});
+
+describe("account summaries", () => {
+  it("say which mailboxes are monitored", () => {
+    const shared = [{ uri: "sip:2200@pbx.example", displayName: null }];
+    expect(mailboxWords(accountForm())).toBe("Its own mailbox");
+    expect(mailboxWords(accountForm({ mailboxes: shared }))).toBe("Its own mailbox and 1 shared mailbox");
+    expect(mailboxWords(accountForm({ monitorOwn: false, mailboxes: [...shared, ...shared] }))).toBe(
+      "2 shared mailboxes",
+    );
   });
 });
 

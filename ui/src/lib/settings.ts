@@ -391,6 +391,14 @@ export function passwordSourceWords(source: PasswordSourceForm): string {
   }
 }
 
+/** Which mailboxes an account monitors, in words. */
+export function mailboxWords(form: AccountForm): string {
+  const shared = form.mailboxes.length;
+  const sharedWords = shared === 1 ? "1 shared mailbox" : `${shared} shared mailboxes`;
+  if (form.monitorOwn) return shared === 0 ? "Its own mailbox" : `Its own mailbox and ${sharedWords}`;
+  return shared === 0 ? "No mailbox" : sharedWords.charAt(0).toUpperCase() + sharedWords.slice(1);
+}
+
 /** The name an account is shown by. */
 export function accountName(form: AccountForm): string {
   return form.displayName?.trim() || form.id;

@@ -57,6 +57,7 @@ describe("Settings: account list", () => {
     expect(within(rows[0]).getByTestId("account-aor")).toHaveTextContent("sip:1001@pbx.example");
     expect(within(rows[0]).getByTestId("account-password-source")).toHaveTextContent("OS keyring");
     expect(within(rows[0]).getByTestId("account-password-stored")).toHaveTextContent("password stored");
+    expect(within(rows[0]).getByTestId("account-mailboxes")).toHaveTextContent("Its own mailbox");
 
     expect(within(rows[1]).getByTestId("account-name")).toHaveTextContent("night");
     expect(within(rows[1]).getByTestId("account-password-source")).toHaveTextContent(
@@ -314,6 +315,15 @@ describe("Settings: account editor", () => {
     expect(screen.getByTestId("account-field-registrar-error")).toHaveTextContent("names an unknown transport");
     expect(field("registrar")).toHaveAttribute("aria-invalid", "true");
     expect(backend.get).toHaveBeenCalledTimes(1);
+
+    // The field stays marked until it changes; the message stays until the next attempt.
+    await type("registrar", "sip:pbx.example;transport=tls");
+    expect(screen.queryByTestId("account-field-registrar-error")).not.toBeInTheDocument();
+    expect(screen.getByTestId("account-error")).toBeInTheDocument();
+    backend.save.mockResolvedValue(ok(null));
+    await fireEvent.click(screen.getByTestId("account-save"));
+    await waitFor(() => expect(form).toHaveAttribute("data-state", "saved"));
+    expect(screen.queryByTestId("account-error")).not.toBeInTheDocument();
   });
 
   it("runs Test on the form as filled in and shows the diagnosis", async () => {
@@ -352,6 +362,18 @@ describe("Settings: account editor", () => {
     await waitFor(() => expect(form).toHaveAttribute("data-test-state", "ok"));
     expect(screen.getByTestId("account-test-report")).toHaveAttribute("data-ok", "true");
     expect(screen.getByRole("heading", { name: "The account works" })).toBeInTheDocument();
+  });
+
+  it("does not test a form that fails the checks", async () => {
+    const backend = fakeSettings();
+    render(Settings);
+    const form = await openEdit();
+    await type("aor", "pbx.example");
+    await fireEvent.click(screen.getByTestId("account-test"));
+    expect(form).toHaveAttribute("data-test-state", "invalid");
+    expect(screen.getByTestId("account-field-aor-error")).toBeInTheDocument();
+    await waitFor(() => expect(field("aor")).toHaveFocus());
+    expect(backend.test).not.toHaveBeenCalled();
   });
 
   it("shows a refused test as an error", async () => {
