@@ -10,6 +10,8 @@ use tokio::sync::mpsc;
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 65_535;
+/// Receive buffer requested for every UDP socket.
+const RECV_BUFFER: usize = 2 << 20;
 
 /// Binds a non-blocking UDP socket.
 pub(crate) fn bind(addr: SocketAddr) -> Result<UdpSocket, NetError> {
@@ -25,6 +27,9 @@ pub(crate) fn bind(addr: SocketAddr) -> Result<UdpSocket, NetError> {
     socket
         .set_nonblocking(true)
         .map_err(|e| NetError::io(what(), e))?;
+    // Room for a burst of NOTIFYs (hundreds of mailboxes answering at once) while the driver
+    // is busy; the kernel caps it at net.core.rmem_max, and a smaller buffer still works.
+    let _ = socket.set_recv_buffer_size(RECV_BUFFER);
     socket
         .bind(&addr.into())
         .map_err(|e| NetError::io(what(), e))?;
