@@ -89,12 +89,15 @@ describe("Settings: account list", () => {
   it("shows why the settings cannot be read, and tries again", async () => {
     const backend = fakeSettings("line 3: accounts[0].aor: not a SIP URI");
     render(Settings);
+    expect(screen.getByTestId("view-settings")).toHaveAttribute("data-state", "loading");
     expect(await screen.findByTestId("settings-error")).toHaveTextContent("line 3: accounts[0].aor: not a SIP URI");
+    expect(screen.getByTestId("view-settings")).toHaveAttribute("data-state", "error");
     expect(screen.queryByTestId("settings-account-list")).not.toBeInTheDocument();
     backend.get.mockResolvedValue(ok(settingsView()));
     await fireEvent.click(screen.getByTestId("settings-retry"));
     expect(await screen.findByTestId("settings-account-list")).toBeInTheDocument();
     expect(screen.queryByTestId("settings-error")).not.toBeInTheDocument();
+    expect(screen.getByTestId("view-settings")).toHaveAttribute("data-state", "ready");
   });
 
   it("says the engine is unavailable when the call itself fails", async () => {
@@ -112,6 +115,10 @@ describe("Settings: account list", () => {
     expect(backend.remove).not.toHaveBeenCalled();
 
     await fireEvent.click(within(rows[0]).getByTestId("account-remove-cancel"));
+    expect(within(rows[0]).queryByTestId("account-remove-confirm")).not.toBeInTheDocument();
+    expect(within(rows[0]).getByTestId("account-remove")).toHaveFocus();
+    await fireEvent.click(within(rows[0]).getByTestId("account-remove"));
+    await fireEvent.keyDown(within(rows[0]).getByTestId("account-remove-cancel"), { key: "Escape" });
     expect(within(rows[0]).queryByTestId("account-remove-confirm")).not.toBeInTheDocument();
     expect(within(rows[0]).getByTestId("account-remove")).toHaveFocus();
     expect(backend.remove).not.toHaveBeenCalled();
@@ -402,6 +409,21 @@ describe("Settings: account editor", () => {
     );
     await fireEvent.click(field("tls-insecure-skip-verify"));
     expect(screen.queryByTestId("account-tls-warning")).not.toBeInTheDocument();
+  });
+
+  it("names every input and button of the forms", async () => {
+    fakeSettings(settingsView([accountSettings({ mailboxes: [{ uri: "sip:2200@pbx.example", displayName: "Sales" }] })]));
+    render(Settings);
+    const form = await openEdit();
+    const controls = [
+      ...form.querySelectorAll("input, button"),
+      ...screen.getByTestId("notifications-form").querySelectorAll("input, button"),
+    ];
+    expect(controls.length).toBeGreaterThan(30);
+    for (const control of controls) expect(control).toHaveAccessibleName();
+    for (const input of form.querySelectorAll("input:not([type=radio])")) {
+      expect(input.id).toBe(input.getAttribute("data-testid"));
+    }
   });
 
   it("opens Advanced for an account that uses it, and Cancel drops the changes", async () => {
