@@ -283,6 +283,11 @@ impl Subscription {
         self.requested
     }
 
+    /// Whether a SUBSCRIBE of this subscription waits for its final response.
+    pub fn in_flight(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| !p.tx.is_finished())
+    }
+
     /// Whether `response` answers this subscription's current request.
     pub fn owns(&self, response: &Response) -> bool {
         self.pending

@@ -31,6 +31,12 @@ pub const MAX_ACCOUNTS: usize = 64;
 /// Most mailboxes per account.
 pub const MAX_MAILBOXES: usize = 64;
 
+/// Most SUBSCRIBE transactions in flight while new subscriptions start: further first
+/// SUBSCRIBEs wait until one is answered, so that a thousand mailboxes do not reach the server
+/// in one burst (a server drops what overflows its socket buffer, and every loss costs a
+/// retransmission 500 ms later).
+pub const MAX_STARTING_SUBSCRIPTIONS: usize = 32;
+
 /// An account handle (index in the order of [`UserAgent::add_account`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AccountId(pub usize);
@@ -295,7 +301,7 @@ impl UserAgent {
             // Subscribe-only: the Contact is the flow's local address.
             account.keepalive.start(now);
             let contact = account.registration.contact_uri();
-            start_subscriptions(&mut account, &contact, now, &self.config, &mut self.rng);
+            create_subscriptions(&mut account, &contact, &self.config, &mut self.rng);
         }
         self.accounts.push(account);
         self.pump(now);
@@ -674,6 +680,7 @@ impl UserAgent {
     /// Moves transmits and events out of every machine and reacts to registration changes,
     /// until nothing changes.
     fn pump(&mut self, now: Instant) {
+        self.start_waiting_subscriptions(now);
         for _ in 0..8 {
             let mut changed = false;
             let any_registered = self.accounts.iter().any(|a| a.registration.is_registered());
@@ -735,6 +742,28 @@ impl UserAgent {
             if !changed {
                 break;
             }
+            self.start_waiting_subscriptions(now);
+        }
+    }
+
+    /// Starts subscriptions that were created but not started yet, while fewer than
+    /// [`MAX_STARTING_SUBSCRIPTIONS`] SUBSCRIBEs wait for an answer.
+    fn start_waiting_subscriptions(&mut self, now: Instant) {
+        let subscriptions = || self.accounts.iter().flat_map(|a| &a.subscriptions);
+        if !subscriptions().any(|s| *s.state() == SubscriptionState::Idle) {
+            return;
+        }
+        let mut in_flight = subscriptions().filter(|s| s.in_flight()).count();
+        for account in &mut self.accounts {
+            for sub in &mut account.subscriptions {
+                if in_flight >= MAX_STARTING_SUBSCRIPTIONS {
+                    return;
+                }
+                if *sub.state() == SubscriptionState::Idle {
+                    sub.start(now, &mut self.rng);
+                    in_flight += 1;
+                }
+            }
         }
     }
 }
@@ -764,7 +793,7 @@ fn on_registration_event(
             );
             account.keepalive.start(now);
             if !account.subscriptions_started {
-                start_subscriptions(account, &contact, now, config, rng);
+                create_subscriptions(account, &contact, config, rng);
             } else if contact_changed || account.refresh_subscriptions {
                 for sub in &mut account.subscriptions {
                     if contact_changed {
@@ -798,11 +827,11 @@ fn on_registration_event(
     }
 }
 
-/// Creates and starts one subscription per configured mailbox, with `contact` as Contact.
-fn start_subscriptions(
+/// Creates one subscription per configured mailbox, with `contact` as Contact; the user agent
+/// starts them a few at a time (see [`MAX_STARTING_SUBSCRIPTIONS`]).
+fn create_subscriptions(
     account: &mut Account,
     contact: &str,
-    now: Instant,
     config: &UaConfig,
     rng: &mut ChaCha8Rng,
 ) {
@@ -824,7 +853,6 @@ fn start_subscriptions(
             settings.clone(),
             rng,
         );
-        sub.start(now, rng);
         account.subscriptions.push(sub);
     }
 }

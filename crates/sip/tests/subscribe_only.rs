@@ -159,3 +159,24 @@ fn a_reconnect_refreshes_the_subscriptions_without_registering() {
     assert_eq!(stale, 2);
     assert_eq!(mailbox_events(&pair).len(), notifies + 2, "fresh NOTIFYs");
 }
+
+#[test]
+fn many_mailboxes_start_a_few_subscribes_at_a_time() {
+    use voicelamp_sip::user_agent::MAX_STARTING_SUBSCRIPTIONS;
+    let mailboxes: Vec<String> = (0..64).map(|i| format!("sip:m{i}@example.com")).collect();
+    let refs: Vec<&str> = mailboxes.iter().map(String::as_str).collect();
+    let (mut pair, id) = pair(Server::new(), subscribe_only(&refs));
+    // Before any answer: only the first few SUBSCRIBEs are out.
+    let first_burst = std::iter::from_fn(|| pair.client.ua.poll_transmit()).count();
+    assert_eq!(first_burst, MAX_STARTING_SUBSCRIPTIONS);
+    // That burst was taken here and lost: retransmitted, answered, and the rest follow.
+    pair.run_for(Duration::from_secs(20));
+    for mailbox in &mailboxes {
+        assert_eq!(
+            pair.client.ua.subscription_state(id, mailbox),
+            Some(&SubscriptionState::Active),
+            "{mailbox}"
+        );
+    }
+    assert_eq!(mailbox_events(&pair).len(), 64);
+}
