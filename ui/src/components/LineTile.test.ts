@@ -102,13 +102,13 @@ describe("LineTile", () => {
     });
     expect(screen.getByTestId("line-subtitle")).toHaveTextContent("Reception");
     expect(screen.getByTestId("line-tile")).toHaveAccessibleName(
-      /^Sales, shared mailbox of Reception: No new messages\. updated just now$/,
+      /^Sales, shared mailbox of Reception: No new messages\. Updated just now$/,
     );
     unmount();
     render(LineTile, { line: line({ name: "Front desk", number: "1001" }) });
     expect(screen.getByTestId("line-subtitle")).toHaveTextContent("1001");
     expect(screen.getByTestId("line-tile")).toHaveAccessibleName(
-      "Front desk: No new messages. updated just now",
+      "Front desk: No new messages. Updated just now",
     );
   });
 

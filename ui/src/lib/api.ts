@@ -59,6 +59,28 @@ export function onNavigateTo(handler: (navigation: Navigation) => void): Promise
   return events.navigateTo.listen((event) => handler(event.payload));
 }
 
+/**
+ * Holds a listener that is still being set up; the returned function stops it,
+ * now or as soon as it is set up. A listener that cannot be set up (no
+ * backend) is nothing to stop.
+ */
+export function holdListener(pending: Promise<Unlisten>): () => void {
+  let wanted = true;
+  let stop: Unlisten | null = null;
+  pending.then(
+    (unlisten) => {
+      if (wanted) stop = unlisten;
+      else unlisten();
+    },
+    () => {},
+  );
+  return () => {
+    wanted = false;
+    stop?.();
+    stop = null;
+  };
+}
+
 /** A short, human sentence for a failed backend call. */
 export function describeError(error: unknown): string {
   if (!isTauri()) {

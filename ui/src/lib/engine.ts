@@ -6,9 +6,9 @@ import { readable, type Readable } from "svelte/store";
 import {
   describeError,
   getEngineView,
+  holdListener,
   onLinesChanged,
   type EngineView,
-  type Unlisten,
 } from "./api";
 import { reuseUnchanged, sameAccount, sameLine } from "./lines";
 
@@ -45,7 +45,6 @@ export function createEngineStore(): Readable<EngineState> {
   return readable<EngineState>(LOADING, (set) => {
     let live = true;
     let heard = false;
-    let unlisten: Unlisten | null = null;
     set(state);
 
     const show = (view: EngineView) => {
@@ -59,16 +58,13 @@ export function createEngineStore(): Readable<EngineState> {
       if (!live) return;
       heard = true;
       show(view);
-    }).then(
-      (stop) => {
-        if (live) unlisten = stop;
-        else stop();
-      },
-      () => {
-        // No events without a backend; the answer below says why.
-      },
-    );
+    });
+    const stopListening = holdListener(listening);
     listening
+      .then(
+        () => undefined,
+        () => undefined, // no events without a backend; the answer below says why
+      )
       .then(() => (live ? getEngineView() : null))
       .then(
         (view) => {
@@ -84,8 +80,7 @@ export function createEngineStore(): Readable<EngineState> {
 
     return () => {
       live = false;
-      unlisten?.();
-      unlisten = null;
+      stopListening();
     };
   });
 }

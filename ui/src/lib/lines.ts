@@ -91,7 +91,8 @@ export function subtitle(line: LineView): string {
 export function tileLabel(line: LineView, updated: string): string {
   const who = line.own ? line.name : `${line.name}, shared mailbox of ${line.accountName}`;
   const reason = extraReason(line);
-  return [`${who}: ${line.status}`, reason, updated].filter((part) => part !== null).join(". ");
+  const when = updated.charAt(0).toUpperCase() + updated.slice(1);
+  return [`${who}: ${line.status}`, reason, when].filter((part) => part !== null).join(". ");
 }
 
 const haystacks = new WeakMap<LineView, string>();

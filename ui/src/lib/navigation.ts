@@ -1,7 +1,7 @@
 // Where the backend asks the window to go: a tray menu row or a notification
 // click. The request waiting from before the window was ready is taken once at
 // start; later ones arrive as events.
-import { onNavigateTo, takeNavigation, type Navigation, type Unlisten } from "./api";
+import { holdListener, onNavigateTo, takeNavigation, type Navigation } from "./api";
 import { navigate } from "./router";
 import { DEFAULT_VIEW, isViewId } from "./views";
 
@@ -30,20 +30,13 @@ export function followNavigation(
 ): () => void {
   let live = true;
   let heard = false;
-  let unlisten: Unlisten | null = null;
 
-  onNavigateTo((navigation) => {
-    if (!live) return;
-    heard = true;
-    apply(navigation);
-  }).then(
-    (stop) => {
-      if (live) unlisten = stop;
-      else stop();
-    },
-    () => {
-      // No backend (a plain browser or a test): nothing will ask to navigate.
-    },
+  const stopListening = holdListener(
+    onNavigateTo((navigation) => {
+      if (!live) return;
+      heard = true;
+      apply(navigation);
+    }),
   );
 
   takeNavigation().then(
@@ -51,13 +44,12 @@ export function followNavigation(
       if (live && !heard && pending !== null) apply(pending);
     },
     () => {
-      // As above: without a backend there is nothing pending.
+      // No backend (a plain browser or a test): nothing is pending.
     },
   );
 
   return () => {
     live = false;
-    unlisten?.();
-    unlisten = null;
+    stopListening();
   };
 }

@@ -105,56 +105,61 @@ export function engineView(
   };
 }
 
+/** A listener as the generated `events.*.listen` takes it. */
 type Handler<T> = (event: { event: string; id: number; payload: T }) => void;
+
+/** Catches the listeners of one generated event so a test can fire it. */
+function fakeEvent<T>(event: { listen: (handler: Handler<T>) => Promise<() => void> }) {
+  const handlers = new Set<Handler<T>>();
+  const listen = vi.spyOn(event, "listen").mockImplementation(async (handler) => {
+    handlers.add(handler);
+    return () => handlers.delete(handler);
+  });
+  let id = 0;
+  return {
+    listen,
+    /** How many listeners are attached now. */
+    get listeners() {
+      return handlers.size;
+    },
+    fire(payload: T) {
+      id += 1;
+      for (const handler of handlers) handler({ event: "", id, payload });
+    },
+  };
+}
 
 /**
  * Answers `linesView` with `initial` (or fails when it is an Error) and catches
  * the `linesChanged` listener so `emit` can deliver a new view.
  */
 export function fakeEngine(initial: EngineView | Error) {
-  const handlers = new Set<Handler<EngineView>>();
   const linesView = vi.spyOn(commands, "linesView");
   if (initial instanceof Error) linesView.mockRejectedValue(initial);
   else linesView.mockResolvedValue(initial);
-  const listen = vi.spyOn(events.linesChanged, "listen").mockImplementation(async (handler) => {
-    handlers.add(handler as Handler<EngineView>);
-    return () => handlers.delete(handler as Handler<EngineView>);
-  });
-  let id = 0;
+  const changed = fakeEvent<EngineView>(events.linesChanged);
   return {
     linesView,
-    listen,
-    /** How many listeners are attached now. */
+    listen: changed.listen,
     get listeners() {
-      return handlers.size;
+      return changed.listeners;
     },
-    emit(view: EngineView) {
-      id += 1;
-      for (const handler of handlers) handler({ event: "", id, payload: view });
-    },
+    emit: (view: EngineView) => changed.fire(view),
   };
 }
 
 /** Answers `takeNavigation` with `pending` and lets a test send `navigateTo`. */
 export function fakeNavigation(pending: Navigation | null | Promise<Navigation | null>) {
-  const handlers = new Set<Handler<Navigation>>();
   const take = vi
     .spyOn(commands, "takeNavigation")
     .mockImplementation(() => Promise.resolve(pending));
-  vi.spyOn(events.navigateTo, "listen").mockImplementation(async (handler) => {
-    handlers.add(handler as Handler<Navigation>);
-    return () => handlers.delete(handler as Handler<Navigation>);
-  });
-  let id = 0;
+  const navigateTo = fakeEvent<Navigation>(events.navigateTo);
   return {
     take,
     get listeners() {
-      return handlers.size;
+      return navigateTo.listeners;
     },
-    send(navigation: Navigation) {
-      id += 1;
-      for (const handler of handlers) handler({ event: "", id, payload: navigation });
-    },
+    send: (navigation: Navigation) => navigateTo.fire(navigation),
   };
 }
 
