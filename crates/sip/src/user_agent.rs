@@ -844,7 +844,7 @@ fn create_subscriptions(
         outbound_proxy: account.config.outbound_proxy.clone(),
     };
     for mailbox in &account.config.mailboxes {
-        let mut sub = Subscription::new(
+        account.subscriptions.push(Subscription::new(
             mailbox,
             &account.config.aor,
             account.config.flow,
@@ -852,8 +852,7 @@ fn create_subscriptions(
             contact,
             settings.clone(),
             rng,
-        );
-        account.subscriptions.push(sub);
+        ));
     }
 }
 
