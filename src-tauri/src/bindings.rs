@@ -25,6 +25,8 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::mailbox::mailbox_list,
             commands::mailbox::mailbox_audio,
             commands::mailbox::mailbox_act,
+            commands::autostart::autostart_get,
+            commands::autostart::autostart_set,
         ])
         .events(collect_events![
             crate::engine::LinesChanged,

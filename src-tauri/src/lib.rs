@@ -56,6 +56,10 @@ pub fn app_builder<R: Runtime>(
 ) -> tauri::Builder<R> {
     let contract = bindings::contract::<R>();
     builder
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![MINIMIZED_FLAG]),
+        ))
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {
             contract.mount_events(app);

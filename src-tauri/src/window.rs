@@ -35,7 +35,8 @@ pub struct Navigation {
     pub account: Option<String>,
     /// The mailbox URI (Mailbox view).
     pub mailbox: Option<String>,
-    /// The message to select (Mailbox view).
+    /// The message to select (Mailbox view), as `folder/id` (the id is the part after the
+    /// last `/`).
     pub message_id: Option<String>,
     /// Start playing the selected message.
     pub play: bool,

@@ -35,6 +35,10 @@ export const commands = {
 	mailboxAudio: (account: string, folder: string, id: string) => typedError<AudioClip, string>(__TAURI_INVOKE("mailbox_audio", { account, folder, id })),
 	/**  Marks a message heard or new, or deletes it (to Trash when there is one). */
 	mailboxAct: (account: string, folder: string, id: string, action: MessageAction) => typedError<ActionOutcome, string>(__TAURI_INVOKE("mailbox_act", { account, folder, id, action })),
+	/**  Whether Voicelamp starts (in the tray, without a window) when the person logs in. */
+	autostartGet: () => typedError<boolean, string>(__TAURI_INVOKE("autostart_get")),
+	/**  Turns starting at login on or off; returns the state now in effect. */
+	autostartSet: (enabled: boolean) => typedError<boolean, string>(__TAURI_INVOKE("autostart_set", { enabled })),
 };
 
 /** Events */
@@ -511,7 +515,10 @@ export type Navigation_Deserialize = {
 	account?: string | null,
 	/**  The mailbox URI (Mailbox view). */
 	mailbox?: string | null,
-	/**  The message to select (Mailbox view). */
+	/**
+	 *  The message to select (Mailbox view), as `folder/id` (the id is the part after the
+	 *  last `/`).
+	 */
 	messageId?: string | null,
 	/**  Start playing the selected message. */
 	play: boolean,
@@ -525,7 +532,10 @@ export type Navigation_Serialize = {
 	account: string | null,
 	/**  The mailbox URI (Mailbox view). */
 	mailbox: string | null,
-	/**  The message to select (Mailbox view). */
+	/**
+	 *  The message to select (Mailbox view), as `folder/id` (the id is the part after the
+	 *  last `/`).
+	 */
 	messageId: string | null,
 	/**  Start playing the selected message. */
 	play: boolean,

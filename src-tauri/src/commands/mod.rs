@@ -3,6 +3,7 @@
 //! that lists them for the UI is `crate::bindings`.
 
 pub mod app_info;
+pub mod autostart;
 pub mod lines;
 pub mod mailbox;
 pub mod navigation;
