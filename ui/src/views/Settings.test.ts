@@ -169,6 +169,8 @@ describe("Settings: account editor", () => {
       password: "pw-1001",
     });
     expect(screen.getByTestId("account-status")).toHaveTextContent("Saved");
+    expect(screen.getByRole("heading", { name: "Edit Front desk" })).toBeInTheDocument();
+    expect(screen.getByTestId("account-cancel")).toHaveTextContent("Close");
     // Now the saved account is being edited: the id is fixed and the password field empty.
     expect(field("id")).toHaveAttribute("readonly");
     expect(field("password")).toHaveValue("");
