@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::ua::{account, mailbox_events, pair};
-use common::{SERVER, Server, client_addr, server_addr};
+use common::ua::{account, mailbox_events, pair, reconnect, stale_count};
+use common::{SERVER, Server};
 use std::time::Duration;
-use voicelamp_sip::config::{Flow, Transport, UnsolicitedTrust};
+use voicelamp_sip::config::UnsolicitedTrust;
 use voicelamp_sip::message::{Message, Method};
 use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
 use voicelamp_sip::user_agent::{Event, Input, Source};
@@ -129,34 +129,11 @@ fn a_reconnect_refreshes_the_subscriptions_without_registering() {
     pair.run_for(Duration::from_secs(10));
     let subscribes = pair.server.count(&Method::Subscribe);
     let notifies = mailbox_events(&pair).len();
-    let now = pair.now;
-    pair.client.ua.set_flow(
-        now,
-        id,
-        Flow {
-            transport: Transport::Udp,
-            local: client_addr(),
-            remote: server_addr(),
-        },
-    );
+    reconnect(&mut pair, id);
     pair.run_for(Duration::from_secs(10));
     assert_eq!(pair.server.count(&Method::Register), 0);
     assert_eq!(pair.server.count(&Method::Subscribe), subscribes + 2);
-    let stale = pair
-        .client
-        .events
-        .iter()
-        .filter(|(_, e)| {
-            matches!(
-                e,
-                Event::MailboxStale {
-                    why: StaleReason::FlowChanged,
-                    ..
-                }
-            )
-        })
-        .count();
-    assert_eq!(stale, 2);
+    assert_eq!(stale_count(&pair, &StaleReason::FlowChanged), 2);
     assert_eq!(mailbox_events(&pair).len(), notifies + 2, "fresh NOTIFYs");
 }
 

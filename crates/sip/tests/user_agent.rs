@@ -2,14 +2,14 @@
 
 mod common;
 
-use common::ua::{Client, account, mailbox_events, pair};
-use common::{Pair, Reply, Server, client_addr, server_addr};
+use common::ua::{Client, account, mailbox_events, pair, reconnect, stale_count};
+use common::{Pair, Reply, Server, server_addr};
 use proptest::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use std::time::{Duration, Instant};
 use voicelamp_sip::auth::Credentials;
-use voicelamp_sip::config::{Flow, Transport, UaConfig, UnsolicitedTrust};
+use voicelamp_sip::config::{UaConfig, UnsolicitedTrust};
 use voicelamp_sip::message::{Message, Method};
 use voicelamp_sip::message_summary::SummaryBody;
 use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
@@ -345,35 +345,12 @@ fn a_reconnect_registers_again_and_refreshes_every_subscription() {
     let registers = pair.server.count(&Method::Register);
     let subscribes = pair.server.count(&Method::Subscribe);
     let notifies = mailbox_events(&pair).len();
-    let now = pair.now;
     // The server keeps seeing the same address: the Contact does not change, the flow does.
-    pair.client.ua.set_flow(
-        now,
-        id,
-        Flow {
-            transport: Transport::Udp,
-            local: client_addr(),
-            remote: server_addr(),
-        },
-    );
+    reconnect(&mut pair, id);
     pair.run_for(Duration::from_secs(10));
     assert_eq!(pair.server.count(&Method::Register), registers + 1);
     assert_eq!(pair.server.count(&Method::Subscribe), subscribes + 2);
-    let stale = pair
-        .client
-        .events
-        .iter()
-        .filter(|(_, e)| {
-            matches!(
-                e,
-                Event::MailboxStale {
-                    why: StaleReason::FlowChanged,
-                    ..
-                }
-            )
-        })
-        .count();
-    assert_eq!(stale, 2);
+    assert_eq!(stale_count(&pair, &StaleReason::FlowChanged), 2);
     assert_eq!(mailbox_events(&pair).len(), notifies + 2, "fresh NOTIFYs");
 }
 

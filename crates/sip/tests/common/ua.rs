@@ -8,6 +8,7 @@ use std::time::Instant;
 use voicelamp_sip::auth::Credentials;
 use voicelamp_sip::config::{AccountConfig, Flow, Transport, UaConfig};
 use voicelamp_sip::message_summary::SummaryBody;
+use voicelamp_sip::subscription::StaleReason;
 use voicelamp_sip::user_agent::{AccountId, Event, Input, Source, Transmit, UserAgent};
 
 /// The user agent as a [`Peer`], with everything it reported and sent.
@@ -103,4 +104,27 @@ pub fn mailbox_events(pair: &Pair<Client>) -> Vec<(String, SummaryBody, Source)>
             _ => None,
         })
         .collect()
+}
+
+/// The driver reconnected: a new flow between the same addresses (the Contact stays).
+pub fn reconnect(pair: &mut Pair<Client>, id: AccountId) {
+    let now = pair.now;
+    pair.client.ua.set_flow(
+        now,
+        id,
+        Flow {
+            transport: Transport::Udp,
+            local: client_addr(),
+            remote: server_addr(),
+        },
+    );
+}
+
+/// How many mailboxes were reported stale for `why` so far.
+pub fn stale_count(pair: &Pair<Client>, why: &StaleReason) -> usize {
+    pair.client
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::MailboxStale { why: w, .. } if w == why))
+        .count()
 }
