@@ -95,7 +95,9 @@ describe("App", () => {
   });
 
   it("opens a tile's mailbox and shows which one was asked for", async () => {
-    fakeEngine(engineView([line({ name: "Front desk", accountName: "Reception", counts: counts(1) })]));
+    fakeEngine(
+      engineView([line({ name: "Front desk", accountName: "Reception", counts: counts(1) })]),
+    );
     render(App);
     const tile = await screen.findByTestId("line-tile");
     tile.focus();
@@ -111,12 +113,20 @@ describe("App", () => {
 
   it("goes where the backend asked before the window was ready", async () => {
     const nav = fakeNavigation(
-      navigation({ view: "mailbox", account: "desk", mailbox: "sip:1001@pbx", messageId: "17", play: true }),
+      navigation({
+        view: "mailbox",
+        account: "desk",
+        mailbox: "sip:1001@pbx",
+        messageId: "17",
+        play: true,
+      }),
     );
     render(App);
     expect(await screen.findByTestId("view-mailbox")).toBeInTheDocument();
     expect(screen.getByTestId("mailbox-message")).toHaveTextContent("17 (play when opened)");
-    expect(window.location.hash).toBe("#/mailbox?account=desk&mailbox=sip%3A1001%40pbx&message=17&play=1");
+    expect(window.location.hash).toBe(
+      "#/mailbox?account=desk&mailbox=sip%3A1001%40pbx&message=17&play=1",
+    );
     expect(nav.take).toHaveBeenCalledTimes(1);
   });
 

@@ -92,7 +92,9 @@ describe("LineTile", () => {
       line: line({ counts: { ...counts(0), waitingWithoutCount: true } }),
     });
     expect(screen.getByTestId("lamp")).toHaveClass("lamp-lit");
-    expect(screen.getByTestId("count-new")).toHaveTextContent("— messages waiting, count not given");
+    expect(screen.getByTestId("count-new")).toHaveTextContent(
+      "— messages waiting, count not given",
+    );
     expect(screen.getByTestId("line-status")).toHaveTextContent("Messages waiting");
   });
 

@@ -44,7 +44,10 @@ const EXACT_SEEN_MAX = 1024;
 export function exactTime(ms: number): string {
   let text = exactSeen.get(ms);
   if (text === undefined) {
-    exactFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+    exactFormat ??= new Intl.DateTimeFormat(undefined, {
+      dateStyle: "medium",
+      timeStyle: "medium",
+    });
     text = exactFormat.format(ms);
     if (exactSeen.size >= EXACT_SEEN_MAX) exactSeen.clear();
     exactSeen.set(ms, text);
@@ -53,7 +56,10 @@ export function exactTime(ms: number): string {
 }
 
 /** "updated 2 min ago" (and the exact time), or "no report yet" without a time. */
-export function updatedWords(updatedAt: string | null, at: number): { text: string; exact: string | null } {
+export function updatedWords(
+  updatedAt: string | null,
+  at: number,
+): { text: string; exact: string | null } {
   const then = parseTime(updatedAt);
   if (then === null) return { text: "no report yet", exact: null };
   return { text: `updated ${ago(then, at)}`, exact: exactTime(then) };

@@ -19,7 +19,12 @@ export function gridColumns(boxes: readonly Pick<DOMRect, "top" | "width" | "hei
  * row above a shorter last row lands on the last tile); Home and End jump to
  * the ends.
  */
-export function moveIndex(key: string, index: number, count: number, columns: number): number | null {
+export function moveIndex(
+  key: string,
+  index: number,
+  count: number,
+  columns: number,
+): number | null {
   if (count === 0) return null;
   const last = count - 1;
   const cols = Math.max(1, columns);

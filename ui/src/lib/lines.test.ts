@@ -81,7 +81,8 @@ describe("reuseUnchanged", () => {
     const a = line({ number: "1001" });
     const b = line({ number: "2002", counts: counts(1) });
     const before = [a, b];
-    const same = reuseUnchanged(before, [{ ...a }, { ...b, counts: counts(1) }], (l) => l.key, sameLine);
+    const copies = [{ ...a }, { ...b, counts: counts(1) }];
+    const same = reuseUnchanged(before, copies, (l) => l.key, sameLine);
     expect(same).toBe(before);
 
     const bMore = { ...b, counts: counts(2), status: "2 new" };

@@ -12,7 +12,13 @@ describe("applyNavigation", () => {
 
   it("goes to a mailbox and a message", () => {
     applyNavigation(
-      navigation({ view: "mailbox", account: "desk", mailbox: "sip:1001@pbx", messageId: "9", play: true }),
+      navigation({
+        view: "mailbox",
+        account: "desk",
+        mailbox: "sip:1001@pbx",
+        messageId: "9",
+        play: true,
+      }),
     );
     expect(routeFromHash(window.location.hash)).toEqual({
       view: "mailbox",

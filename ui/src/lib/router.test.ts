@@ -88,10 +88,16 @@ describe("mailbox parameters", () => {
   });
 
   it("writes a hash that reads back the same", () => {
-    const params = { account: "desk one", mailbox: "sip:+49 30@pbx;user=phone", messageId: "a&b", play: true };
+    const params = {
+      account: "desk one",
+      mailbox: "sip:+49 30@pbx;user=phone",
+      messageId: "a&b",
+      play: true,
+    };
     const href = hrefFor("mailbox", params);
     expect(href).toBe(
-      "#/mailbox?account=desk%20one&mailbox=sip%3A%2B49%2030%40pbx%3Buser%3Dphone&message=a%26b&play=1",
+      "#/mailbox?account=desk%20one&mailbox=sip%3A%2B49%2030%40pbx%3Buser%3Dphone" +
+        "&message=a%26b&play=1",
     );
     expect(routeFromHash(href)).toEqual({ view: "mailbox", params });
     expect(hrefFor("mailbox", { account: "", play: false })).toBe("#/mailbox");

@@ -31,7 +31,12 @@ export const NO_PARAMS: Readonly<MailboxParams> = Object.freeze({
 });
 
 /** Query keys in the hash, in the order the canonical hash writes them. */
-const KEYS = { account: "account", mailbox: "mailbox", messageId: "message", play: "play" } as const;
+const KEYS = {
+  account: "account",
+  mailbox: "mailbox",
+  messageId: "message",
+  play: "play",
+} as const;
 
 function nonEmpty(value: string | null | undefined): string | null {
   return value === null || value === undefined || value === "" ? null : value;
@@ -47,7 +52,7 @@ function paramsFrom(query: URLSearchParams): MailboxParams {
   };
 }
 
-/** `#/mailbox?account=a&mailbox=m` → the view and its parameters; unknown → the default view. */
+/** `#/mailbox?account=a&mailbox=m` → the view and its parameters; unknown → default view. */
 export function routeFromHash(hash: string): Route {
   const path = hash.replace(/^#\/?/, "");
   const segment = path.split(/[/?]/, 1)[0].toLowerCase();

@@ -31,7 +31,9 @@ export function statusWords(lamp: LampState, c: CountsView | null, reason: strin
   if (lamp === "active" || lamp === "unknown") {
     return "Not known yet: waiting for the server's first report";
   }
-  if (lamp === "stale") return c === null ? `Not known${why}` : `Out of date (last known: ${countsWords(c)})${why}`;
+  if (lamp === "stale") {
+    return c === null ? `Not known${why}` : `Out of date (last known: ${countsWords(c)})${why}`;
+  }
   return `Not monitored${why}`;
 }
 
@@ -66,7 +68,12 @@ export function line(spec: LineSpec = {}): LineView {
     counts: c,
     source: lamp === "active" || (lamp === "stale" && c !== null) ? "subscription" : null,
     reason,
-    updatedAt: spec.updatedAt === undefined ? (lamp === "unknown" ? null : new Date().toISOString()) : spec.updatedAt,
+    updatedAt:
+      spec.updatedAt === undefined
+        ? lamp === "unknown"
+          ? null
+          : new Date().toISOString()
+        : spec.updatedAt,
     status: statusWords(lamp, c, reason),
   };
 }
@@ -164,5 +171,12 @@ export function fakeNavigation(pending: Navigation | null | Promise<Navigation |
 }
 
 export function navigation(overrides: Partial<Navigation> = {}): Navigation {
-  return { view: "lines", account: null, mailbox: null, messageId: null, play: false, ...overrides };
+  return {
+    view: "lines",
+    account: null,
+    mailbox: null,
+    messageId: null,
+    play: false,
+    ...overrides,
+  };
 }

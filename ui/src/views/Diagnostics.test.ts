@@ -37,9 +37,31 @@ describe("Diagnostics", () => {
     const engine = fakeEngine(
       engineView(
         [
-          line({ name: "Front desk", account: "desk", number: "1001", counts: counts(2), updatedAt: minutesAgo(3) }),
-          line({ name: "Sales", account: "desk", number: "2200", own: false, lamp: "stale", counts: counts(1), reason: "Subscription ended", updatedAt: minutesAgo(90) }),
-          line({ name: "Night", account: "night", number: "3300", lamp: "failed", reason: "403 Forbidden", updatedAt: minutesAgo(1) }),
+          line({
+            name: "Front desk",
+            account: "desk",
+            number: "1001",
+            counts: counts(2),
+            updatedAt: minutesAgo(3),
+          }),
+          line({
+            name: "Sales",
+            account: "desk",
+            number: "2200",
+            own: false,
+            lamp: "stale",
+            counts: counts(1),
+            reason: "Subscription ended",
+            updatedAt: minutesAgo(90),
+          }),
+          line({
+            name: "Night",
+            account: "night",
+            number: "3300",
+            lamp: "failed",
+            reason: "403 Forbidden",
+            updatedAt: minutesAgo(1),
+          }),
         ],
         [
           account("desk", "registered", null, "Reception"),
@@ -61,10 +83,14 @@ describe("Diagnostics", () => {
     const rows = within(desk).getAllByTestId("diag-line");
     expect(rows.map((r) => r.dataset.lamp)).toEqual(["active", "stale"]);
     expect(within(rows[0]).getByTestId("diag-line-lamp")).toHaveTextContent("Current");
-    expect(within(rows[0]).getByTestId("diag-line-source")).toHaveTextContent("Subscription (NOTIFY)");
+    expect(within(rows[0]).getByTestId("diag-line-source")).toHaveTextContent(
+      "Subscription (NOTIFY)",
+    );
     expect(within(rows[0]).getByTestId("diag-line-updated")).toHaveTextContent("updated 3 min ago");
     expect(within(rows[0]).getByTestId("diag-line-updated").getAttribute("title")).toMatch(/\d/);
-    expect(within(rows[1]).getByTestId("diag-line-lamp")).toHaveTextContent("Out of date: Subscription ended");
+    expect(within(rows[1]).getByTestId("diag-line-lamp")).toHaveTextContent(
+      "Out of date: Subscription ended",
+    );
     expect(rows[1]).toHaveTextContent("sip:2200@pbx.example (shared)");
     expect(within(rows[1]).getByTestId("diag-line-updated")).toHaveTextContent("updated 1 h ago");
 
@@ -72,12 +98,18 @@ describe("Diagnostics", () => {
       "Not registered: cannot reach the server: connection refused",
     );
     const nightRow = within(night).getByTestId("diag-line");
-    expect(within(nightRow).getByTestId("diag-line-lamp")).toHaveTextContent("Not monitored: 403 Forbidden");
+    expect(within(nightRow).getByTestId("diag-line-lamp")).toHaveTextContent(
+      "Not monitored: 403 Forbidden",
+    );
     expect(within(nightRow).getByTestId("diag-line-source")).toHaveTextContent("—");
     expect(within(spare).getByTestId("diag-registration")).toHaveTextContent("Registering…");
     expect(spare).toHaveTextContent("No mailbox is watched for this account.");
 
-    engine.emit(engineView([], [account("desk", "failed", "timeout", "Reception")], { configError: "line 3: bad aor" }));
+    engine.emit(
+      engineView([], [account("desk", "failed", "timeout", "Reception")], {
+        configError: "line 3: bad aor",
+      }),
+    );
     await tick();
     expect(screen.getByTestId("diag-registration")).toHaveTextContent("Not registered: timeout");
     expect(screen.getByTestId("diag-config-state")).toHaveTextContent("line 3: bad aor");
@@ -86,6 +118,8 @@ describe("Diagnostics", () => {
   it("says when no account is configured", async () => {
     fakeEngine(engineView([], []));
     render(Diagnostics);
-    expect(await screen.findByTestId("diag-no-accounts")).toHaveTextContent("No accounts are configured");
+    expect(await screen.findByTestId("diag-no-accounts")).toHaveTextContent(
+      "No accounts are configured",
+    );
   });
 });

@@ -60,7 +60,12 @@ describe("Lines view", () => {
     const night = tile("Night line");
     const sales = tile("Sales");
 
-    const nightActive = line({ name: "Night line", number: "3300", account: "night", counts: counts(5, 0, 2) });
+    const nightActive = line({
+      name: "Night line",
+      number: "3300",
+      account: "night",
+      counts: counts(5, 0, 2),
+    });
     engine.emit(engineView([nightActive, FRONT, SALES], THREE.lines.accounts));
     await tick();
 
@@ -178,7 +183,13 @@ describe("Lines view", () => {
       sent.flatMap((c, s) =>
         reasons.map((reason, r) =>
           // Names and numbers without a 0 of their own, so any 0 seen is a count.
-          line({ name: `Line ${lamp} ${"abcdef"[s]}${"xyz"[r]}`, number: `7${l + 1}${s + 1}${r + 1}`, lamp, counts: c, reason }),
+          line({
+            name: `Line ${lamp} ${"abcdef"[s]}${"xyz"[r]}`,
+            number: `7${l + 1}${s + 1}${r + 1}`,
+            lamp,
+            counts: c,
+            reason,
+          }),
         ),
       ),
     );
