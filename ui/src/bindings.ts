@@ -107,6 +107,8 @@ export type AccountForm_Deserialize = {
 	expires: number,
 	/**  Where the password comes from. */
 	passwordSource: PasswordSourceForm,
+	/**  Where the account's voicemail messages are kept, when it has a store. */
+	voicemail?: VoicemailForm_Deserialize | null,
 };
 
 /**  One account as the Settings form shows and sends it. */
@@ -141,6 +143,8 @@ export type AccountForm_Serialize = {
 	expires: number,
 	/**  Where the password comes from. */
 	passwordSource: PasswordSourceForm,
+	/**  Where the account's voicemail messages are kept, when it has a store. */
+	voicemail: VoicemailForm_Serialize | null,
 };
 
 /**  One account and whether the keyring holds its password. */
@@ -659,6 +663,33 @@ export type UnsolicitedForm =
 
 /**  The window's views. */
 export type ViewId = "lines" | "mailbox" | "settings" | "diagnostics";
+
+/**  The account's voicemail store (IMAP) in the form. */
+export type VoicemailForm = VoicemailForm_Serialize | VoicemailForm_Deserialize;
+
+/**  The account's voicemail store (IMAP) in the form. */
+export type VoicemailForm_Deserialize = {
+	/**  `imaps://mail.example.com` or `imap://mail.example.com` (STARTTLS). */
+	imap: string,
+	/**  Allow `imap://` without STARTTLS (lab use only). */
+	allowPlaintext: boolean,
+	/**  Login name, when it differs from the account's user. */
+	user?: string | null,
+	/**  The store's unheard count drives the lamp too. */
+	lampFromImap: boolean,
+};
+
+/**  The account's voicemail store (IMAP) in the form. */
+export type VoicemailForm_Serialize = {
+	/**  `imaps://mail.example.com` or `imap://mail.example.com` (STARTTLS). */
+	imap: string,
+	/**  Allow `imap://` without STARTTLS (lab use only). */
+	allowPlaintext: boolean,
+	/**  Login name, when it differs from the account's user. */
+	user: string | null,
+	/**  The store's unheard count drives the lamp too. */
+	lampFromImap: boolean,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -6,7 +6,8 @@
 //! to the OS keyring, never into the configuration.
 
 use crate::config::notifications::{format_quiet_hours, parse_quiet_hours};
-use crate::config::{MailboxConfig, TlsConfig};
+use crate::config::voicemail::parse_url;
+use crate::config::{ImapSecurity, LampFeed, MailboxConfig, TlsConfig, VoicemailConfig};
 use crate::policy::Privacy;
 use crate::{AccountConfig, Config, ConfigError, PasswordSource, UnsolicitedPolicy};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,23 @@ pub struct AccountForm {
     pub expires: u32,
     /// Where the password comes from.
     pub password_source: PasswordSourceForm,
+    /// Where the account's voicemail messages are kept, when it has a store.
+    pub voicemail: Option<VoicemailForm>,
+}
+
+/// The account's voicemail store (IMAP) in the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct VoicemailForm {
+    /// `imaps://mail.example.com` or `imap://mail.example.com` (STARTTLS).
+    pub imap: String,
+    /// Allow `imap://` without STARTTLS (lab use only).
+    pub allow_plaintext: bool,
+    /// Login name, when it differs from the account's user.
+    pub user: Option<String>,
+    /// The store's unheard count drives the lamp too.
+    pub lamp_from_imap: bool,
 }
 
 /// A monitored mailbox in the form.
@@ -174,13 +192,50 @@ impl AccountForm {
                 PasswordSource::Env(var) => PasswordSourceForm::Env(var.clone()),
                 PasswordSource::File(path) => PasswordSourceForm::File(path.display().to_string()),
             },
+            voicemail: account.voicemail.as_ref().map(|vm| VoicemailForm {
+                imap: vm.url(),
+                allow_plaintext: vm.security == ImapSecurity::Plain,
+                user: vm.user.clone(),
+                lamp_from_imap: vm.lamp_feeds(account.register).contains(&LampFeed::Imap),
+            }),
         }
     }
 
-    /// The account this form describes, keeping what the form does not show (voicemail store,
-    /// local port) from `base`.
-    fn to_config(&self, base: AccountConfig) -> AccountConfig {
-        AccountConfig {
+    /// The voicemail store of the form, keeping what the form does not show (password source,
+    /// folders, TLS) from `base`.
+    fn voicemail_config(
+        &self,
+        base: Option<&VoicemailConfig>,
+    ) -> Result<Option<VoicemailConfig>, SettingsError> {
+        let Some(form) = &self.voicemail else {
+            return Ok(None);
+        };
+        let (host, port, security) = parse_url(form.imap.trim(), form.allow_plaintext)
+            .map_err(|e| SettingsError::Invalid(format!("voicemail store: {e}")))?;
+        let mut vm = base
+            .cloned()
+            .unwrap_or_else(|| VoicemailConfig::imaps(&host));
+        vm.host = host;
+        vm.port = port;
+        vm.security = security;
+        vm.user = non_empty(&form.user);
+        vm.lamp_sources = None;
+        let default_has_imap = vm.lamp_feeds(self.register).contains(&LampFeed::Imap);
+        if form.lamp_from_imap != default_has_imap {
+            vm.lamp_sources = Some(if form.lamp_from_imap {
+                vec![LampFeed::Sip, LampFeed::Imap]
+            } else {
+                vec![LampFeed::Sip]
+            });
+        }
+        Ok(Some(vm))
+    }
+
+    /// The account this form describes, keeping what the form does not show (local port, the
+    /// voicemail store's folders and password source) from `base`.
+    fn to_config(&self, base: AccountConfig) -> Result<AccountConfig, SettingsError> {
+        let voicemail = self.voicemail_config(base.voicemail.as_ref())?;
+        Ok(AccountConfig {
             id: self.id.trim().to_owned(),
             display_name: non_empty(&self.display_name),
             aor: self.aor.trim().to_owned(),
@@ -214,8 +269,9 @@ impl AccountForm {
                 PasswordSourceForm::Env(var) => PasswordSource::Env(var.trim().to_owned()),
                 PasswordSourceForm::File(path) => PasswordSource::File(PathBuf::from(path.trim())),
             },
+            voicemail,
             ..base
-        }
+        })
     }
 }
 
@@ -241,7 +297,7 @@ pub fn upsert_account(
                 ));
             }
             let base = next.accounts[index].clone();
-            next.accounts[index] = form.to_config(base);
+            next.accounts[index] = form.to_config(base)?;
         }
         None => {
             let id = form.id.trim();
@@ -251,7 +307,7 @@ pub fn upsert_account(
                 )));
             }
             let base = AccountConfig::new(id, form.aor.trim());
-            next.accounts.push(form.to_config(base));
+            next.accounts.push(form.to_config(base)?);
         }
     }
     validate(next, path)
@@ -368,6 +424,36 @@ mod tests {
         let config = remove_account(&config, "desk").expect("removed");
         assert!(config.accounts.is_empty());
         assert!(remove_account(&config, "desk").is_err());
+    }
+
+    #[test]
+    fn voicemail_store_round_trips_and_keeps_what_the_form_hides() {
+        let mut desk = form("desk", "sip:1001@pbx");
+        desk.voicemail = Some(VoicemailForm {
+            imap: "imaps://mail.example.com:993".into(),
+            allow_plaintext: false,
+            user: Some("1001".into()),
+            lamp_from_imap: true,
+        });
+        let config = upsert_account(&Config::default(), None, &desk, path()).expect("added");
+        let vm = config.accounts[0].voicemail.clone().expect("store");
+        assert_eq!(vm.port, 993);
+        assert_eq!(
+            config.accounts[0].lamp_feeds(),
+            [LampFeed::Sip, LampFeed::Imap]
+        );
+        assert_eq!(AccountForm::from_config(&config.accounts[0]), desk);
+        // Folders set in the file survive an edit through the form.
+        let mut edited = config.clone();
+        edited.accounts[0].voicemail.as_mut().expect("vm").folders = vec!["INBOX".into()];
+        let again = upsert_account(&edited, Some("desk"), &desk, path()).expect("edited");
+        assert_eq!(
+            again.accounts[0].voicemail.as_ref().expect("vm").folders,
+            ["INBOX"]
+        );
+        desk.voicemail.as_mut().expect("vm").imap = "http://mail".into();
+        let err = upsert_account(&Config::default(), None, &desk, path()).expect_err("bad url");
+        assert!(err.to_string().starts_with("voicemail store:"), "{err}");
     }
 
     #[test]

@@ -207,8 +207,9 @@ pub(super) fn validate(
     })
 }
 
-/// `imaps://host[:port]` or `imap://host[:port]` (IPv6 in brackets); nothing else.
-fn parse_url(text: &str, allow_plaintext: bool) -> Result<(String, u16, ImapSecurity), String> {
+/// `imaps://host[:port]` or `imap://host[:port]` (IPv6 in brackets); nothing else. Returns
+/// host, port and security, or what is wrong in words.
+pub fn parse_url(text: &str, allow_plaintext: bool) -> Result<(String, u16, ImapSecurity), String> {
     let shape = "write it as imaps://mail.example.com (port 993) or imap://mail.example.com \
                  (port 143, STARTTLS)";
     let (scheme, rest) = text
