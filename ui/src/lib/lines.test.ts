@@ -11,6 +11,7 @@ import {
   reuseUnchanged,
   sameLine,
   shownCounts,
+  totalsWords,
   troubledAccounts,
   type CountKey,
 } from "./lines";
@@ -114,5 +115,21 @@ describe("accounts", () => {
       "Registration turned off",
       "Unregistered",
     ]);
+  });
+});
+
+describe("totalsWords", () => {
+  const totals = { new: 0, urgent: 0, notKnown: false, failed: false, mailboxes: 3 };
+  it("sums up what waits and says when it is not all known", () => {
+    expect(totalsWords({ ...totals, mailboxes: 0 })).toBeNull();
+    expect(totalsWords(totals)).toBe("No new messages");
+    expect(totalsWords({ ...totals, new: 1 })).toBe("1 new message");
+    expect(totalsWords({ ...totals, new: 6, urgent: 1 })).toBe("6 new messages, 1 urgent");
+    expect(totalsWords({ ...totals, notKnown: true })).toBe(
+      "No new messages known — some lines are not up to date",
+    );
+    expect(totalsWords({ ...totals, new: 2, notKnown: true, failed: true })).toBe(
+      "2 new messages — some lines cannot be monitored",
+    );
   });
 });

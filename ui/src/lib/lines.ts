@@ -4,7 +4,7 @@
  * "not known" without any); unknown and failed lamps never show a count, least
  * of all 0. The words of the status come from the engine.
  */
-import type { AccountView, CountsView, LampState, LineView } from "./api";
+import type { AccountView, CountsView, LampState, LineView, TotalsView } from "./api";
 
 export type { LampState, LineView };
 
@@ -229,4 +229,18 @@ export function sourceWords(source: LineView["source"]): string {
     case null:
       return NOT_KNOWN;
   }
+}
+
+/** The headline over the grid: what is waiting overall, and whether all of it is known. */
+export function totalsWords(totals: TotalsView): string | null {
+  if (totals.mailboxes === 0) return null;
+  let text: string;
+  if (totals.new === 0) text = totals.notKnown ? "No new messages known" : "No new messages";
+  else {
+    text = `${totals.new} new ${totals.new === 1 ? "message" : "messages"}`;
+    if (totals.urgent > 0) text += `, ${totals.urgent} urgent`;
+  }
+  if (totals.failed) return `${text} — some lines cannot be monitored`;
+  if (totals.notKnown) return `${text} — some lines are not up to date`;
+  return text;
 }

@@ -49,6 +49,9 @@ describe("Lines view", () => {
     expect(within(tile("Sales")).getByTestId("line-subtitle")).toHaveTextContent("Reception");
     expect(tile("Night line")).toHaveAttribute("data-lamp", "unknown");
     expect(screen.getByTestId("line-filter-count")).toHaveTextContent("3 lines");
+    expect(screen.getByTestId("lines-totals")).toHaveTextContent(
+      "3 new messages, 1 urgent — some lines are not up to date",
+    );
     expect(screen.queryByTestId("lines-empty")).not.toBeInTheDocument();
     expect(screen.queryByTestId("config-error")).not.toBeInTheDocument();
     expect(screen.queryByTestId("account-health")).not.toBeInTheDocument();
