@@ -68,6 +68,16 @@ export function saveNotifications(form: NotificationsForm): Promise<Outcome<null
   return outcome(() => commands.notificationsSave(form));
 }
 
+/** Whether Voicelamp starts (in the tray, without a window) when the person logs in. */
+export function getAutostart(): Promise<Outcome<boolean>> {
+  return outcome(() => commands.autostartGet());
+}
+
+/** Turns starting at login on or off; answers the state now in effect. */
+export function setAutostart(enabled: boolean): Promise<Outcome<boolean>> {
+  return outcome(() => commands.autostartSet(enabled));
+}
+
 // ---------------------------------------------------------------------------------------
 // Accounts
 

@@ -62,6 +62,10 @@ export function fakeSettings(view: SettingsView | string = settingsView()) {
       .spyOn(commands, "accountTest")
       .mockResolvedValue(ok<CheckReport>({ report: "Registered.", ok: true })),
     notifications: vi.spyOn(commands, "notificationsSave").mockResolvedValue(ok(null)),
+    autostartGet: vi.spyOn(commands, "autostartGet").mockResolvedValue(ok(false)),
+    autostartSet: vi
+      .spyOn(commands, "autostartSet")
+      .mockImplementation((enabled: boolean) => Promise.resolve(ok(enabled))),
   };
 }
 

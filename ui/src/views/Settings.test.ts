@@ -509,3 +509,36 @@ describe("Settings: notifications", () => {
     expect(screen.getByTestId("notifications-error")).toHaveTextContent("permission denied");
   });
 });
+
+describe("Settings: startup", () => {
+  it("reads and changes starting at login, showing what is in effect", async () => {
+    const backend = fakeSettings();
+    render(Settings);
+    const wrapper = screen.getByTestId("settings-startup");
+    const box = screen.getByTestId("settings-autostart") as HTMLInputElement;
+    expect(box).toHaveAccessibleName("Start Voicelamp when you sign in");
+    await waitFor(() => expect(wrapper).toHaveAttribute("data-state", "ready"));
+    expect(box).not.toBeChecked();
+    expect(box).toBeEnabled();
+
+    await fireEvent.click(box);
+    await waitFor(() => expect(backend.autostartSet).toHaveBeenCalledExactlyOnceWith(true));
+    await waitFor(() => expect(wrapper).toHaveAttribute("data-state", "ready"));
+    expect(box).toBeChecked();
+
+    backend.autostartSet.mockResolvedValue(refused("the login item cannot be changed: read-only file system"));
+    await fireEvent.click(box);
+    await waitFor(() => expect(wrapper).toHaveAttribute("data-state", "error"));
+    expect(screen.getByTestId("settings-autostart-error")).toHaveTextContent("read-only file system");
+    expect(box).toHaveAccessibleDescription(expect.stringContaining("read-only file system"));
+    expect(box).toBeChecked();
+  });
+
+  it("says why the login items cannot be read", async () => {
+    const backend = fakeSettings();
+    backend.autostartGet.mockResolvedValue(refused("the login items cannot be read: no session bus"));
+    render(Settings);
+    expect(await screen.findByTestId("settings-autostart-error")).toHaveTextContent("no session bus");
+    expect(screen.getByTestId("settings-startup")).toHaveAttribute("data-state", "error");
+  });
+});
