@@ -145,6 +145,24 @@ describe("Lines view", () => {
     expect(document.activeElement).toBe(tiles[1]);
   });
 
+  it("keeps the focus on a tile that moves when the order changes", async () => {
+    const { engine } = await renderLines();
+    const night = tile("Night line");
+    night.focus();
+    const nightFirst = line({
+      name: "Night line",
+      number: "3300",
+      account: "night",
+      counts: counts(9, 0, 3),
+    });
+    for (const order of [[nightFirst, FRONT, SALES], [FRONT, SALES, NIGHT]]) {
+      engine.emit(engineView(order, THREE.lines.accounts));
+      await tick();
+      expect(tileNames()).toEqual(order.map((l) => l.name));
+      expect(document.activeElement).toBe(night);
+    }
+  });
+
   it("opens the line's mailbox with Enter", async () => {
     await renderLines();
     const sales = tile("Sales");
