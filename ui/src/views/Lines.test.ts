@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { tick } from "svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CountsView, LampState } from "../lib/api";
 import { BARE_ZERO, perceivable, shownCounts, tileNames } from "../test/dom";
 import { account, counts, engineView, fakeEngine, line } from "../test/engine";
@@ -83,6 +83,26 @@ describe("Lines view", () => {
     await tick();
     expect(tileNames()).toEqual(["Front desk"]);
     expect(screen.getByTestId("line-filter-count")).toHaveTextContent("1 line");
+  });
+
+  it("ages every tile's last update from one shared clock", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      vi.setSystemTime(Date.parse("2026-11-27T09:15:00Z"));
+      const at = new Date().toISOString();
+      const lines = [FRONT, SALES].map((l) => ({ ...l, updatedAt: at }));
+      await renderLines(engineView(lines));
+      const updated = () => screen.getAllByTestId("line-updated").map((el) => el.textContent);
+      expect(updated()).toEqual(["updated just now", "updated just now"]);
+      expect(vi.getTimerCount()).toBe(1);
+
+      vi.advanceTimersByTime(2 * 60_000);
+      await tick();
+      expect(updated()).toEqual(["updated 2 min ago", "updated 2 min ago"]);
+      expect(tile("Sales")).toHaveAccessibleName(/Updated 2 min ago$/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("stops listening when it goes", async () => {
