@@ -1,6 +1,6 @@
 //! The engine of `voicelamp-core` running inside the app: one task on Tauri's async runtime owns
-//! the [`Engine`], and every change it reports is published — at most every
-//! [`PUBLISH_EVERY`], so a burst of NOTIFYs costs one redraw — to the tray lamp, the tray
+//! the [`Engine`], and every change it reports is published — at once, then at most every
+//! [`PUBLISH_EVERY`], so a burst of NOTIFYs costs few redraws — to the tray lamp, the tray
 //! tooltip and menu, and the window (the typed [`LinesChanged`] event).
 //!
 //! Commands reach the task through [`EngineService`]: the current view, reload after the
@@ -89,6 +89,7 @@ impl EngineService {
             config_path: config_path.clone(),
             shown: None,
             notifier: Notifier::default(),
+            last_publish: None,
         };
         tauri::async_runtime::spawn(task.run(rx));
         Self {
@@ -169,6 +170,7 @@ struct Task<R: Runtime> {
     /// What the tray shows now.
     shown: Option<(Badge, String, Vec<String>)>,
     notifier: Notifier,
+    last_publish: Option<tokio::time::Instant>,
 }
 
 enum After {
@@ -279,7 +281,11 @@ impl<R: Runtime> Task<R> {
         }
         self.notify(policy);
         if !changes.is_empty() && due.is_none() {
-            *due = Some(tokio::time::Instant::now() + PUBLISH_EVERY);
+            // The first change shows at once; more within PUBLISH_EVERY of a publish wait for
+            // the next one.
+            let now = tokio::time::Instant::now();
+            let earliest = self.last_publish.map_or(now, |last| last + PUBLISH_EVERY);
+            *due = Some(earliest.max(now));
         }
     }
 
@@ -297,6 +303,7 @@ impl<R: Runtime> Task<R> {
 
     /// Shows `lines` in the tray and the window.
     fn publish(&mut self, lines: LinesView, config_error: Option<String>) {
+        self.last_publish = Some(tokio::time::Instant::now());
         let badge = Badge {
             new: lines.totals.new,
             urgent: lines.totals.urgent > 0,

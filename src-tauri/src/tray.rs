@@ -180,6 +180,8 @@ pub struct TrayShown {
     pub tooltip: String,
     /// Menu rows of the lines.
     pub rows: Vec<String>,
+    /// When the tray was updated, in milliseconds since the Unix epoch (for latency figures).
+    pub at_ms: u128,
 }
 
 impl TrayProbe {
@@ -207,6 +209,9 @@ impl TrayProbe {
             count_text: badge.count_text(),
             tooltip: tooltip.to_owned(),
             rows: rows.to_vec(),
+            at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis()),
         };
         if let Some(file) = &self.file {
             let text = serde_json::to_string(&shown).unwrap_or_default();
