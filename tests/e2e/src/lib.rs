@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+pub mod lab;
+
 /// How long a condition may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
@@ -74,6 +76,12 @@ pub struct Driver {
 impl Driver {
     /// Starts `tauri-driver` on free loopback ports and waits until it accepts connections.
     pub fn start() -> Driver {
+        Self::start_with_env(&[])
+    }
+
+    /// [`Driver::start`] with extra environment variables, which reach the app it launches
+    /// (e.g. `VOICELAMP_CONFIG`, `VOICELAMP_TRAY_PROBE`, `RUST_LOG`).
+    pub fn start_with_env(env: &[(String, String)]) -> Driver {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(artifacts_dir().join(format!("tauri-driver-{port}.log")))
@@ -85,6 +93,7 @@ impl Driver {
                 "--native-port",
                 &native_port.to_string(),
             ])
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .stdin(Stdio::null())
@@ -176,4 +185,75 @@ pub fn app_pids() -> Vec<u32> {
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect()
+}
+
+/// Ends every app process when a test ends, so the next test's launch is not handed to a
+/// leftover single instance.
+#[derive(Debug)]
+pub struct AppCleanup;
+
+impl Drop for AppCleanup {
+    fn drop(&mut self) {
+        for pid in app_pids() {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+        wait_until("app processes to end", || {
+            app_pids().is_empty().then_some(())
+        });
+    }
+}
+
+/// Launches the app through `driver` and waits for the Lines view.
+pub async fn open_app(driver: &Driver) -> (Client, AppCleanup) {
+    assert!(
+        app_pids().is_empty(),
+        "an app process is already running before the test"
+    );
+    let client = driver.session().await;
+    let cleanup = AppCleanup;
+    wait_visible(&client, "[data-testid=view-lines]").await;
+    (client, cleanup)
+}
+
+/// Clicks the element `css` once it shows.
+pub async fn click(client: &Client, css: &str) {
+    wait_visible(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Types `text` into the input `css` (after clearing it).
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let input = wait_visible(client, css).await;
+    input
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    input
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+/// Waits until the element `css` exists and its text satisfies `check`; returns the text.
+pub async fn wait_text(client: &Client, css: &str, check: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    let mut last = String::new();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if check(&text) {
+                return text;
+            }
+            last = text;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out waiting for the text of {css} (last: {last:?})"
+        );
+        tokio::time::sleep(POLL).await;
+    }
 }

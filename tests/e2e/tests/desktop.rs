@@ -3,36 +3,11 @@
 
 use std::process::Command;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use voicelamp_e2e::{
-    Driver, app_binary, app_pids, screenshot, wait_until, wait_visible, x_window_tree,
+    AppCleanup, Driver, app_binary, app_pids, open_app, screenshot, wait_until, wait_visible,
+    x_window_tree,
 };
-
-/// Ends every app process when a test ends, so the next test's launch is not handed to a
-/// leftover single instance.
-struct AppCleanup;
-
-impl Drop for AppCleanup {
-    fn drop(&mut self) {
-        for pid in app_pids() {
-            let _ = Command::new("kill").arg(pid.to_string()).status();
-        }
-        wait_until("app processes to end", || {
-            app_pids().is_empty().then_some(())
-        });
-    }
-}
-
-async fn open_app(driver: &Driver) -> (Client, AppCleanup) {
-    assert!(
-        app_pids().is_empty(),
-        "an app process is already running before the test"
-    );
-    let client = driver.session().await;
-    let cleanup = AppCleanup;
-    wait_visible(&client, "[data-testid=view-lines]").await;
-    (client, cleanup)
-}
 
 /// Whether the window manager lists Voicelamp's main window.
 fn main_window_listed() -> bool {
