@@ -5,6 +5,7 @@ import {
   accountDraft,
   accountErrorField,
   accountForm as formOf,
+  accountUser,
   loadSettings,
   mailboxRow,
   mailboxWords,
@@ -173,8 +174,29 @@ describe("backend errors", () => {
     ["an account's id cannot change; remove it and add a new one", "id"],
     ["the OS keyring cannot be opened: no D-Bus", null],
     ["the configuration could not be written: permission denied", null],
+    ['voicemail store: the scheme "http" is not IMAP', "voicemail-imap"],
+    ["voicemail store: allow_plaintext is set but the URL is imaps://", "voicemail-plaintext"],
+    ["accounts[0].voicemail.user: empty", "voicemail-user"],
+    ["accounts[1].voicemail.imap: bad URL", "voicemail-imap"],
   ])("place %j at %s", (error, place) => {
     expect(accountErrorField(error)).toBe(place);
+  });
+
+  it("name the user a voicemail store logs in with by default", () => {
+    expect(accountUser({ authUser: " 1001a ", aor: "sip:1001@pbx" })).toBe("1001a");
+    expect(accountUser({ authUser: "", aor: "sips:2000@pbx.example" })).toBe("2000");
+    expect(accountUser({ authUser: "", aor: "not an address" })).toBeNull();
+  });
+
+  it("round-trip a voicemail store and keep its fields while it is off", () => {
+    const form = accountForm({
+      voicemail: { imap: "imap://[::1]:10143", allowPlaintext: true, user: null, lampFromImap: true },
+    });
+    const d = accountDraft(form);
+    expect(formOf(d)).toEqual(form);
+    expect(validateAccount({ ...d, password: "pw" }, editing)).toEqual({});
+    expect(formOf({ ...d, voicemail: false }).voicemail).toBeNull();
+    expect(formOf({ ...d, voicemail: false, voicemailImap: "x" })).toEqual({ ...form, voicemail: null });
   });
 
   it.each([

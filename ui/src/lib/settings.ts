@@ -13,6 +13,7 @@ import {
   type PrivacyForm,
   type SettingsView_Serialize,
   type UnsolicitedForm,
+  type VoicemailForm_Serialize,
 } from "../bindings";
 import { describeError } from "./api";
 
@@ -24,6 +25,8 @@ export type AccountSettings = AccountSettings_Serialize;
 export type SettingsView = SettingsView_Serialize;
 /** The notification settings as the backend sends and takes them. */
 export type NotificationsForm = NotificationsForm_Serialize;
+/** An account's voicemail store (IMAP) as the backend sends and takes it. */
+export type VoicemailForm = VoicemailForm_Serialize;
 /** What the backend is sent to add, change or try an account. */
 export type AccountChange = AccountChange_Deserialize;
 export type { CheckReport, PasswordSourceForm, PrivacyForm, UnsolicitedForm };
@@ -112,6 +115,13 @@ export interface AccountDraft {
   passwordFile: string;
   /** A new password for the keyring; never filled from the backend. */
   password: string;
+  /** The account has a voicemail store (the fields below are kept while it is off). */
+  voicemail: boolean;
+  voicemailImap: string;
+  /** Login name; blank for the account's user. */
+  voicemailUser: string;
+  voicemailPlaintext: boolean;
+  voicemailLamp: boolean;
 }
 
 /** The fields of the account form, named as their inputs' test ids end. */
@@ -130,6 +140,9 @@ export type AccountField =
   | "voicemail-access-code"
   | "tls-ca-file"
   | "expires"
+  | "voicemail-imap"
+  | "voicemail-user"
+  | "voicemail-plaintext"
   | `mailbox-uri-${number}`;
 
 /** What is wrong, per field, in words. */
@@ -147,6 +160,8 @@ const ID = /^[a-z0-9_-]{1,64}$/;
 const ADDRESS = /^sips?:[^@\s]+@[^@\s;?]+/i;
 const SERVER = /^sips?:\S+$/i;
 const ACCESS_CODE = /^[0-9*#]{1,32}$/;
+const IMAP_URL = /^imaps?:\/\/[^\s/@?#]+\/?$/i;
+const IMAP_EXAMPLE = "imaps://mail.example.com";
 // Control characters (C0, DEL, C1), which the backend refuses in a password.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -180,6 +195,11 @@ export function newAccountDraft(): AccountDraft {
     passwordEnv: "",
     passwordFile: "",
     password: "",
+    voicemail: false,
+    voicemailImap: "",
+    voicemailUser: "",
+    voicemailPlaintext: false,
+    voicemailLamp: false,
   };
 }
 
@@ -205,6 +225,11 @@ export function accountDraft(form: AccountForm): AccountDraft {
     passwordEnv: source.kind === "env" ? source.value : "",
     passwordFile: source.kind === "file" ? source.value : "",
     password: "",
+    voicemail: form.voicemail !== null,
+    voicemailImap: form.voicemail?.imap ?? "",
+    voicemailUser: form.voicemail?.user ?? "",
+    voicemailPlaintext: form.voicemail?.allowPlaintext ?? false,
+    voicemailLamp: form.voicemail?.lampFromImap ?? false,
   };
 }
 
@@ -242,7 +267,22 @@ export function accountForm(draft: AccountDraft): AccountForm {
     tlsInsecureSkipVerify: draft.tlsInsecureSkipVerify,
     expires: Number(draft.expires.trim()),
     passwordSource: passwordSource(draft),
+    voicemail: draft.voicemail
+      ? {
+          imap: draft.voicemailImap.trim(),
+          allowPlaintext: draft.voicemailPlaintext,
+          user: optional(draft.voicemailUser),
+          lampFromImap: draft.voicemailLamp,
+        }
+      : null,
   };
+}
+
+/** The user an account logs in with: its authentication user, else the user of its address. */
+export function accountUser(draft: Pick<AccountDraft, "authUser" | "aor">): string | null {
+  const auth = draft.authUser.trim();
+  if (auth !== "") return auth;
+  return /^sips?:([^@\s]+)@/i.exec(draft.aor.trim())?.[1] ?? null;
 }
 
 /**
@@ -338,12 +378,30 @@ export function validateAccount(draft: AccountDraft, context: AccountContext): F
     errors["voicemail-access-code"] = "Use up to 32 digits, * and #, e.g. *97.";
   }
 
+  if (draft.voicemail) validateVoicemail(draft, errors);
+
   const expires = draft.expires.trim();
   const seconds = Number(expires);
   if (expires === "" || !Number.isInteger(seconds) || seconds < MIN_EXPIRES || seconds > MAX_EXPIRES) {
     errors.expires = `Enter a whole number of seconds from ${MIN_EXPIRES} to ${MAX_EXPIRES}.`;
   }
   return errors;
+}
+
+/** The voicemail store's checks (the file's rules for `[accounts.voicemail]`). */
+function validateVoicemail(draft: AccountDraft, errors: FieldErrors<AccountField>): void {
+  const url = draft.voicemailImap.trim();
+  if (url === "") errors["voicemail-imap"] = `Enter the mail server's address, e.g. ${IMAP_EXAMPLE}.`;
+  else if (!/^imaps?:\/\//i.test(url)) {
+    errors["voicemail-imap"] =
+      `An IMAP address starts with imaps:// (or imap:// for STARTTLS), e.g. ${IMAP_EXAMPLE}.`;
+  } else if (!IMAP_URL.test(url)) {
+    errors["voicemail-imap"] =
+      `Name only the server (and a port), with no user, folder or path, e.g. ${IMAP_EXAMPLE}:993.`;
+  } else if (draft.voicemailPlaintext && /^imaps:/i.test(url)) {
+    errors["voicemail-plaintext"] = "imaps:// is always encrypted: plaintext applies to imap:// only.";
+  }
+  if (/\s/.test(draft.voicemailUser.trim())) errors["voicemail-user"] = "A login name has no spaces.";
 }
 
 /** The fields that sit in the editor's "Advanced" part. */
@@ -370,6 +428,10 @@ const FILE_FIELDS: Record<string, AccountField> = {
   ca_file: "tls-ca-file",
   password_env: "password-env",
   password_file: "password-file",
+  voicemail: "voicemail-imap",
+  "voicemail.imap": "voicemail-imap",
+  "voicemail.user": "voicemail-user",
+  "voicemail.allow_plaintext": "voicemail-plaintext",
 };
 
 /**
@@ -383,6 +445,9 @@ export function accountErrorField(error: string): AccountField | null {
     const mailbox = /^mailboxes\[(\d+)\]/.exec(named[1]);
     if (mailbox !== null) return `mailbox-uri-${Number(mailbox[1])}`;
     return FILE_FIELDS[named[1]] ?? null;
+  }
+  if (/^voicemail store:/i.test(error)) {
+    return /allow_plaintext/.test(error) ? "voicemail-plaintext" : "voicemail-imap";
   }
   if (/password/i.test(error) && !/environment variable or a file/.test(error)) return "password";
   if (/\bid\b/.test(error)) return "id";

@@ -21,6 +21,7 @@ export function accountForm(overrides: Partial<AccountForm> = {}): AccountForm {
     tlsInsecureSkipVerify: false,
     expires: 3600,
     passwordSource: { kind: "keyring" },
+    voicemail: null,
     ...overrides,
   };
 }
