@@ -71,6 +71,8 @@ pub struct EngineAccount {
     pub mailboxes: Vec<String>,
     /// Its lamp is driven by its voicemail store's unheard counts (`lamp_sources`).
     pub imap_feeds_lamp: bool,
+    /// It registers (`false`: subscribe only).
+    pub register: bool,
     /// Every user agent event about it, in order (for `check`).
     pub history: Vec<Event>,
     /// The path to its server.
@@ -134,6 +136,7 @@ impl Engine {
                 imap_feeds_lamp: account
                     .lamp_feeds()
                     .contains(&crate::config::LampFeed::Imap),
+                register: account.register,
                 net_id: None,
                 problem: None,
                 mailboxes,
@@ -369,6 +372,7 @@ fn spec(sip: &SipAccount, secret: &crate::Secret) -> AccountSpec {
     spec.mailboxes = sip.mailboxes.clone();
     spec.unsolicited = sip.unsolicited;
     spec.local_port = sip.local_port;
+    spec.register = sip.register;
     spec.tls = TlsOptions {
         ca_file: sip.tls.ca_file.clone(),
         insecure_skip_verify: sip.tls.insecure_skip_verify,

@@ -168,6 +168,12 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
         Some((RegistrationStatus::Unregistered, _)) => {
             let _ = writeln!(out, "  registration: unregistered");
         }
+        None if !account.register => {
+            let _ = writeln!(
+                out,
+                "  registration: off (register = false): subscriptions only, sent at once"
+            );
+        }
         None => {
             ok = false;
             let _ = writeln!(out, "  registration: no answer within {waited} s");
@@ -223,6 +229,9 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
                     }) =>
                     {
                         format!("no NOTIFY within {waited} s after registering")
+                    }
+                    None if !account.register => {
+                        format!("no NOTIFY within {waited} s after subscribing")
                     }
                     None => "not subscribed: the account is not registered".to_owned(),
                 }
