@@ -338,3 +338,63 @@ async fn check_explains_a_wrong_password() {
     assert!(stdout.contains("registration: registered"), "{stdout}");
     assert!(stdout.contains("over UDP"), "{stdout}");
 }
+
+/// `register = false`: the account never registers, its mailbox is still subscribed and known,
+/// and `check` says registration is off rather than missing.
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn a_subscribe_only_account_watches_without_registering() {
+    let lab = Lab::get();
+    let user = "1022";
+    publish(&["--user", user, "--new", "3", "--old", "0"]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nid = \"watcher\"\naor = \"{aor}\"\nregistrar = \"sip:{host}:{port}\"\n\
+             register = false\npassword_env = \"VL_TEST_PW_{user}\"\n",
+            aor = lab.aor(user),
+            host = lab.host,
+            port = lab.udp_port,
+        ),
+    )
+    .expect("write config");
+    let users = [user, user, user];
+    let output = cli(&config, users, &["status", "--json", "--wait", "10"])
+        .output()
+        .await
+        .expect("run the CLI");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["type"] == "registration" && v["state"] == "disabled"),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|m| m["type"] == "mailbox" && is_mailbox(m, &lab.aor(user), 3, 0)),
+        "{stdout}"
+    );
+    let output = cli(&config, users, &["check", "watcher", "--wait", "10"])
+        .output()
+        .await
+        .expect("run the CLI");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("registration: off (register = false)"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("REGISTER"),
+        "a REGISTER was sent: {report}"
+    );
+}
