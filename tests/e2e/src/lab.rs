@@ -17,8 +17,14 @@ pub fn lab_env(name: &str, default: &str) -> String {
 
 /// Runs a lab tool (`tests/lab/<tool>`) and fails the test when it fails.
 pub fn lab_tool(tool: &str, args: &[&str]) -> String {
+    lab_tool_env(tool, args, &[])
+}
+
+/// [`lab_tool`] with extra environment (e.g. another lab's directory and ports).
+pub fn lab_tool_env(tool: &str, args: &[&str], env: &[(String, String)]) -> String {
     let out = Command::new(repo_root().join("tests/lab").join(tool))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap_or_else(|e| panic!("tests/lab/{tool} cannot run: {e}"));
     assert!(
@@ -177,4 +183,59 @@ pub fn click_newest_notification() {
         .status()
         .expect("dunstctl (dunst) must be installed");
     assert!(status.success(), "dunstctl action failed");
+}
+
+/// A lab of its own (directory and ports apart from the shared one), stopped when dropped: for
+/// tests that stop the servers.
+#[derive(Debug)]
+pub struct OwnLab {
+    /// Its environment (`VOICELAMP_LAB_DIR`, `LAB_*` ports).
+    pub env: Vec<(String, String)>,
+}
+
+impl OwnLab {
+    /// Starts a lab whose ports are `offset` above the shared lab's.
+    pub fn start(offset: u16) -> Self {
+        let port = |name: &str, default: u16| {
+            let base: u16 = lab_env(name, &default.to_string())
+                .parse()
+                .unwrap_or(default);
+            (name.to_owned(), (base + offset).to_string())
+        };
+        let sip = port("LAB_SIP_UDP_PORT", 35060);
+        let dir = std::env::temp_dir().join(format!("voicelamp-e2e-lab-{}", sip.1));
+        let env = vec![
+            ("VOICELAMP_LAB_DIR".to_owned(), dir.display().to_string()),
+            sip,
+            port("LAB_SIP_TCP_PORT", 35060),
+            port("LAB_SIP_TLS_PORT", 35061),
+            port("LAB_IMAP_PORT", 31143),
+            port("LAB_IMAPS_PORT", 31993),
+        ];
+        lab_tool_env("lab", &["start", "--expires", "10", "--users", "2"], &env);
+        Self { env }
+    }
+
+    /// A variable of its environment.
+    pub fn var(&self, name: &str) -> String {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| lab_env(name, ""))
+    }
+
+    /// Stops its servers (also done on drop).
+    pub fn stop(&self) {
+        lab_tool_env("lab", &["stop"], &self.env);
+    }
+}
+
+impl Drop for OwnLab {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("tests/lab/lab"))
+            .arg("stop")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .status();
+    }
 }

@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use voicelamp_e2e::lab::{
-    NotificationLog, click_newest_notification, lab_env, lab_tool, publish, seen_flags,
+    NotificationLog, OwnLab, click_newest_notification, lab_env, lab_tool, lab_tool_env, publish,
+    seen_flags,
 };
 use voicelamp_e2e::{
     DEADLINE, Driver, artifacts_dir, click, open_app, screenshot, type_into, wait_text, wait_until,
@@ -224,6 +225,70 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
         logs > 0,
         "no log holds the SIP trace: the check above proves nothing"
     );
+}
+
+/// The lamp never claims to know what it cannot: when the server goes away, the line turns
+/// stale (last counts marked out of date) and the tray lamp greys out.
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the lab and the display and session of tests/e2e/run"]
+async fn a_stopped_server_makes_the_line_stale_in_the_window_and_the_tray() {
+    let lab = OwnLab::start(700);
+    let host = lab_env("LAB_SIP_HOST", "127.0.0.1");
+    let tcp = lab.var("LAB_SIP_TCP_PORT");
+    lab_tool_env("publish-mwi", &["--user", "1001", "--new", "2"], &lab.env);
+    let run = tempfile_dir("stale");
+    let config = run.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nid = \"desk\"\ndisplay_name = \"Front desk\"\n\
+             aor = \"sip:1001@{host}\"\nregistrar = \"sip:{host}:{tcp};transport=tcp\"\n\
+             password_env = \"VOICELAMP_E2E_PW\"\n"
+        ),
+    )
+    .expect("config");
+    let probe = run.join("tray.json");
+    let driver = Driver::start_with_env(&[
+        ("VOICELAMP_CONFIG".into(), config.display().to_string()),
+        ("VOICELAMP_TRAY_PROBE".into(), probe.display().to_string()),
+        ("VOICELAMP_E2E_PW".into(), "pw-1001".into()),
+    ]);
+    let (client, _cleanup) = open_app(&driver).await;
+    let tile = format!("[data-testid=line-tile][data-key=\"desk sip:1001@{host}\"]");
+    wait_attr(&client, &tile, "data-look", "lit").await;
+    wait_until("the tray to show 2", || {
+        tray(&probe).filter(|t| t["new"] == 2 && t["not_known"] == false)
+    });
+
+    lab.stop();
+    wait_attr(&client, &tile, "data-look", "stale").await;
+    wait_visible(&client, &format!("{tile} [data-testid=line-out-of-date]")).await;
+    let status = client
+        .find(fantoccini::Locator::Css(&format!(
+            "{tile} [data-testid=line-status]"
+        )))
+        .await
+        .expect("status")
+        .attr("title")
+        .await
+        .expect("title")
+        .unwrap_or_default();
+    assert!(
+        status.contains("no connection to the server"),
+        "the status does not say why: {status}"
+    );
+    let shown = wait_until("the tray to grey out", || {
+        tray(&probe).filter(|t| t["not_known"] == true)
+    });
+    assert!(
+        shown["tooltip"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not up to date"),
+        "tooltip: {shown}"
+    );
+    screenshot(&client, "lines-stale").await;
+    let _ = client.close().await;
 }
 
 fn tempfile_dir(name: &str) -> std::path::PathBuf {
