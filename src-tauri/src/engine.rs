@@ -76,28 +76,26 @@ impl std::fmt::Debug for Control {
 }
 
 impl EngineService {
-    /// Starts the engine task for the configuration at `config_path`.
-    pub fn start<R: Runtime>(app: &AppHandle<R>, config_path: PathBuf) -> Self {
+    /// The service for the configuration at `config_path`, and the task to start once the app
+    /// exists ([`EngineTask::start`]); commands can be answered (from the last view) before.
+    pub fn new(config_path: PathBuf) -> (Self, EngineTask) {
         let (control, rx) = mpsc::unbounded_channel();
         let view = Arc::new(Mutex::new(EngineView {
             config_path: config_path.display().to_string(),
             ..EngineView::default()
         }));
-        let task = Task {
-            app: app.clone(),
+        let task = EngineTask {
             view: view.clone(),
             config_path: config_path.clone(),
-            shown: None,
-            notifier: Notifier::default(),
-            last_publish: None,
+            control: rx,
         };
-        tauri::async_runtime::spawn(task.run(rx));
-        Self {
+        let service = Self {
             control,
             view,
             config_path,
             config_lock: Arc::default(),
-        }
+        };
+        (service, task)
     }
 
     /// Held while the configuration file is read, changed and written.
@@ -139,6 +137,29 @@ impl EngineService {
         if self.control.send(Control::Shutdown(done)).is_ok() {
             let _ = tokio::time::timeout(limit, wait).await;
         }
+    }
+}
+
+/// The engine's task, not started yet.
+#[derive(Debug)]
+pub struct EngineTask {
+    view: Arc<Mutex<EngineView>>,
+    config_path: PathBuf,
+    control: mpsc::UnboundedReceiver<Control>,
+}
+
+impl EngineTask {
+    /// Starts the engine on Tauri's async runtime, publishing to `app`.
+    pub fn start<R: Runtime>(self, app: &AppHandle<R>) {
+        let task = Task {
+            app: app.clone(),
+            view: self.view,
+            config_path: self.config_path,
+            shown: None,
+            notifier: Notifier::default(),
+            last_publish: None,
+        };
+        tauri::async_runtime::spawn(task.run(self.control));
     }
 }
 

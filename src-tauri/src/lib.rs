@@ -55,20 +55,21 @@ pub fn app_builder<R: Runtime>(
     options: AppOptions,
 ) -> tauri::Builder<R> {
     let contract = bindings::contract::<R>();
+    let (engine, engine_task) = engine::EngineService::new(options.config_path.clone());
     builder
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![MINIMIZED_FLAG]),
         ))
+        .manage(engine)
+        .manage(window::PendingNavigation::default())
+        .manage(mailboxes::Mailboxes::default())
+        .manage(tray::TrayProbe::new(options.tray_probe.clone()))
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {
             contract.mount_events(app);
-            app.manage(window::PendingNavigation::default());
-            app.manage(mailboxes::Mailboxes::default());
-            app.manage(tray::TrayProbe::new(options.tray_probe.clone()));
             tray::create(app.handle())?;
-            let engine = engine::EngineService::start(app.handle(), options.config_path.clone());
-            app.manage(engine);
+            engine_task.start(app.handle());
             if options.open_window {
                 window::open_main(app.handle())?;
             }
