@@ -1,9 +1,10 @@
-import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { tick } from "svelte";
 import { describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { VIEWS } from "./lib/views";
 import { counts, engineView, fakeEngine, fakeNavigation, line, navigation } from "./test/engine";
+import { fakeMailbox, fakeMedia } from "./test/mailbox";
 
 function expectActive(id: string) {
   for (const view of VIEWS) {
@@ -94,10 +95,11 @@ describe("App", () => {
     expect(await screen.findByTestId("view-settings")).toBeInTheDocument();
   });
 
-  it("opens a tile's mailbox and shows which one was asked for", async () => {
+  it("opens a tile's mailbox: the account's store", async () => {
     fakeEngine(
       engineView([line({ name: "Front desk", accountName: "Reception", counts: counts(1) })]),
     );
+    const backend = fakeMailbox([{ account: "desk", name: "Reception" }]);
     render(App);
     const tile = await screen.findByTestId("line-tile");
     tile.focus();
@@ -105,29 +107,78 @@ describe("App", () => {
     const view = await screen.findByTestId("view-mailbox");
     expectActive("mailbox");
     expect(within(view).getByRole("heading", { level: 1 })).toHaveTextContent("Mailbox");
-    expect(screen.getByTestId("mailbox-target")).toBeInTheDocument();
-    expect(screen.getByTestId("mailbox-account")).toHaveTextContent("Reception");
-    expect(screen.getByTestId("mailbox-uri")).toHaveTextContent("sip:1001@pbx.example");
-    expect(view).toHaveTextContent("Front desk");
+    await waitFor(() => expect(screen.getAllByTestId("mailbox-message")).toHaveLength(3));
+    expect(backend.list).toHaveBeenCalledWith("desk", null);
+    expect(view).toHaveTextContent("Reception · Inbox");
   });
 
-  it("goes where the backend asked before the window was ready", async () => {
+  it("says a tile's account has no store, by the account's name", async () => {
+    fakeEngine(engineView([line({ account: "night", accountName: "Night line" })]));
+    fakeMailbox([]);
+    render(App);
+    const tile = await screen.findByTestId("line-tile");
+    tile.focus();
+    await fireEvent.keyDown(tile, { key: "Enter" });
+    expect(await screen.findByTestId("mailbox-no-store")).toHaveTextContent(
+      "Night line's lamp comes from SIP only",
+    );
+  });
+
+  it("goes where the backend asked before the window was ready, and plays", async () => {
     const nav = fakeNavigation(
       navigation({
         view: "mailbox",
         account: "desk",
         mailbox: "sip:1001@pbx",
-        messageId: "17",
+        messageId: "INBOX/7-2",
         play: true,
       }),
     );
+    const backend = fakeMailbox();
+    const media = fakeMedia();
     render(App);
     expect(await screen.findByTestId("view-mailbox")).toBeInTheDocument();
-    expect(screen.getByTestId("mailbox-message")).toHaveTextContent("17 (play when opened)");
     expect(window.location.hash).toBe(
-      "#/mailbox?account=desk&mailbox=sip%3A1001%40pbx&message=17&play=1",
+      "#/mailbox?account=desk&mailbox=sip%3A1001%40pbx&message=INBOX%2F7-2&play=1",
     );
+    const player = screen.getByTestId("mailbox-player");
+    await waitFor(() => expect(player).toHaveAttribute("data-state", "playing"));
+    expect(backend.audio).toHaveBeenCalledExactlyOnceWith("desk", "INBOX", "7-2");
+    expect(media.play).toHaveBeenCalledTimes(1);
     expect(nav.take).toHaveBeenCalledTimes(1);
+  });
+
+  it("plays again when the same message is asked for again (the hash does not change)", async () => {
+    const nav = fakeNavigation(null);
+    const backend = fakeMailbox();
+    const media = fakeMedia();
+    render(App);
+    await vi.waitFor(() => expect(nav.listeners).toBe(1));
+    const again = navigation({ view: "mailbox", account: "desk", messageId: "INBOX/7-3", play: true });
+    nav.send(again);
+    const player = await screen.findByTestId("mailbox-player");
+    await waitFor(() => expect(player).toHaveAttribute("data-state", "playing"));
+    const audio = screen.getByTestId("mailbox-audio") as HTMLAudioElement;
+    audio.currentTime = 30;
+    await fireEvent(audio, new Event("ended"));
+    expect(player).toHaveAttribute("data-state", "ended");
+    await waitFor(() => expect(backend.act).toHaveBeenCalledWith("desk", "INBOX", "7-3", "markHeard"));
+
+    nav.send(again);
+    await waitFor(() => expect(player).toHaveAttribute("data-state", "playing"));
+    expect(media.play).toHaveBeenCalledTimes(2);
+    expect(audio.currentTime).toBe(0);
+    // The clip was kept: played again without fetching it again.
+    expect(backend.audio).toHaveBeenCalledTimes(1);
+    expect(backend.list).toHaveBeenCalledTimes(2);
+
+    // Another message of the same store, asked for while the view is open.
+    nav.send({ ...again, messageId: "INBOX/7-1" });
+    await waitFor(() => expect(backend.audio).toHaveBeenLastCalledWith("desk", "INBOX", "7-1"));
+    await waitFor(() => expect(player).toHaveAttribute("data-state", "playing"));
+    expect(
+      screen.getAllByTestId("mailbox-message").find((r) => r.getAttribute("aria-selected") === "true"),
+    ).toHaveAttribute("data-id", "7-1");
   });
 
   it("follows navigateTo while open, and stops when it goes", async () => {
@@ -143,10 +194,12 @@ describe("App", () => {
     expect(nav.listeners).toBe(0);
   });
 
-  it("shows the Mailbox empty state", () => {
+  it("shows the Mailbox's first store when none is asked for", async () => {
     window.history.replaceState(null, "", "#/mailbox");
+    fakeMailbox();
     render(App);
-    expect(screen.getByText("No mailbox selected")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getAllByTestId("mailbox-message")).toHaveLength(3));
+    expect(screen.getByTestId("mailbox-store-select")).toHaveValue("desk");
   });
 
   it("lists the Settings sections", () => {

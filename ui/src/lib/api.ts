@@ -90,3 +90,20 @@ export function describeError(error: unknown): string {
   if (typeof error === "string" && error !== "") return error;
   return "The engine did not answer.";
 }
+
+/** A backend call's outcome: its value, or what went wrong in words. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** How tauri-specta answers a command that returns a `Result`. */
+type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: string };
+
+/** Calls a `Result`-returning command; a refusal or a failed call becomes words. */
+export async function outcome<T>(call: () => Promise<Answer<T>>): Promise<Outcome<T>> {
+  try {
+    const answer = await call();
+    if (answer.status === "ok") return { ok: true, value: answer.data };
+    return { ok: false, error: answer.error.trim() || describeError(undefined) };
+  } catch (error) {
+    return { ok: false, error: describeError(error) };
+  }
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { fakeNavigation, navigation } from "../test/engine";
-import { applyNavigation, followNavigation } from "./navigation";
+import { get } from "svelte/store";
+import { applyNavigation, followNavigation, mailboxRequests } from "./navigation";
 import { routeFromHash } from "./router";
 import type { Navigation } from "./api";
 
@@ -24,6 +25,26 @@ describe("applyNavigation", () => {
       view: "mailbox",
       params: { account: "desk", mailbox: "sip:1001@pbx", messageId: "9", play: true },
     });
+  });
+
+  it("counts every request for a mailbox, even one for the same place again", () => {
+    const seen: (number | undefined)[] = [];
+    const stop = mailboxRequests.subscribe((r) => seen.push(r?.seq));
+    const first = get(mailboxRequests)?.seq ?? 0;
+    const again = navigation({ view: "mailbox", account: "desk", messageId: "INBOX/7-1", play: true });
+    applyNavigation(again);
+    const hash = window.location.hash;
+    applyNavigation(again);
+    expect(window.location.hash).toBe(hash);
+    applyNavigation(navigation({ view: "settings" }));
+    expect(seen.slice(1)).toEqual([first + 1, first + 2]);
+    expect(get(mailboxRequests)?.params).toEqual({
+      account: "desk",
+      mailbox: null,
+      messageId: "INBOX/7-1",
+      play: true,
+    });
+    stop();
   });
 
   it("falls back to Lines for a view it does not know", () => {

@@ -15,7 +15,7 @@ import {
   type UnsolicitedForm,
   type VoicemailForm_Serialize,
 } from "../bindings";
-import { describeError } from "./api";
+import { outcome, type Outcome } from "./api";
 
 /** One account as the backend sends it. */
 export type AccountForm = AccountForm_Serialize;
@@ -31,20 +31,7 @@ export type VoicemailForm = VoicemailForm_Serialize;
 export type AccountChange = AccountChange_Deserialize;
 export type { CheckReport, PasswordSourceForm, PrivacyForm, UnsolicitedForm };
 
-/** A backend call's outcome: its value, or what went wrong in words. */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
-
-type Answer<T> = { status: "ok"; data: T } | { status: "error"; error: string };
-
-async function outcome<T>(call: () => Promise<Answer<T>>): Promise<Outcome<T>> {
-  try {
-    const answer = await call();
-    if (answer.status === "ok") return { ok: true, value: answer.data };
-    return { ok: false, error: answer.error.trim() || describeError(undefined) };
-  } catch (error) {
-    return { ok: false, error: describeError(error) };
-  }
-}
+export type { Outcome };
 
 /** The accounts and notification settings in the configuration file. */
 export function loadSettings(): Promise<Outcome<SettingsView>> {

@@ -116,7 +116,7 @@ export function engineView(
 type Handler<T> = (event: { event: string; id: number; payload: T }) => void;
 
 /** Catches the listeners of one generated event so a test can fire it. */
-function fakeEvent<T>(event: { listen: (handler: Handler<T>) => Promise<() => void> }) {
+export function fakeEvent<T>(event: { listen: (handler: Handler<T>) => Promise<() => void> }) {
   const handlers = new Set<Handler<T>>();
   const listen = vi.spyOn(event, "listen").mockImplementation(async (handler) => {
     handlers.add(handler);

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { CLIP, fakeMailbox, message, refused } from "../test/mailbox";
+import {
+  callerOf,
+  clockTime,
+  decodeBase64,
+  durationWords,
+  fetchAudio,
+  folderName,
+  listStores,
+  loadAutoHeard,
+  loadSpeed,
+  messageLabel,
+  outcomeWords,
+  parseMessageRef,
+  receivedWords,
+  saveAutoHeard,
+  saveSpeed,
+  stepSelection,
+} from "./mailbox";
+
+describe("where a navigation points", () => {
+  it.each([
+    ["INBOX/7-2", { folder: "INBOX", id: "7-2" }],
+    ["Work/Sales/8-1", { folder: "Work/Sales", id: "8-1" }],
+    ["7-2", { folder: null, id: "7-2" }],
+    ["/7-2", { folder: null, id: "7-2" }],
+    ["INBOX/", null],
+    [null, null],
+  ])("reads %j", (ref, parts) => {
+    expect(parseMessageRef(ref)).toEqual(parts);
+  });
+});
+
+describe("what a row shows", () => {
+  it("writes lengths as m:ss", () => {
+    expect(clockTime(0)).toBe("0:00");
+    expect(clockTime(7.9)).toBe("0:07");
+    expect(clockTime(65)).toBe("1:05");
+    expect(clockTime(3723)).toBe("1:02:03");
+    expect(clockTime(NaN)).toBe("0:00");
+    expect(clockTime(null)).toBe("0:00");
+    expect(durationWords({ durationS: null })).toBeNull();
+    expect(durationWords({ durationS: 42 })).toBe("0:42");
+  });
+
+  it("names the caller by name and number, by number alone, or as unknown", () => {
+    expect(callerOf({ callerName: "Alice", callerNumber: "1002" })).toEqual({ name: "Alice", number: "1002", known: true });
+    expect(callerOf({ callerName: null, callerNumber: " 1002 " })).toEqual({ name: "1002", number: null, known: true });
+    expect(callerOf({ callerName: "1002", callerNumber: "1002" })).toEqual({ name: "1002", number: null, known: true });
+    expect(callerOf({ callerName: "", callerNumber: null })).toEqual({ name: "Unknown caller", number: null, known: false });
+  });
+
+  it("says when a message was left, and the exact time", () => {
+    const at = Date.parse("2026-11-27T10:00:00Z");
+    const words = receivedWords({ receivedAt: "2026-11-27T09:57:00Z" }, at);
+    expect(words.text).toBe("3 min ago");
+    expect(words.exact).toMatch(/2026/);
+    expect(receivedWords({ receivedAt: "yesterday" }, at)).toEqual({ text: "time unknown", exact: null });
+  });
+
+  it("labels a row for screen readers without absent data", () => {
+    const at = Date.now();
+    expect(messageLabel(message({ urgent: true, receivedAt: new Date(at).toISOString() }), at)).toBe(
+      "Alice Smith (1002), just now, 0:42, urgent, unheard",
+    );
+    expect(
+      messageLabel(message({ callerName: null, callerNumber: null, durationS: null, heard: true }), at + 1000),
+    ).toBe("Unknown caller, 5 min ago, heard");
+  });
+
+  it("moves the selection within the list", () => {
+    const rows = [{ id: "a" }, { id: "b" }, { id: "c" }];
+    expect(stepSelection(rows, null, 1)).toBe("a");
+    expect(stepSelection(rows, null, -1)).toBe("c");
+    expect(stepSelection(rows, "b", 1)).toBe("c");
+    expect(stepSelection(rows, "c", 1)).toBe("c");
+    expect(stepSelection(rows, "b", -5)).toBe("a");
+    expect(stepSelection([], "b", 1)).toBeNull();
+  });
+
+  it("words outcomes and folders", () => {
+    expect(outcomeWords("delete", "done")).toBe("Deleted.");
+    expect(outcomeWords("markHeard", "queued")).toBe("Marked heard; it will be sent when the server is back.");
+    expect(folderName("INBOX")).toBe("Inbox");
+    expect(folderName("Old")).toBe("Old");
+  });
+});
+
+describe("audio", () => {
+  it("decodes base64 to bytes", () => {
+    expect([...decodeBase64(CLIP.base64)]).toEqual([0x52, 0x49, 0x46, 0x46]);
+  });
+
+  it("wraps the clip in a WAV Blob, and says why when it cannot", async () => {
+    const backend = fakeMailbox();
+    const clip = await fetchAudio("desk", "INBOX", "7-2");
+    expect(clip.ok && clip.value.type).toBe("audio/wav");
+    expect(clip.ok && clip.value.size).toBe(4);
+    backend.audio.mockResolvedValue({ status: "ok", data: { mime: "audio/wav", base64: "not base64!" } });
+    expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: expect.stringContaining("damaged") });
+    backend.audio.mockResolvedValue(refused("no such message"));
+    expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: "no such message" });
+  });
+
+  it("says the engine is away without a backend", async () => {
+    expect(await listStores()).toEqual({ ok: false, error: expect.stringContaining("not available") });
+  });
+});
+
+describe("remembered choices", () => {
+  it("marks heard at the end unless turned off", () => {
+    expect(loadAutoHeard()).toBe(true);
+    saveAutoHeard(false);
+    expect(loadAutoHeard()).toBe(false);
+    saveAutoHeard(true);
+    expect(loadAutoHeard()).toBe(true);
+  });
+
+  it("keeps a known speed only", () => {
+    expect(loadSpeed()).toBe(1);
+    saveSpeed(1.25);
+    expect(loadSpeed()).toBe(1.25);
+    window.localStorage.setItem("voicelamp.mailbox.speed", "9");
+    expect(loadSpeed()).toBe(1);
+  });
+});
