@@ -509,6 +509,16 @@ describe("Mailbox: navigation", () => {
     expect(selectedId()).toBe("7-2");
   });
 
+  it("keeps playing a message asked for that the list does not show (yet)", async () => {
+    const backend = fakeMailbox();
+    render(Mailbox, { props: { params: params({ account: "desk", messageId: "INBOX/7-9", play: true }) } });
+    await playing();
+    await waitFor(() => expect(ids()).toEqual(["7-3", "7-2", "7-1"]));
+    expect(backend.audio).toHaveBeenCalledWith("desk", "INBOX", "7-9");
+    expect(player()).toHaveAttribute("data-state", "playing");
+    expect(selectedId()).toBeUndefined();
+  });
+
   it("follows a new place in the URL", async () => {
     const backend = fakeMailbox();
     const { rerender } = await shown({ params: params({ account: "desk" }) });
