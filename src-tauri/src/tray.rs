@@ -149,6 +149,9 @@ pub fn show<R: Runtime>(
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         tray.set_icon(Some(lamp_image(badge)))?;
         tray.set_tooltip(Some(tooltip))?;
+        // The macOS menu bar shows the count as text beside the lamp.
+        #[cfg(target_os = "macos")]
+        tray.set_title(Some(badge.count_text()))?;
         tray.set_menu(Some(build_menu(app, rows)?))?;
     }
     if let Some(probe) = app.try_state::<TrayProbe>() {
