@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CLIP, fakeMailbox, message, refused } from "../test/mailbox";
 import {
   callerOf,
@@ -90,6 +90,17 @@ describe("what a row shows", () => {
 describe("audio", () => {
   it("decodes base64 to bytes", () => {
     expect([...decodeBase64(CLIP.base64)]).toEqual([0x52, 0x49, 0x46, 0x46]);
+  });
+
+  it("decodes natively where the webview can", () => {
+    const native = vi.fn(() => new Uint8Array([1, 2]));
+    Object.assign(Uint8Array, { fromBase64: native });
+    try {
+      expect([...decodeBase64("AQI=")]).toEqual([1, 2]);
+      expect(native).toHaveBeenCalledWith("AQI=");
+    } finally {
+      delete (Uint8Array as { fromBase64?: unknown }).fromBase64;
+    }
   });
 
   it("wraps the clip in a WAV Blob, and says why when it cannot", async () => {

@@ -63,8 +63,14 @@ export function onMailboxChanged(handler: (change: MailboxChanged) => void): Pro
 // ---------------------------------------------------------------------------------------
 // Audio
 
+type FromBase64 = (text: string) => Uint8Array<ArrayBuffer>;
+
 /** The bytes of base64 text (throws on text that is not base64). */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  // Newer webviews decode natively; elsewhere a minute of 8 kHz audio (1.3 MB of base64)
+  // takes 6-20 ms this way (Node 20).
+  const native = (Uint8Array as unknown as { fromBase64?: FromBase64 }).fromBase64;
+  if (native !== undefined) return native.call(Uint8Array, text);
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);

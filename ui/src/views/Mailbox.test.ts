@@ -497,6 +497,8 @@ describe("Mailbox: navigation", () => {
     const backend = fakeMailbox();
     await shown({ params: params({ account: "desk", messageId: "INBOX/7-1" }) });
     expect(selectedId()).toBe("7-1");
+    // The list has the focus, so the keys work at once.
+    await waitFor(() => expect(screen.getByTestId("mailbox-messages")).toHaveFocus());
     expect(player()).toHaveAttribute("data-state", "idle");
     expect(backend.audio).not.toHaveBeenCalled();
   });
