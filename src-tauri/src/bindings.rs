@@ -27,6 +27,7 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::mailbox::mailbox_act,
             commands::autostart::autostart_get,
             commands::autostart::autostart_set,
+            commands::diagnostics::diagnostics_report,
         ])
         .events(collect_events![
             crate::engine::LinesChanged,

@@ -53,6 +53,8 @@ enum Control {
     Imap(String, ImapReport),
     /// A new message's details (its mailbox is filled in by the engine: the account's own).
     Hint(MessageHint),
+    /// Every account's diagnosis in words, for a support report.
+    Report(oneshot::Sender<String>),
 }
 
 /// The handle commands use; managed as Tauri state.
@@ -71,6 +73,7 @@ impl std::fmt::Debug for Control {
             Control::Shutdown(_) => "Shutdown",
             Control::Imap(..) => "Imap",
             Control::Hint(_) => "Hint",
+            Control::Report(_) => "Report",
         })
     }
 }
@@ -124,6 +127,17 @@ impl EngineService {
     /// Details of a new message for its notification (caller, duration).
     pub fn message_hint(&self, hint: MessageHint) {
         let _ = self.control.send(Control::Hint(hint));
+    }
+
+    /// Every running account's diagnosis in words (registration, subscriptions, what to fix).
+    pub async fn report(&self) -> String {
+        let (reply, answer) = oneshot::channel();
+        if self.control.send(Control::Report(reply)).is_err() {
+            return "The engine is not running.\n".to_owned();
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| "The engine did not answer.\n".to_owned())
     }
 
     /// Reads the configuration again and restarts the accounts.
@@ -268,6 +282,10 @@ impl<R: Runtime> Task<R> {
                             }
                             continue;
                         }
+                        Some(Control::Report(reply)) => {
+                            let _ = reply.send(report(&engine));
+                            continue;
+                        }
                     };
                     engine.shutdown().await;
                     self.publish(engine.view(), None);
@@ -355,6 +373,19 @@ impl<R: Runtime> Task<R> {
     }
 }
 
+/// The diagnosis of every account the engine runs, as `check` words it.
+fn report(engine: &Engine) -> String {
+    let mut out = String::new();
+    for account in &engine.accounts {
+        let (text, _) = voicelamp_core::runtime::diagnose(account, 0);
+        out.push_str(&text);
+    }
+    if out.is_empty() {
+        out.push_str("No account is configured.\n");
+    }
+    out
+}
+
 /// How long news waits for the voicemail store to name the caller: only when a store can, and
 /// the privacy setting lets the caller be shown.
 fn first_delay(config: &Config) -> Duration {
@@ -380,6 +411,9 @@ async fn wait_for_control(control: &mut mpsc::UnboundedReceiver<Control>) -> Aft
             Some(Control::Reload) => return After::Reload,
             Some(Control::Shutdown(done)) => return After::Stop(Some(done)),
             None => return After::Stop(None),
+            Some(Control::Report(reply)) => {
+                let _ = reply.send("No account is running.\n".to_owned());
+            }
             Some(Control::Imap(..) | Control::Hint(_)) => {}
         }
     }

@@ -39,6 +39,12 @@ export const commands = {
 	autostartGet: () => typedError<boolean, string>(__TAURI_INVOKE("autostart_get")),
 	/**  Turns starting at login on or off; returns the state now in effect. */
 	autostartSet: (enabled: boolean) => typedError<boolean, string>(__TAURI_INVOKE("autostart_set", { enabled })),
+	/**
+	 *  A support report in words: versions, the configuration file, and every account's
+	 *  registration and subscriptions with what to fix. It holds no password (none is kept where
+	 *  the report is made) and no caller details.
+	 */
+	diagnosticsReport: () => typedError<string, string>(__TAURI_INVOKE("diagnostics_report")),
 };
 
 /** Events */

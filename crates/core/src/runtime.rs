@@ -23,6 +23,9 @@ use voicelamp_net::voicelamp_sip::auth::Credentials;
 use voicelamp_net::voicelamp_sip::{AccountId, Event};
 use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, Target, TlsOptions, TransportState};
 
+/// Events kept per account for diagnosis.
+const HISTORY: usize = 1000;
+
 /// What an account's voicemail store (IMAP) reported, for lamps it drives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapReport {
@@ -73,8 +76,8 @@ pub struct EngineAccount {
     pub imap_feeds_lamp: bool,
     /// It registers (`false`: subscribe only).
     pub register: bool,
-    /// Every user agent event about it, in order (for `check`).
-    pub history: Vec<Event>,
+    /// The newest user agent events about it (at most 1,000), in order (for `check`).
+    pub history: std::collections::VecDeque<Event>,
     /// The path to its server.
     pub transport: Option<TransportState>,
     /// Where it sends.
@@ -140,7 +143,7 @@ impl Engine {
                 net_id: None,
                 problem: None,
                 mailboxes,
-                history: Vec::new(),
+                history: std::collections::VecDeque::new(),
                 transport: None,
                 target: None,
             };
@@ -187,10 +190,12 @@ impl Engine {
     fn apply(&mut self, event: NetEvent) -> Vec<EngineEvent> {
         match event {
             NetEvent::Sip(event) => {
-                if let Some(account) = sip_account(&event).and_then(|id| self.account_mut(id))
-                    && account.history.len() < 1000
-                {
-                    account.history.push(event.clone());
+                if let Some(account) = sip_account(&event).and_then(|id| self.account_mut(id)) {
+                    // The newest events matter for a diagnosis: keep a bounded window of them.
+                    if account.history.len() >= HISTORY {
+                        account.history.pop_front();
+                    }
+                    account.history.push_back(event.clone());
                 }
                 self.model.apply(&event, SystemTime::now())
             }

@@ -4,6 +4,7 @@
 
 pub mod app_info;
 pub mod autostart;
+pub mod diagnostics;
 pub mod lines;
 pub mod mailbox;
 pub mod navigation;
