@@ -30,6 +30,7 @@ describe("Settings: an account's voicemail store", () => {
     const backend = fakeSettings(settingsView([accountSettings({ authUser: "1001a" })]));
     render(Settings);
     const form = await openEdit();
+    expect(screen.queryByTestId("account-voicemail-store")).not.toBeInTheDocument();
     expect(field("voicemail")).not.toBeChecked();
     expect(screen.queryByTestId("account-field-voicemail-imap")).not.toBeInTheDocument();
     expect(field("voicemail")).toHaveAccessibleName("Browse voicemail from the mail server");
@@ -68,6 +69,10 @@ describe("Settings: an account's voicemail store", () => {
     const configured = store({ imap: "imap://127.0.0.1:10143", allowPlaintext: true, user: "vm1001", lampFromImap: true });
     const backend = fakeSettings(settingsView([accountSettings({ voicemail: configured })]));
     render(Settings);
+    const rows = await screen.findAllByTestId("settings-account-row");
+    expect(within(rows[0]).getByTestId("account-voicemail-store")).toHaveTextContent(
+      "Voicemail store: imap://127.0.0.1:10143 (drives the lamp too)",
+    );
     const form = await openEdit();
     expect(field("voicemail")).toBeChecked();
     expect(field("voicemail-imap")).toHaveValue("imap://127.0.0.1:10143");
