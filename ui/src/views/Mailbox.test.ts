@@ -142,6 +142,18 @@ describe("Mailbox: stores, folders and messages", () => {
     expect(screen.queryByTestId("mailbox-error")).not.toBeInTheDocument();
   });
 
+  it("says when the stores cannot be read, and tries again", async () => {
+    const backend = fakeMailbox();
+    backend.stores.mockResolvedValueOnce(refused("the configuration cannot be read"));
+    render(Mailbox);
+    const error = await screen.findByTestId("mailbox-error");
+    expect(error).toHaveTextContent("The voicemail stores cannot be read: the configuration cannot be read");
+    expect(backend.list).not.toHaveBeenCalled();
+    await fireEvent.click(within(error).getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(ids()).toHaveLength(3));
+    expect(screen.queryByTestId("mailbox-error")).not.toBeInTheDocument();
+  });
+
   it("says when no account has a store", async () => {
     fakeMailbox([]);
     render(Mailbox);
