@@ -316,6 +316,7 @@ impl<R: Runtime> Task<R> {
     ) {
         let now = std::time::Instant::now();
         for change in changes {
+            tracing::debug!(event = %change.to_json_line(), "engine");
             policy.handle_event(now, change);
         }
         self.notify(policy);

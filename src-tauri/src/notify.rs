@@ -25,7 +25,9 @@ pub struct Notifier {
 #[derive(Debug)]
 struct Shown {
     dbus_id: u32,
-    close: Option<oneshot::Sender<()>>,
+    /// Ends the click listener: `true` also closes the notification, `false` leaves it (it is
+    /// being replaced in place).
+    stop: Option<oneshot::Sender<bool>>,
 }
 
 impl Notifier {
@@ -38,9 +40,10 @@ impl Notifier {
             let replaces = {
                 let mut map = shown.lock().unwrap_or_else(PoisonError::into_inner);
                 map.remove(&notification.id).map(|old| {
-                    if let Some(close) = old.close {
-                        // The replaced one's click listener stops; the server keeps the id.
-                        let _ = close.send(());
+                    if let Some(stop) = old.stop {
+                        // The replaced one's click listener stops; the notification stays and
+                        // is replaced in place (same id on the server).
+                        let _ = stop.send(false);
                     }
                     old.dbus_id
                 })
@@ -75,7 +78,7 @@ impl Notifier {
                 notification.id.clone(),
                 Shown {
                     dbus_id: handle.id(),
-                    close: Some(close_tx),
+                    stop: Some(close_tx),
                 },
             );
             let mut clicked = false;
@@ -89,8 +92,10 @@ impl Notifier {
                         notify_rust::NotificationResponse::Action(a) if a == DEFAULT_ACTION
                     );
                 }) => {}
-                _ = close_rx => {
-                    handle.close_async().await;
+                stop = close_rx => {
+                    if stop.unwrap_or(false) {
+                        handle.close_async().await;
+                    }
                     return;
                 }
             }
@@ -117,10 +122,10 @@ impl Notifier {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(id);
         if let Some(Shown {
-            close: Some(close), ..
+            stop: Some(stop), ..
         }) = entry
         {
-            let _ = close.send(());
+            let _ = stop.send(true);
         }
     }
 }

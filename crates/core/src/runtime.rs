@@ -76,6 +76,10 @@ pub struct EngineAccount {
     pub imap_feeds_lamp: bool,
     /// It registers (`false`: subscribe only).
     pub register: bool,
+    /// Its voicemail store is connected and drives its own mailbox's lamp: SIP reports about
+    /// that mailbox are then left aside (the two can disagree for a moment, and a lamp that
+    /// flips between them would notify again and again).
+    pub imap_live: bool,
     /// The newest user agent events about it (at most 1,000), in order (for `check`).
     pub history: std::collections::VecDeque<Event>,
     /// The path to its server.
@@ -140,6 +144,7 @@ impl Engine {
                     .lamp_feeds()
                     .contains(&crate::config::LampFeed::Imap),
                 register: account.register,
+                imap_live: false,
                 net_id: None,
                 problem: None,
                 mailboxes,
@@ -190,12 +195,17 @@ impl Engine {
     fn apply(&mut self, event: NetEvent) -> Vec<EngineEvent> {
         match event {
             NetEvent::Sip(event) => {
+                let mut imap_drives = false;
                 if let Some(account) = sip_account(&event).and_then(|id| self.account_mut(id)) {
                     // The newest events matter for a diagnosis: keep a bounded window of them.
                     if account.history.len() >= HISTORY {
                         account.history.pop_front();
                     }
                     account.history.push_back(event.clone());
+                    imap_drives = account.imap_live;
+                }
+                if imap_drives && self.about_own_mailbox(&event) {
+                    return Vec::new();
                 }
                 self.model.apply(&event, SystemTime::now())
             }
@@ -270,7 +280,9 @@ impl Engine {
     }
 
     /// Applies what `account`'s voicemail store reported to its own mailbox's lamp, when the
-    /// store drives it; returns what changed.
+    /// store drives it; returns what changed. While the store reports counts it alone drives
+    /// that lamp; once it is lost, the lamp goes stale (if its counts were the store's) and SIP
+    /// drives it again from its next NOTIFY.
     pub fn apply_imap(&mut self, account: &str, report: &ImapReport) -> Vec<EngineEvent> {
         let feeds = self
             .accounts
@@ -280,6 +292,10 @@ impl Engine {
             return Vec::new();
         };
         let now = SystemTime::now();
+        let live = matches!(report, ImapReport::Counts { .. });
+        if let Some(entry) = self.accounts.iter_mut().find(|a| a.id == account) {
+            entry.imap_live = live;
+        }
         match report {
             ImapReport::Counts {
                 unseen,
@@ -290,6 +306,23 @@ impl Engine {
             }
             ImapReport::Lost(why) => self.model.apply_imap_lost(account, &mailbox, why, now),
         }
+    }
+
+    /// Whether a user agent event is about its account's own mailbox.
+    fn about_own_mailbox(&self, event: &Event) -> bool {
+        let uri = match event {
+            Event::Mailbox { mailbox_uri, .. }
+            | Event::MailboxStale { mailbox_uri, .. }
+            | Event::MailboxFailed { mailbox_uri, .. } => mailbox_uri,
+            _ => return false,
+        };
+        let Some(index) = sip_account(event).and_then(|id| self.by_net_id.get(&id.0)) else {
+            return false;
+        };
+        self.accounts
+            .get(*index)
+            .and_then(|a| self.own_mailbox(&a.id))
+            .is_some_and(|own| crate::config::same_uri(&own, uri))
     }
 
     /// What a person sees: every line sorted, registrations, totals and the tooltip words, with

@@ -50,6 +50,27 @@ pub fn publish(user: &str, new: u32, old: u32) {
     );
 }
 
+/// Empties `user`'s INBOX (earlier runs against the same lab may have left messages).
+pub fn clear_inbox(user: &str) {
+    let script = r#"
+import imaplib, os, sys
+imap = imaplib.IMAP4(os.environ.get("LAB_IMAP_HOST", "127.0.0.1"),
+                     int(os.environ.get("LAB_IMAP_PORT", "31143")))
+imap.login(sys.argv[1], "pw-" + sys.argv[1])
+imap.select("INBOX")
+typ, data = imap.search(None, "ALL")
+if data and data[0]:
+    imap.store(b",".join(data[0].split()).decode(), "+FLAGS", "\\Deleted")
+    imap.expunge()
+imap.logout()
+"#;
+    let status = Command::new("python3")
+        .args(["-c", script, user])
+        .status()
+        .expect("python3");
+    assert!(status.success(), "the INBOX of {user} could not be emptied");
+}
+
 /// The `\Seen` flag of every message in `user`'s INBOX, by UID, read over a connection of its own.
 pub fn seen_flags(user: &str) -> Vec<(u32, bool)> {
     let script = r#"
