@@ -316,6 +316,24 @@ impl NotificationPolicy {
             hints.pop_front();
         }
         hints.push_back((now, hint));
+        self.show_early_when_described(now);
+    }
+
+    /// A first news window waiting only for caller details is due at once when every line in it
+    /// has them (a follow-up keeps its coalescing time).
+    fn show_early_when_described(&mut self, now: Instant) {
+        let ready = self.news.as_ref().is_some_and(|window| {
+            window.carried.is_empty()
+                && window.due > now
+                && window.lines.iter().all(|(key, _)| {
+                    self.lines.get(key).is_some_and(|line| {
+                        line.hints.iter().any(|(at, _)| *at >= window.hints_since)
+                    })
+                })
+        });
+        if ready && let Some(window) = self.news.as_mut() {
+            window.due = now;
+        }
     }
 
     // ---- outputs ----
@@ -394,7 +412,8 @@ impl NotificationPolicy {
     }
 
     /// News at `now` of `key`: opens a window, or joins the one open. With no news shown
-    /// within the coalescing time it is due after the first delay; otherwise when the
+    /// within the coalescing time it is due after the first delay (at once when the caller
+    /// details of every line in it are already there); otherwise when the
     /// coalescing time after the shown one is over, and it then shows that one's lines again.
     fn add_news(&mut self, now: Instant, key: &LineKey, urgent: bool) {
         let after_delay = now.checked_add(self.first_delay).unwrap_or(now);
@@ -411,6 +430,7 @@ impl NotificationPolicy {
             }
         });
         window.add(key, urgent);
+        self.show_early_when_described(now);
     }
 
     /// The news notification of `window`, shown at `now`: its lines that still have messages

@@ -154,7 +154,14 @@ fn run(seed: u64) -> [usize; 4] {
                         let after_delay = *rise + first_delay;
                         before.map_or(after_delay, |last| after_delay.max(last + coalesce))
                     };
-                    let on_time = oracle.rises_since_news.iter().any(|r| due(r) == at);
+                    // Never later than due; earlier only once caller details are there (at or
+                    // after a rise, and still spaced from the last news).
+                    let on_time = oracle.rises_since_news.iter().any(|r| {
+                        due(r) == at
+                            || (at >= *r
+                                && at < due(r)
+                                && before.is_none_or(|last| at >= last + coalesce))
+                    });
                     assert!(on_time, "{context}");
                     oracle.rises_since_news.clear();
                     shown_by_kind[0] += 1;
