@@ -103,9 +103,9 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
     )
     .await;
     click(&client, "[data-testid=account-field-voicemail-lamp]").await;
-    screenshot(&client, "settings-account").await;
     click(&client, "[data-testid=account-save]").await;
     wait_attr(&client, "[data-testid=account-form]", "data-state", "saved").await;
+    screenshot(&client, "settings-account").await;
 
     // Lines: the line is known and dark.
     click(&client, "[data-testid=nav-lines]").await;
