@@ -175,10 +175,11 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
     )
     .await;
     // A figure for the notes (polled every 50 ms), not an assertion.
-    println!(
-        "figure: notification click -> audio playing: {} ms",
+    let figure = format!(
+        "notification click -> audio playing: {} ms\n",
         clicked.elapsed().as_millis()
     );
+    std::fs::write(artifacts_dir().join("figures.txt"), figure).expect("figures");
     let paused = client
         .execute(
             "return document.querySelector('[data-testid=mailbox-audio]').paused",
