@@ -29,6 +29,8 @@ pub struct AppOptions {
     pub config_path: PathBuf,
     /// Where to write what the tray shows (`VOICELAMP_TRAY_PROBE`), for end-to-end tests.
     pub tray_probe: Option<PathBuf>,
+    /// Where to go first: a `sip:`/`tel:` link the app was opened with.
+    pub navigation: Option<window::Navigation>,
 }
 
 impl AppOptions {
@@ -41,8 +43,16 @@ impl AppOptions {
             tray_probe: std::env::var_os("VOICELAMP_TRAY_PROBE")
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
+            navigation: link_in(&args),
         })
     }
+}
+
+/// The first `sip:`/`tel:` link among the arguments, as a navigation.
+fn link_in(args: &[String]) -> Option<window::Navigation> {
+    args.iter()
+        .skip(1)
+        .find_map(|arg| window::Navigation::from_link(arg))
 }
 
 /// Adds Voicelamp's commands, window policy, tray and engine to a Tauri builder.
@@ -70,7 +80,9 @@ pub fn app_builder<R: Runtime>(
             contract.mount_events(app);
             tray::create(app.handle())?;
             engine_task.start(app.handle());
-            if options.open_window {
+            if let Some(navigation) = options.navigation.clone() {
+                window::navigate(app.handle(), navigation)?;
+            } else if options.open_window {
                 window::open_main(app.handle())?;
             }
             Ok(())
@@ -94,9 +106,14 @@ pub fn run() {
         }
     };
     let builder =
-        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            // A second launch means "show me Voicelamp": bring the window back instead.
-            if let Err(err) = window::open_main(app) {
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // A second launch means "show me Voicelamp" (or "call this", for a link): bring the
+            // window back instead.
+            let shown = match link_in(&argv) {
+                Some(navigation) => window::navigate(app, navigation),
+                None => window::open_main(app),
+            };
+            if let Err(err) = shown {
                 eprintln!("voicelamp: could not open the window: {err}");
             }
         }));

@@ -40,6 +40,8 @@ pub struct Navigation {
     pub message_id: Option<String>,
     /// Start playing the selected message.
     pub play: bool,
+    /// A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later).
+    pub dial: Option<String>,
 }
 
 impl Navigation {
@@ -51,7 +53,17 @@ impl Navigation {
             mailbox: None,
             message_id: None,
             play: false,
+            dial: None,
         }
+    }
+
+    /// The Lines view showing what a `sip:`/`tel:` link asks to call, if `arg` is such a link.
+    pub fn from_link(arg: &str) -> Option<Self> {
+        let dial = voicelamp_core::sip_uri::dial_target(arg)?;
+        Some(Self {
+            dial: Some(dial),
+            ..Self::view(ViewId::Lines)
+        })
     }
 
     /// The Mailbox view on one account's mailbox.

@@ -14,6 +14,7 @@ fn app(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) 
         open_window: false,
         config_path: dir.join("config.toml"),
         tray_probe: None,
+        navigation: None,
     };
     let app = voicelamp_app::app_builder(mock_builder(), options)
         .build(mock_context(noop_assets()))

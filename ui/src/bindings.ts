@@ -532,6 +532,8 @@ export type Navigation_Deserialize = {
 	messageId?: string | null,
 	/**  Start playing the selected message. */
 	play: boolean,
+	/**  A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later). */
+	dial?: string | null,
 };
 
 /**  Where to take the window. */
@@ -549,6 +551,8 @@ export type Navigation_Serialize = {
 	messageId: string | null,
 	/**  Start playing the selected message. */
 	play: boolean,
+	/**  A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later). */
+	dial: string | null,
 };
 
 /**  The notification settings in the form. */

@@ -267,3 +267,62 @@ mod tests {
         }
     }
 }
+
+/// The number or address a `sip:`, `sips:` or `tel:` link (from a web page or another app) asks
+/// to call, as a person reads it: `sip:1234@pbx.example.com` → `1234`, `tel:+1-555-0100` →
+/// `+1-555-0100`. `None` for anything else, for control characters, or beyond 256 characters.
+pub fn dial_target(link: &str) -> Option<String> {
+    let link = link.trim();
+    if link.len() > 256 || link.chars().any(char::is_control) {
+        return None;
+    }
+    let (scheme, rest) = link.split_once(':')?;
+    let rest = match scheme.to_ascii_lowercase().as_str() {
+        "tel" => rest.split(';').next().unwrap_or_default(),
+        "sip" | "sips" => {
+            let uri = SipUri::parse(link).ok()?;
+            return Some(uri.user.unwrap_or(uri.host));
+        }
+        _ => return None,
+    };
+    let number = rest.trim();
+    let allowed = |c: char| c.is_ascii_digit() || "+-.()*# ".contains(c);
+    (!number.is_empty() && number.chars().all(allowed)).then(|| number.to_owned())
+}
+
+#[cfg(test)]
+mod dial_tests {
+    use super::dial_target;
+
+    #[test]
+    fn links_become_what_to_dial() {
+        assert_eq!(
+            dial_target("sip:1234@pbx.example.com").as_deref(),
+            Some("1234")
+        );
+        assert_eq!(
+            dial_target("sips:alice@example.com;transport=tls").as_deref(),
+            Some("alice")
+        );
+        assert_eq!(
+            dial_target("tel:+1-555-0100").as_deref(),
+            Some("+1-555-0100")
+        );
+        assert_eq!(
+            dial_target("TEL:*97;phone-context=pbx").as_deref(),
+            Some("*97")
+        );
+        for bad in [
+            "http://x",
+            "tel:",
+            "tel:abc",
+            "sip:",
+            "mailto:a@b",
+            "tel:1\n2",
+            "--minimized",
+        ] {
+            assert_eq!(dial_target(bad), None, "{bad}");
+        }
+        assert_eq!(dial_target(&format!("tel:{}", "1".repeat(300))), None);
+    }
+}

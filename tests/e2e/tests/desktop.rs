@@ -179,3 +179,23 @@ fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it()
         "exactly the first instance keeps running"
     );
 }
+
+/// A `tel:` link opened while Voicelamp runs (the desktop starts `voicelamp tel:…`) reaches the
+/// running instance, which shows what to call.
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the display and session of tests/e2e/run"]
+async fn a_tel_link_shows_the_number_in_the_running_app() {
+    let driver = Driver::start();
+    let (client, _cleanup) = open_app(&driver).await;
+    let mut second = Command::new(app_binary())
+        .arg("tel:+1-555-0100")
+        .spawn()
+        .expect("second launch with a link");
+    let status = wait_until("the second launch to hand over and exit", || {
+        second.try_wait().expect("second launch status")
+    });
+    assert!(status.success(), "second launch exited with {status}");
+    let number = wait_visible(&client, "[data-testid=dial-number]").await;
+    assert_eq!(number.text().await.expect("number"), "+1-555-0100");
+    let _ = client.close().await;
+}

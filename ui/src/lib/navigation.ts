@@ -1,7 +1,7 @@
 // Where the backend asks the window to go: a tray menu row or a notification
 // click. The request waiting from before the window was ready is taken once at
 // start; later ones arrive as events.
-import { readable, type Readable } from "svelte/store";
+import { readable, writable, type Readable } from "svelte/store";
 import { holdListener, onNavigateTo, takeNavigation, type Navigation } from "./api";
 import { navigate, type MailboxParams } from "./router";
 import { DEFAULT_VIEW, isViewId } from "./views";
@@ -29,9 +29,16 @@ export const mailboxRequests: Readable<MailboxRequest | null> = readable<Mailbox
   },
 );
 
+/**
+ * What a `sip:`/`tel:` link asked to call, until the person dismisses it. Calling arrives in a
+ * later version; until then the number is shown so it can be dialled on a phone.
+ */
+export const dialRequest = writable<string | null>(null);
+
 /** Go where `navigation` says: a view, or a mailbox (and message) in the Mailbox view. */
 export function applyNavigation(navigation: Navigation): void {
   const view = isViewId(navigation.view) ? navigation.view : DEFAULT_VIEW;
+  if (navigation.dial) dialRequest.set(navigation.dial);
   if (view === "mailbox") {
     const params: MailboxParams = {
       account: navigation.account ?? null,

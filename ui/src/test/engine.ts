@@ -177,6 +177,7 @@ export function navigation(overrides: Partial<Navigation> = {}): Navigation {
     mailbox: null,
     messageId: null,
     play: false,
+    dial: null,
     ...overrides,
   };
 }
