@@ -177,6 +177,10 @@ async fn report_to_engine(
             duration_s: message.duration_s,
             urgent: message.urgent,
         });
+        // A click on its notification should play at once: decode it into the cache now.
+        if let Err(e) = mailbox.fetch_wav(folder, message.id).await {
+            tracing::debug!(account, error = %e, "new message not cached ahead");
+        }
     }
 }
 

@@ -106,6 +106,7 @@ impl Notifier {
                 }
             }
             if clicked {
+                tracing::debug!(id = %notification.id, "notification clicked");
                 let navigation = click_target(&notification);
                 if let Err(e) = window::navigate(&app, navigation) {
                     tracing::warn!(error = %e, "the window could not be opened");

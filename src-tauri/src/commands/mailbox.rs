@@ -178,10 +178,12 @@ pub async fn mailbox_audio(
         .get(engine.config_path(), &account)
         .await
         .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
     let wav = mailbox
         .fetch_wav(folder, id)
         .await
         .map_err(|e| e.to_string())?;
+    tracing::debug!(%id, bytes = wav.len(), ms = started.elapsed().as_millis(), "audio served");
     Ok(AudioClip {
         mime: "audio/wav".to_owned(),
         base64: base64::engine::general_purpose::STANDARD.encode(wav),

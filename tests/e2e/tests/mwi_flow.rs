@@ -164,7 +164,20 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
     );
 
     // Clicking it opens the message and plays it.
-    let clicked = std::time::Instant::now();
+    // The page notes when audio starts (media events do not bubble, but capture listeners on
+    // the document see them), for the click → playing figure.
+    client
+        .execute(
+            "window.__voicelampPlayingAt = null; document.addEventListener('playing', \
+             () => { window.__voicelampPlayingAt ??= Date.now(); }, true);",
+            vec![],
+        )
+        .await
+        .expect("install the playing listener");
+    let clicked = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis();
     click_newest_notification();
     wait_visible(&client, "[data-testid=view-mailbox]").await;
     wait_attr(
@@ -174,11 +187,20 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
         "playing",
     )
     .await;
-    // A figure for the notes (polled every 50 ms), not an assertion.
-    let figure = format!(
-        "notification click -> audio playing: {} ms\n",
-        clicked.elapsed().as_millis()
-    );
+    // A figure for the notes (from the click command to the page's `playing` event, both on
+    // this machine's clock), not an assertion.
+    let playing_at = client
+        .execute("return window.__voicelampPlayingAt", vec![])
+        .await
+        .expect("playing time");
+    let figure = match playing_at.as_u64() {
+        Some(at) => format!(
+            "notification click -> audio playing: {} ms (clicked at {clicked}, playing at {at} \
+             ms since the epoch)\n",
+            u128::from(at).saturating_sub(clicked)
+        ),
+        None => "notification click -> audio playing: not recorded\n".to_owned(),
+    };
     std::fs::write(artifacts_dir().join("figures.txt"), figure).expect("figures");
     let paused = client
         .execute(
