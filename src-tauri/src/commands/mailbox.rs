@@ -113,6 +113,30 @@ fn checked_folder(folder: &str) -> Result<&str, String> {
     Ok(folder)
 }
 
+/// The store of `account` and a checked folder and message id in it.
+async fn message(
+    engine: &EngineService,
+    mailboxes: &Mailboxes,
+    account: &str,
+    folder: &str,
+    id: &str,
+) -> Result<
+    (
+        std::sync::Arc<voicelamp_core::voicemail::Mailbox>,
+        String,
+        MessageId,
+    ),
+    String,
+> {
+    let id = parse_id(id)?;
+    let folder = checked_folder(folder)?.to_owned();
+    let mailbox = mailboxes
+        .get(engine.config_path(), account)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((mailbox, folder, id))
+}
+
 /// The accounts that have a voicemail store.
 #[tauri::command]
 #[specta::specta]
@@ -172,15 +196,10 @@ pub async fn mailbox_audio(
     folder: String,
     id: String,
 ) -> Result<AudioClip, String> {
-    let id = parse_id(&id)?;
-    let folder = checked_folder(&folder)?;
-    let mailbox = mailboxes
-        .get(engine.config_path(), &account)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mailbox, folder, id) = message(&engine, &mailboxes, &account, &folder, &id).await?;
     let started = std::time::Instant::now();
     let wav = mailbox
-        .fetch_wav(folder, id)
+        .fetch_wav(&folder, id)
         .await
         .map_err(|e| e.to_string())?;
     tracing::debug!(%id, bytes = wav.len(), ms = started.elapsed().as_millis(), "audio served");
@@ -201,18 +220,13 @@ pub async fn mailbox_act(
     id: String,
     action: MessageAction,
 ) -> Result<ActionOutcome, String> {
-    let id = parse_id(&id)?;
-    let folder = checked_folder(&folder)?;
-    let mailbox = mailboxes
-        .get(engine.config_path(), &account)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mailbox, folder, id) = message(&engine, &mailboxes, &account, &folder, &id).await?;
     let change = match action {
         MessageAction::MarkHeard => Change::MarkHeard,
         MessageAction::MarkNew => Change::MarkNew,
         MessageAction::Delete => Change::Delete,
     };
-    match mailbox.apply(folder, id, change).await {
+    match mailbox.apply(&folder, id, change).await {
         Ok(Applied::Done) => Ok(ActionOutcome::Done),
         Ok(Applied::Queued) => Ok(ActionOutcome::Queued),
         Err(e) => Err(e.to_string()),

@@ -72,6 +72,12 @@ fn read(engine: &EngineService) -> Result<Config, String> {
     load_config(engine.config_path()).map_err(|e| e.to_string())
 }
 
+fn write(engine: &EngineService, config: &Config) -> Result<(), String> {
+    config
+        .save(engine.config_path())
+        .map_err(|e| format!("the configuration could not be written: {e}"))
+}
+
 fn checked_password(password: Option<&str>) -> Result<Option<Secret>, String> {
     match password {
         None | Some("") => Ok(None),
@@ -150,8 +156,7 @@ pub async fn account_save(
                 .to_owned(),
         );
     }
-    next.save(engine.config_path())
-        .map_err(|e| format!("the configuration could not be written: {e}"))?;
+    write(&engine, &next)?;
     engine.reload();
     Ok(())
 }
@@ -166,8 +171,7 @@ pub async fn account_remove(
     let _guard = engine.config_lock().await;
     let config = read(&engine)?;
     let next = remove_account(&config, &id).map_err(|e| e.to_string())?;
-    next.save(engine.config_path())
-        .map_err(|e| format!("the configuration could not be written: {e}"))?;
+    write(&engine, &next)?;
     if let Ok(store) = keyring()
         && let Err(e) = store.delete(&id)
     {
@@ -188,8 +192,7 @@ pub async fn notifications_save(
     let config = read(&engine)?;
     let next =
         set_notifications(&config, &form, engine.config_path()).map_err(|e| e.to_string())?;
-    next.save(engine.config_path())
-        .map_err(|e| format!("the configuration could not be written: {e}"))?;
+    write(&engine, &next)?;
     engine.reload();
     Ok(())
 }
