@@ -168,8 +168,10 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
     // the document see them), for the click → playing figure.
     client
         .execute(
-            "window.__voicelampPlayingAt = null; document.addEventListener('playing', \
-             () => { window.__voicelampPlayingAt ??= Date.now(); }, true);",
+            "window.__voicelampPlayingAt = null; window.__voicelampMedia = []; \
+             for (const name of ['loadstart', 'loadedmetadata', 'canplay', 'play', 'playing']) \
+             { document.addEventListener(name, () => { window.__voicelampMedia.push(name + '@' + Date.now()); \
+             if (name === 'playing') window.__voicelampPlayingAt ??= Date.now(); }, true); }",
             vec![],
         )
         .await
@@ -201,6 +203,11 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
         ),
         None => "notification click -> audio playing: not recorded\n".to_owned(),
     };
+    let media = client
+        .execute("return window.__voicelampMedia.join(' ')", vec![])
+        .await
+        .expect("media events");
+    let figure = format!("{figure}media events: {}\n", media.as_str().unwrap_or(""));
     std::fs::write(artifacts_dir().join("figures.txt"), figure).expect("figures");
     let paused = client
         .execute(
