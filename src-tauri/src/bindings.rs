@@ -28,6 +28,7 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::autostart::autostart_get,
             commands::autostart::autostart_set,
             commands::diagnostics::diagnostics_report,
+            commands::sip_trace::sip_trace,
         ])
         .events(collect_events![
             crate::engine::LinesChanged,

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod engine;
 pub mod mailboxes;
 pub mod notify;
+pub mod sip_trace;
 pub mod tray;
 pub mod window;
 
@@ -31,6 +32,8 @@ pub struct AppOptions {
     pub tray_probe: Option<PathBuf>,
     /// Where to go first: a `sip:`/`tel:` link the app was opened with.
     pub navigation: Option<window::Navigation>,
+    /// The recent SIP messages for Diagnostics (fed by the tracing layer of [`run`]).
+    pub sip_trace: sip_trace::SipTrace,
 }
 
 impl AppOptions {
@@ -44,6 +47,7 @@ impl AppOptions {
                 .filter(|p| !p.is_empty())
                 .map(PathBuf::from),
             navigation: link_in(&args),
+            sip_trace: sip_trace::SipTrace::default(),
         })
     }
 }
@@ -75,6 +79,7 @@ pub fn app_builder<R: Runtime>(
         .manage(window::PendingNavigation::default())
         .manage(mailboxes::Mailboxes::default())
         .manage(tray::TrayProbe::new(options.tray_probe.clone()))
+        .manage(options.sip_trace.clone())
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {
             contract.mount_events(app);
@@ -91,13 +96,6 @@ pub fn app_builder<R: Runtime>(
 
 /// Starts the desktop app and blocks until the person quits it.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
     let options = match AppOptions::from_env() {
         Ok(options) => options,
         Err(e) => {
@@ -105,6 +103,25 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    {
+        use tracing_subscriber::Layer as _;
+        use tracing_subscriber::layer::SubscriberExt as _;
+        use tracing_subscriber::util::SubscriberInitExt as _;
+        let console = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            );
+        let sip = options.sip_trace.clone().with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target(sip_trace::TARGET, tracing::Level::DEBUG),
+        );
+        tracing_subscriber::registry()
+            .with(console)
+            .with(sip)
+            .init();
+    }
     let builder =
         tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             // A second launch means "show me Voicelamp" (or "call this", for a link): bring the

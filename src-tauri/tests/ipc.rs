@@ -15,6 +15,7 @@ fn app(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) 
         config_path: dir.join("config.toml"),
         tray_probe: None,
         navigation: None,
+        sip_trace: Default::default(),
     };
     let app = voicelamp_app::app_builder(mock_builder(), options)
         .build(mock_context(noop_assets()))

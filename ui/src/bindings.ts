@@ -45,6 +45,8 @@ export const commands = {
 	 *  the report is made) and no caller details.
 	 */
 	diagnosticsReport: () => typedError<string, string>(__TAURI_INVOKE("diagnostics_report")),
+	/**  The last SIP messages sent and received (redacted: no `Authorization` values), oldest first. */
+	sipTrace: () => __TAURI_INVOKE<SipExchange[]>("sip_trace"),
 };
 
 /** Events */
@@ -638,6 +640,18 @@ export type SettingsView_Serialize = {
 	notifications: NotificationsForm_Serialize,
 	/**  The configuration file. */
 	configPath: string,
+};
+
+/**  One SIP message as traced. */
+export type SipExchange = {
+	/**  When (RFC 3339). */
+	at: string,
+	/**  `true` when sent, `false` when received. */
+	sent: boolean,
+	/**  The other side's address. */
+	peer: string,
+	/**  The message, redacted. */
+	text: string,
 };
 
 /**  Voicemail stores the window can browse. */

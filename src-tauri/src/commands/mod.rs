@@ -9,3 +9,4 @@ pub mod lines;
 pub mod mailbox;
 pub mod navigation;
 pub mod settings;
+pub mod sip_trace;
