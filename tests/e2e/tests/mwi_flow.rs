@@ -237,6 +237,19 @@ async fn an_account_added_in_settings_lights_notifies_plays_and_is_marked_heard(
         t == "0"
     })
     .await;
+
+    // Diagnostics shows the SIP exchanges, redacted.
+    click(&client, "[data-testid=nav-diagnostics]").await;
+    click(&client, "[data-testid=diag-sip-load]").await;
+    let trace = wait_text(&client, "[data-testid=diag-sip-section]", |t| {
+        t.contains("REGISTER sip:")
+    })
+    .await;
+    assert!(
+        !trace.contains(&password),
+        "the password is in the SIP trace"
+    );
+    screenshot(&client, "diagnostics-sip").await;
     let _ = client.close().await;
     drop(_cleanup);
     drop(driver);
