@@ -134,10 +134,37 @@ pub fn run() {
                 eprintln!("voicelamp: could not open the window: {err}");
             }
         }));
-    let app = app_builder(builder, options)
-        .build(tauri::generate_context!())
-        .expect("the Voicelamp app could not be built");
+    let app = match app_builder(builder, options).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("voicelamp: cannot start: {e}");
+            // The running instance this launch handed over to was just quitting: start again,
+            // once, to become the running instance.
+            let handover_failed = e.to_string().contains("running instance");
+            if handover_failed && std::env::var_os(RESTARTED).is_none() {
+                std::process::exit(restart());
+            }
+            std::process::exit(1);
+        }
+    };
     app.run(on_run_event);
+}
+
+/// Set on a launch that restarted itself once (see [`run`]).
+const RESTARTED: &str = "VOICELAMP_RESTARTED";
+
+/// Runs this program again with the same arguments; its exit code.
+fn restart() -> i32 {
+    let Ok(exe) = std::env::current_exe() else {
+        return 1;
+    };
+    std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(RESTARTED, "1")
+        .status()
+        .ok()
+        .and_then(|status| status.code())
+        .unwrap_or(1)
 }
 
 /// The last window closing is not the app quitting: only an explicit exit (the tray's Quit, which

@@ -200,7 +200,31 @@ impl Drop for AppCleanup {
         wait_until("app processes to end", || {
             app_pids().is_empty().then_some(())
         });
+        // The session bus releases the single-instance name a moment after the process is gone;
+        // a launch before that would try to hand over to the instance that just quit.
+        wait_until("the single-instance name to be released", || {
+            (!single_instance_name_owned()).then_some(())
+        });
     }
+}
+
+/// The D-Bus name the running instance holds (`<identifier>.SingleInstance`).
+pub const SINGLE_INSTANCE_NAME: &str = "com.voicelamp.desktop.SingleInstance";
+
+/// Whether a Voicelamp instance holds the single-instance name on the session bus.
+pub fn single_instance_name_owned() -> bool {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{SINGLE_INSTANCE_NAME}"),
+        ])
+        .output()
+        .expect("dbus-send (dbus-bin) must be installed");
+    String::from_utf8_lossy(&out.stdout).contains("boolean true")
 }
 
 /// Launches the app through `driver` and waits for the Lines view.
