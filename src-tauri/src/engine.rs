@@ -24,9 +24,6 @@ use voicelamp_core::{Config, ConfigError, EngineEvent, MessageHint, Notification
 /// Changes closer together than this are published together.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(50);
 
-/// How long news waits for the voicemail store's caller details (when there is a store).
-pub const HINT_GRACE: Duration = Duration::from_millis(400);
-
 /// The longest the app waits on quit for unsubscribing and unregistering.
 pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
 
@@ -257,9 +254,7 @@ impl<R: Runtime> Task<R> {
             }
         };
         self.publish(engine.view(), None);
-        let mut policy = NotificationPolicy::new(config.notifications.clone())
-            .with_startup_summary(true)
-            .with_first_delay(first_delay(config));
+        let mut policy = NotificationPolicy::for_config(config);
         policy.name_lines(&engine.model);
         let mut due: Option<tokio::time::Instant> = None;
         loop {
@@ -283,7 +278,7 @@ impl<R: Runtime> Task<R> {
                             continue;
                         }
                         Some(Control::Report(reply)) => {
-                            let _ = reply.send(report(&engine));
+                            let _ = reply.send(engine.report());
                             continue;
                         }
                     };
@@ -371,31 +366,6 @@ impl<R: Runtime> Task<R> {
         if let Err(e) = LinesChanged(view).emit(&self.app) {
             tracing::debug!(error = %e, "no window to tell");
         }
-    }
-}
-
-/// The diagnosis of every account the engine runs, as `check` words it.
-fn report(engine: &Engine) -> String {
-    let mut out = String::new();
-    for account in &engine.accounts {
-        let (text, _) = voicelamp_core::runtime::diagnose(account, 0);
-        out.push_str(&text);
-    }
-    if out.is_empty() {
-        out.push_str("No account is configured.\n");
-    }
-    out
-}
-
-/// How long news waits for the voicemail store to name the caller: only when a store can, and
-/// the privacy setting lets the caller be shown.
-fn first_delay(config: &Config) -> Duration {
-    let caller_shown = config.notifications.privacy != voicelamp_core::policy::Privacy::CountOnly;
-    let store = config.accounts.iter().any(|a| a.voicemail.is_some());
-    if caller_shown && store {
-        HINT_GRACE
-    } else {
-        Duration::ZERO
     }
 }
 

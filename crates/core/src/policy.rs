@@ -128,6 +128,9 @@ pub const MAX_REMINDER: Duration = Duration::from_secs(24 * 60 * 60);
 pub const STARTUP_WINDOW: Duration = Duration::from_secs(10);
 /// How long before the news a hint may have arrived and still describe it.
 pub const HINT_LEAD: Duration = Duration::from_secs(60);
+/// How long news waits for a voicemail store to name the caller (see
+/// [`NotificationPolicy::for_config`]).
+pub const HINT_GRACE: Duration = Duration::from_millis(400);
 /// Hints kept per line (the oldest are dropped).
 const MAX_HINTS_PER_LINE: usize = 16;
 
@@ -188,6 +191,22 @@ impl NotificationPolicy {
     pub fn with_first_delay(mut self, delay: Duration) -> Self {
         self.first_delay = delay.min(MAX_COALESCE);
         self
+    }
+
+    /// The policy for `config`: its notification settings, the startup summary on, and news
+    /// waiting [`HINT_GRACE`] for the caller only when some account has a voicemail store that
+    /// can name them and the privacy setting lets the caller be shown.
+    pub fn for_config(config: &crate::Config) -> Self {
+        let caller_shown = config.notifications.privacy != Privacy::CountOnly;
+        let store = config.accounts.iter().any(|a| a.voicemail.is_some());
+        let delay = if caller_shown && store {
+            HINT_GRACE
+        } else {
+            Duration::ZERO
+        };
+        Self::new(config.notifications.clone())
+            .with_startup_summary(true)
+            .with_first_delay(delay)
     }
 
     // ---- getters ----
@@ -604,5 +623,34 @@ impl NotificationPolicy {
             self.shown.remove(&id);
             self.withdrawals.push_back(id);
         }
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+    use crate::config::VoicemailConfig;
+    use crate::{AccountConfig, Config};
+
+    #[test]
+    fn news_waits_for_the_caller_only_when_a_store_can_name_them() {
+        let mut config = Config::default();
+        config
+            .accounts
+            .push(AccountConfig::new("desk", "sip:1001@pbx"));
+        assert_eq!(
+            NotificationPolicy::for_config(&config).first_delay,
+            Duration::ZERO
+        );
+        config.accounts[0].voicemail = Some(VoicemailConfig::imaps("mail.example.com"));
+        assert_eq!(
+            NotificationPolicy::for_config(&config).first_delay,
+            HINT_GRACE
+        );
+        config.notifications.privacy = Privacy::CountOnly;
+        assert_eq!(
+            NotificationPolicy::for_config(&config).first_delay,
+            Duration::ZERO
+        );
     }
 }

@@ -336,6 +336,18 @@ impl Engine {
         })
     }
 
+    /// Every account's diagnosis in words, as `check` words it (for a support report).
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for account in &self.accounts {
+            out.push_str(&diagnose(account, 0).0);
+        }
+        if out.is_empty() {
+            out.push_str("No account is configured.\n");
+        }
+        out
+    }
+
     /// Unsubscribes and unregisters (bounded), and returns the last changes.
     pub async fn shutdown(&mut self) -> Vec<EngineEvent> {
         if let Err(e) = self.net.handle.shutdown().await {
