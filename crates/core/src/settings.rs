@@ -9,7 +9,7 @@ use crate::config::notifications::{format_quiet_hours, parse_quiet_hours};
 use crate::config::voicemail::parse_url;
 use crate::config::{ImapSecurity, LampFeed, MailboxConfig, TlsConfig, VoicemailConfig};
 use crate::policy::Privacy;
-use crate::{AccountConfig, Config, ConfigError, PasswordSource, UnsolicitedPolicy};
+use crate::{AccountConfig, Config, ConfigError, PasswordSource, Secret, UnsolicitedPolicy};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -313,6 +313,46 @@ pub fn upsert_account(
     validate(next, path)
 }
 
+/// The longest password accepted.
+pub const MAX_PASSWORD: usize = 1024;
+
+/// A password typed in a form: `None` when left empty; refused (without echoing it) when too
+/// long or holding control characters.
+pub fn checked_password(password: Option<&str>) -> Result<Option<Secret>, SettingsError> {
+    match password {
+        None | Some("") => Ok(None),
+        Some(p) if p.len() > MAX_PASSWORD => Err(SettingsError::Invalid(
+            "the password is too long".to_owned(),
+        )),
+        Some(p) if p.chars().any(char::is_control) => Err(SettingsError::Invalid(
+            "the password contains control characters".to_owned(),
+        )),
+        Some(p) => Ok(Some(Secret::new(p.to_owned()))),
+    }
+}
+
+/// The password to put in the OS keyring when `form` is saved (`None`: keep what is there):
+/// a keyring account needs one when it is new; an account that reads its password from an
+/// environment variable or a file takes none.
+pub fn password_to_store(
+    form: &AccountForm,
+    is_new: bool,
+    password: Option<Secret>,
+) -> Result<Option<Secret>, SettingsError> {
+    match (&form.password_source, password) {
+        (PasswordSourceForm::Keyring, Some(secret)) => Ok(Some(secret)),
+        (PasswordSourceForm::Keyring, None) if is_new => Err(SettingsError::Invalid(
+            "enter the account's password".to_owned(),
+        )),
+        (PasswordSourceForm::Keyring, None) | (_, None) => Ok(None),
+        (_, Some(_)) => Err(SettingsError::Invalid(
+            "this account reads its password from an environment variable or a file; \
+             choose the keyring to store one here"
+                .to_owned(),
+        )),
+    }
+}
+
 /// `config` without account `id`.
 pub fn remove_account(config: &Config, id: &str) -> Result<Config, SettingsError> {
     let mut next = config.clone();
@@ -470,6 +510,39 @@ mod tests {
         renamed.id = "other".into();
         let err = upsert_account(&config, Some("desk"), &renamed, path()).expect_err("rename");
         assert!(err.to_string().contains("cannot change"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_checked_never_echoed_and_go_only_to_the_keyring() {
+        assert!(checked_password(None).expect("none").is_none());
+        assert!(checked_password(Some("")).expect("empty").is_none());
+        let err = checked_password(Some("a\nb")).expect_err("control");
+        assert!(!err.to_string().contains("a\nb"));
+        assert!(checked_password(Some(&"x".repeat(2000))).is_err());
+        let ok = checked_password(Some("pw-1001"))
+            .expect("ok")
+            .expect("some");
+        assert_eq!(ok.expose(), "pw-1001");
+        assert_eq!(format!("{ok:?}"), "***");
+
+        let secret = || Some(Secret::new("pw".to_owned()));
+        let keyring = form("desk", "sip:1001@pbx");
+        assert!(
+            password_to_store(&keyring, true, secret())
+                .expect("new")
+                .is_some()
+        );
+        assert!(password_to_store(&keyring, true, None).is_err());
+        assert!(
+            password_to_store(&keyring, false, None)
+                .expect("kept")
+                .is_none()
+        );
+        let mut env = keyring.clone();
+        env.password_source = PasswordSourceForm::Env("PW".into());
+        assert!(password_to_store(&env, true, None).expect("none").is_none());
+        let err = password_to_store(&env, false, secret()).expect_err("refused");
+        assert!(err.to_string().contains("keyring"), "{err}");
     }
 
     #[test]

@@ -7,13 +7,10 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::time::Duration;
 use voicelamp_core::settings::{
-    AccountForm, NotificationsForm, PasswordSourceForm, notifications_form, remove_account,
-    set_notifications, upsert_account,
+    AccountForm, NotificationsForm, PasswordSourceForm, notifications_form, password_to_store,
+    remove_account, set_notifications, upsert_account,
 };
 use voicelamp_core::{Config, MemoryStore, Secret, SecretStore};
-
-/// The longest password accepted.
-const MAX_PASSWORD: usize = 1024;
 
 /// How long the "test" button waits for the server's answers.
 const TEST_WAIT: Duration = Duration::from_secs(10);
@@ -79,14 +76,7 @@ fn write(engine: &EngineService, config: &Config) -> Result<(), String> {
 }
 
 fn checked_password(password: Option<&str>) -> Result<Option<Secret>, String> {
-    match password {
-        None | Some("") => Ok(None),
-        Some(p) if p.len() > MAX_PASSWORD => Err("the password is too long".to_owned()),
-        Some(p) if p.chars().any(char::is_control) => {
-            Err("the password contains control characters".to_owned())
-        }
-        Some(p) => Ok(Some(Secret::new(p.to_owned()))),
-    }
+    voicelamp_core::settings::checked_password(password).map_err(|e| e.to_string())
 }
 
 /// The accounts and notification settings in the configuration file.
@@ -138,23 +128,12 @@ pub async fn account_save(
     )
     .map_err(|e| e.to_string())?;
     let id = change.form.id.trim();
-    if change.form.password_source == PasswordSourceForm::Keyring {
-        let store = keyring()?;
-        match &password {
-            Some(secret) => store
-                .set(id, secret)
-                .map_err(|e| format!("the password could not be stored: {e}"))?,
-            None if change.existing_id.is_none() => {
-                return Err("enter the account's password".to_owned());
-            }
-            None => {}
-        }
-    } else if password.is_some() {
-        return Err(
-            "this account reads its password from an environment variable or a file; \
-             choose the keyring to store one here"
-                .to_owned(),
-        );
+    let to_store = password_to_store(&change.form, change.existing_id.is_none(), password)
+        .map_err(|e| e.to_string())?;
+    if let Some(secret) = to_store {
+        keyring()?
+            .set(id, &secret)
+            .map_err(|e| format!("the password could not be stored: {e}"))?;
     }
     write(&engine, &next)?;
     engine.reload();
@@ -247,23 +226,4 @@ pub async fn account_test(
         report: diagnosis.report,
         ok: diagnosis.ok,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::checked_password;
-
-    #[test]
-    fn passwords_are_checked_and_never_echoed() {
-        assert!(checked_password(None).expect("none").is_none());
-        assert!(checked_password(Some("")).expect("empty").is_none());
-        let err = checked_password(Some("a\nb")).expect_err("control");
-        assert!(!err.contains("a\nb"));
-        assert!(checked_password(Some(&"x".repeat(2000))).is_err());
-        let ok = checked_password(Some("pw-1001"))
-            .expect("ok")
-            .expect("some");
-        assert_eq!(ok.expose(), "pw-1001");
-        assert_eq!(format!("{ok:?}"), "***");
-    }
 }
