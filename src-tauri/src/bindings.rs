@@ -13,9 +13,9 @@ pub const BINDINGS_PATH: &str = "../ui/src/bindings.ts";
 pub fn contract<R: Runtime>() -> Builder<R> {
     Builder::<R>::new()
         .commands(collect_commands![
-            commands::app_info::app_info,
-            commands::lines::lines_view,
-            commands::navigation::take_navigation,
+            commands::app::app_info,
+            commands::app::lines_view::<tauri::Wry>,
+            commands::app::take_navigation::<tauri::Wry>,
             commands::settings::settings_get,
             commands::settings::account_save,
             commands::settings::account_remove,
@@ -25,15 +25,15 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::mailbox::mailbox_list,
             commands::mailbox::mailbox_audio,
             commands::mailbox::mailbox_act,
-            commands::autostart::autostart_get,
-            commands::autostart::autostart_set,
-            commands::diagnostics::diagnostics_report,
-            commands::sip_trace::sip_trace,
+            commands::app::autostart_get,
+            commands::app::autostart_set,
+            commands::app::diagnostics_report,
+            commands::app::sip_trace::<tauri::Wry>,
         ])
         .events(collect_events![
-            crate::engine::LinesChanged,
+            crate::events::LinesChanged,
             crate::window::NavigateTo,
-            crate::mailboxes::MailboxChanged
+            crate::events::MailboxChanged
         ])
 }
 

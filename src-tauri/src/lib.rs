@@ -1,65 +1,80 @@
-//! The Voicelamp desktop shell. It builds the Tauri app around the engine of `voicelamp-core`: the
-//! tray lamp and its menu, the main window (closed means destroyed; the tray keeps running), the
+//! Voicelamp's window: the Tauri app with the Lines, Mailbox, Settings and Diagnostics views, the
 //! thin commands the UI calls and the typed contract exported to `ui/src/bindings.ts`.
 //!
-//! It must never hold business logic: commands validate, call the engine and map errors. Everything
-//! a person sees about a mailbox comes from the engine's lamp model.
+//! On Linux the window is its own process (`voicelamp-window`), started by the tray process
+//! (`voicelamp`, crate `voicelamp-desktop`) while a person looks and gone when the window closes:
+//! its commands are forwarded over the tray process's socket and its events come from there
+//! ([`HostLink::Remote`]). Elsewhere (and with `--standalone`) one process runs everything: the
+//! same backend in process and a Tauri tray ([`HostLink::Local`]).
+//!
+//! It must never hold business logic: commands validate, forward and map errors.
 
-pub mod badge;
 pub mod bindings;
 pub mod commands;
-pub mod engine;
-pub mod mailboxes;
-pub mod notify;
-pub mod sip_trace;
+pub mod events;
 pub mod tray;
 pub mod window;
 
-use std::path::PathBuf;
+use std::sync::Arc;
 use tauri::{Manager, RunEvent, Runtime};
+pub use voicelamp_desktop::AppOptions;
+use voicelamp_desktop::backend::Backend;
+use voicelamp_desktop::badge::Badge;
+use voicelamp_desktop::engine::{EngineService, SHUTDOWN_LIMIT};
+use voicelamp_desktop::mailboxes::Mailboxes;
+use voicelamp_desktop::navigation::{Navigation, PendingNavigation, link_in};
+use voicelamp_desktop::probe::TrayProbe;
+use voicelamp_desktop::protocol::{Call, HostEvent, Reply};
+use voicelamp_desktop::shell::Shell;
 
-/// Command-line flag that starts the app in the tray without opening the window (used by autostart).
-pub const MINIMIZED_FLAG: &str = "--minimized";
+/// Starts the window in one process with the engine and a Tauri tray (the only mode off Linux).
+pub const STANDALONE_FLAG: &str = "--standalone";
 
-/// How the app starts.
+/// How the window reaches the backend.
 #[derive(Debug, Clone)]
-pub struct AppOptions {
-    /// Open the window at start (not with `--minimized`).
-    pub open_window: bool,
-    /// The configuration file.
-    pub config_path: PathBuf,
-    /// Where to write what the tray shows (`VOICELAMP_TRAY_PROBE`), for end-to-end tests.
-    pub tray_probe: Option<PathBuf>,
-    /// Where to go first: a `sip:`/`tel:` link the app was opened with.
-    pub navigation: Option<window::Navigation>,
-    /// The recent SIP messages for Diagnostics (fed by the tracing layer of [`run`]).
-    pub sip_trace: sip_trace::SipTrace,
+pub enum HostLink {
+    /// In this process.
+    Local(Backend),
+    /// In the tray process, over its socket.
+    #[cfg(unix)]
+    Remote(voicelamp_desktop::client::HostClient),
 }
 
-impl AppOptions {
-    /// From the command line and the environment.
-    pub fn from_env() -> Result<Self, voicelamp_core::ConfigError> {
-        let args: Vec<String> = std::env::args().collect();
-        Ok(Self {
-            open_window: !args.iter().any(|arg| arg == MINIMIZED_FLAG),
-            config_path: engine::config_path_from(&args)?,
-            tray_probe: std::env::var_os("VOICELAMP_TRAY_PROBE")
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from),
-            navigation: link_in(&args),
-            sip_trace: sip_trace::SipTrace::default(),
-        })
+impl HostLink {
+    /// Asks the backend; its answer or why not, in words.
+    pub async fn call(&self, call: Call) -> Result<Reply, String> {
+        match self {
+            HostLink::Local(backend) => backend.handle(call).await,
+            #[cfg(unix)]
+            HostLink::Remote(client) => client.call(call).await,
+        }
     }
 }
 
-/// The first `sip:`/`tel:` link among the arguments, as a navigation.
-fn link_in(args: &[String]) -> Option<window::Navigation> {
-    args.iter()
-        .skip(1)
-        .find_map(|arg| window::Navigation::from_link(arg))
+/// The desktop as the single-process app shows it: the Tauri tray and the window's events.
+struct TauriShell<R: Runtime> {
+    app: tauri::AppHandle<R>,
 }
 
-/// Adds Voicelamp's commands, window policy, tray and engine to a Tauri builder.
+impl<R: Runtime> Shell for TauriShell<R> {
+    fn show_tray(&self, badge: &Badge, tooltip: &str, rows: &[String]) {
+        if let Err(e) = tray::show(&self.app, badge, tooltip, rows) {
+            tracing::warn!(error = %e, "the tray could not be updated");
+        }
+    }
+
+    fn tell_window(&self, event: HostEvent) {
+        events::apply(&self.app, event);
+    }
+
+    fn navigate(&self, navigation: Navigation) {
+        if let Err(e) = window::navigate(&self.app, navigation) {
+            tracing::warn!(error = %e, "the window could not be opened");
+        }
+    }
+}
+
+/// The single-process app: the engine, the tray and the window in one Tauri app.
 ///
 /// Tests pass `tauri::test::mock_builder()`; [`run`] passes the real one. The tray, the engine and
 /// the first window are created in `setup`, so a builder made here can be inspected before
@@ -69,22 +84,30 @@ pub fn app_builder<R: Runtime>(
     options: AppOptions,
 ) -> tauri::Builder<R> {
     let contract = bindings::contract::<R>();
-    let (engine, engine_task) = engine::EngineService::new(options.config_path.clone());
+    let (engine, engine_task) = EngineService::new(options.config_path.clone());
+    let mailboxes = Mailboxes::new(engine.clone());
+    let pending = PendingNavigation::default();
+    let backend = Backend {
+        engine,
+        mailboxes: mailboxes.clone(),
+        trace: options.sip_trace.clone(),
+        pending: pending.clone(),
+        login_program: voicelamp_desktop::tray_program(),
+    };
+    let probe = Arc::new(TrayProbe::new(options.tray_probe.clone()));
     builder
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            Some(vec![MINIMIZED_FLAG]),
-        ))
-        .manage(engine)
-        .manage(window::PendingNavigation::default())
-        .manage(mailboxes::Mailboxes::default())
-        .manage(tray::TrayProbe::new(options.tray_probe.clone()))
-        .manage(options.sip_trace.clone())
+        .manage(HostLink::Local(backend))
+        .manage(pending)
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {
             contract.mount_events(app);
             tray::create(app.handle())?;
-            engine_task.start(app.handle());
+            let shell: Arc<dyn Shell> = Arc::new(TauriShell {
+                app: app.handle().clone(),
+            });
+            tauri::async_runtime::spawn(async move {
+                engine_task.start(shell, mailboxes, probe);
+            });
             if let Some(navigation) = options.navigation.clone() {
                 window::navigate(app.handle(), navigation)?;
             } else if options.open_window {
@@ -94,8 +117,70 @@ pub fn app_builder<R: Runtime>(
         })
 }
 
-/// Starts the desktop app and blocks until the person quits it.
+/// The window of the tray process: commands go to `client`, `events` come from it, and the
+/// process ends with its window (or when the tray process goes away).
+#[cfg(unix)]
+pub fn window_builder<R: Runtime>(
+    builder: tauri::Builder<R>,
+    client: voicelamp_desktop::client::HostClient,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<HostEvent>,
+) -> tauri::Builder<R> {
+    let contract = bindings::contract::<R>();
+    builder
+        .manage(HostLink::Remote(client))
+        .manage(PendingNavigation::default())
+        .invoke_handler(contract.invoke_handler())
+        .setup(move |app| {
+            contract.mount_events(app);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                while let Some(event) = events.recv().await {
+                    events::apply(&handle, event);
+                }
+                handle.exit(0);
+            });
+            window::open_main(app.handle())?;
+            Ok(())
+        })
+}
+
+/// The `voicelamp-window` program.
 pub fn run() {
+    let args: Vec<String> = std::env::args().collect();
+    let standalone = cfg!(not(target_os = "linux")) || args.iter().any(|a| a == STANDALONE_FLAG);
+    if standalone {
+        run_standalone();
+    } else {
+        #[cfg(unix)]
+        run_window();
+    }
+}
+
+#[cfg(unix)]
+fn run_window() {
+    voicelamp_desktop::init_tracing(&Default::default());
+    let socket = voicelamp_desktop::host::Paths::for_user().socket;
+    let connected =
+        tauri::async_runtime::block_on(voicelamp_desktop::client::HostClient::connect(&socket));
+    let (client, events) = match connected {
+        Ok(connected) => connected,
+        Err(e) => {
+            eprintln!("voicelamp-window: Voicelamp is not running (start `voicelamp`): {e}");
+            std::process::exit(2);
+        }
+    };
+    match window_builder(tauri::Builder::default(), client, events)
+        .build(tauri::generate_context!())
+    {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("voicelamp-window: cannot start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run_standalone() {
     let options = match AppOptions::from_env() {
         Ok(options) => options,
         Err(e) => {
@@ -103,25 +188,7 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    {
-        use tracing_subscriber::Layer as _;
-        use tracing_subscriber::layer::SubscriberExt as _;
-        use tracing_subscriber::util::SubscriberInitExt as _;
-        let console = tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-            );
-        let sip = options.sip_trace.clone().with_filter(
-            tracing_subscriber::filter::Targets::new()
-                .with_target(sip_trace::TARGET, tracing::Level::DEBUG),
-        );
-        tracing_subscriber::registry()
-            .with(console)
-            .with(sip)
-            .init();
-    }
+    voicelamp_desktop::init_tracing(&options.sip_trace);
     let builder =
         tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             // A second launch means "show me Voicelamp" (or "call this", for a link): bring the
@@ -138,33 +205,10 @@ pub fn run() {
         Ok(app) => app,
         Err(e) => {
             eprintln!("voicelamp: cannot start: {e}");
-            // The running instance this launch handed over to was just quitting: start again,
-            // once, to become the running instance.
-            let handover_failed = e.to_string().contains("running instance");
-            if handover_failed && std::env::var_os(RESTARTED).is_none() {
-                std::process::exit(restart());
-            }
             std::process::exit(1);
         }
     };
     app.run(on_run_event);
-}
-
-/// Set on a launch that restarted itself once (see [`run`]).
-const RESTARTED: &str = "VOICELAMP_RESTARTED";
-
-/// Runs this program again with the same arguments; its exit code.
-fn restart() -> i32 {
-    let Ok(exe) = std::env::current_exe() else {
-        return 1;
-    };
-    std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .env(RESTARTED, "1")
-        .status()
-        .ok()
-        .and_then(|status| status.code())
-        .unwrap_or(1)
 }
 
 /// The last window closing is not the app quitting: only an explicit exit (the tray's Quit, which
@@ -175,9 +219,11 @@ fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
             api, code: None, ..
         } => api.prevent_exit(),
         RunEvent::Exit => {
-            if let Some(engine) = app.try_state::<engine::EngineService>() {
-                let engine = engine.inner().clone();
-                tauri::async_runtime::block_on(engine.shutdown(engine::SHUTDOWN_LIMIT));
+            if let Some(link) = app.try_state::<HostLink>()
+                && let HostLink::Local(backend) = link.inner()
+            {
+                let engine = backend.engine.clone();
+                tauri::async_runtime::block_on(engine.shutdown(SHUTDOWN_LIMIT));
             }
         }
         _ => {}

@@ -1,99 +1,24 @@
 //! The main window. It exists only while a person looks at it: closing it destroys the webview (the
-//! tray and the engine keep running), and opening it again builds a new one.
+//! tray and the engine keep running; on Linux the window's whole process ends), and opening it
+//! again builds a new one.
 //!
 //! Where the window should go (a view, a mailbox, a message to play) is a typed [`Navigation`]:
 //! kept as pending state for a window that is still loading (the UI takes it with the
 //! `take_navigation` command when it starts) and sent as the [`NavigateTo`] event to a window that
 //! is already open.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use specta::Type;
-use std::sync::{Mutex, PoisonError};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tauri_specta::Event as _;
+pub use voicelamp_desktop::navigation::{Navigation, PendingNavigation, ViewId};
 
 /// The label of the one main window.
 pub const MAIN: &str = "main";
 
-/// The window's views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum ViewId {
-    Lines,
-    Mailbox,
-    Settings,
-    Diagnostics,
-}
-
-/// Where to take the window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Navigation {
-    /// The view.
-    pub view: ViewId,
-    /// The account whose mailbox to show (Mailbox view).
-    pub account: Option<String>,
-    /// The mailbox URI (Mailbox view).
-    pub mailbox: Option<String>,
-    /// The message to select (Mailbox view), as `folder/id` (the id is the part after the
-    /// last `/`).
-    pub message_id: Option<String>,
-    /// Start playing the selected message.
-    pub play: bool,
-    /// A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later).
-    pub dial: Option<String>,
-}
-
-impl Navigation {
-    /// Just a view.
-    pub fn view(view: ViewId) -> Self {
-        Self {
-            view,
-            account: None,
-            mailbox: None,
-            message_id: None,
-            play: false,
-            dial: None,
-        }
-    }
-
-    /// The Lines view showing what a `sip:`/`tel:` link asks to call, if `arg` is such a link.
-    pub fn from_link(arg: &str) -> Option<Self> {
-        let dial = voicelamp_core::sip_uri::dial_target(arg)?;
-        Some(Self {
-            dial: Some(dial),
-            ..Self::view(ViewId::Lines)
-        })
-    }
-
-    /// The Mailbox view on one account's mailbox.
-    pub fn mailbox(account: &str, mailbox: &str) -> Self {
-        Self {
-            account: Some(account.to_owned()),
-            mailbox: Some(mailbox.to_owned()),
-            ..Self::view(ViewId::Mailbox)
-        }
-    }
-}
-
 /// Go there (sent to an open window).
 #[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
 pub struct NavigateTo(pub Navigation);
-
-/// The navigation a starting window has not taken yet.
-#[derive(Debug, Default)]
-pub struct PendingNavigation(Mutex<Option<Navigation>>);
-
-impl PendingNavigation {
-    /// Takes it (once).
-    pub fn take(&self) -> Option<Navigation> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-
-    fn set(&self, navigation: Navigation) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(navigation);
-    }
-}
 
 /// Shows the main window, building it if it was closed.
 pub fn open_main<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {

@@ -7,7 +7,10 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  Name and version of the running app and engine. */
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
-	/**  Every line, account and total as the engine sees them now; changes follow as `LinesChanged`. */
+	/**
+	 *  Every line, account and total as the engine sees them now; changes follow as `LinesChanged`.
+	 *  When the backend cannot be asked, the view says why (nothing is shown as known).
+	 */
 	linesView: () => __TAURI_INVOKE<EngineView_Serialize>("lines_view"),
 	/**  Where the window was asked to go before it was ready (a tray row, a notification click); once. */
 	takeNavigation: () => __TAURI_INVOKE<Navigation_Serialize | null>("take_navigation"),
@@ -41,8 +44,7 @@ export const commands = {
 	autostartSet: (enabled: boolean) => typedError<boolean, string>(__TAURI_INVOKE("autostart_set", { enabled })),
 	/**
 	 *  A support report in words: versions, the configuration file, and every account's
-	 *  registration and subscriptions with what to fix. It holds no password (none is kept where
-	 *  the report is made) and no caller details.
+	 *  registration and subscriptions with what to fix. It holds no password and no caller details.
 	 */
 	diagnosticsReport: () => typedError<string, string>(__TAURI_INVOKE("diagnostics_report")),
 	/**  The last SIP messages sent and received (redacted: no `Authorization` values), oldest first. */
@@ -393,27 +395,13 @@ export type MailboxChanged = MailboxChanged_Serialize | MailboxChanged_Deseriali
  *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
  *  possibly on another device), or its connection came or went.
  */
-export type MailboxChanged_Deserialize = {
-	/**  Account id. */
-	account: string,
-	/**  Folder. */
-	folder: string,
-	/**  The store cannot be reached now (why, in words); `None` when connected. */
-	offline?: string | null,
-};
+export type MailboxChanged_Deserialize = MailboxUpdate_Deserialize;
 
 /**
  *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
  *  possibly on another device), or its connection came or went.
  */
-export type MailboxChanged_Serialize = {
-	/**  Account id. */
-	account: string,
-	/**  Folder. */
-	folder: string,
-	/**  The store cannot be reached now (why, in words); `None` when connected. */
-	offline: string | null,
-};
+export type MailboxChanged_Serialize = MailboxUpdate_Serialize;
 
 /**  A monitored mailbox in the form. */
 export type MailboxForm = MailboxForm_Serialize | MailboxForm_Deserialize;
@@ -432,6 +420,38 @@ export type MailboxForm_Serialize = {
 	uri: string,
 	/**  Name shown to people. */
 	displayName: string | null,
+};
+
+/**
+ *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
+ *  possibly on another device), or its connection came or went.
+ */
+export type MailboxUpdate = MailboxUpdate_Serialize | MailboxUpdate_Deserialize;
+
+/**
+ *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
+ *  possibly on another device), or its connection came or went.
+ */
+export type MailboxUpdate_Deserialize = {
+	/**  Account id. */
+	account: string,
+	/**  Folder. */
+	folder: string,
+	/**  The store cannot be reached now (why, in words); `None` when connected. */
+	offline?: string | null,
+};
+
+/**
+ *  An account's voicemail changed on the server (a message arrived, was heard or deleted,
+ *  possibly on another device), or its connection came or went.
+ */
+export type MailboxUpdate_Serialize = {
+	/**  Account id. */
+	account: string,
+	/**  Folder. */
+	folder: string,
+	/**  The store cannot be reached now (why, in words); `None` when connected. */
+	offline: string | null,
 };
 
 /**  A change to a message. */

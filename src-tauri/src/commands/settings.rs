@@ -1,179 +1,44 @@
-//! Settings: accounts (with their password in the OS keyring, never in the file), notifications,
-//! and the "test" button. Each command validates its input, changes the configuration through
-//! core's `settings` rules, writes the file, and tells the engine to reload.
+//! Settings: accounts (the password goes to the OS keyring, never the file), notifications and
+//! the "test" button; the rules are core's `settings`, applied by the backend.
 
-use crate::engine::{EngineService, load_config};
-use serde::{Deserialize, Serialize};
-use specta::Type;
-use std::time::Duration;
-use voicelamp_core::settings::{
-    AccountForm, NotificationsForm, PasswordSourceForm, notifications_form, password_to_store,
-    remove_account, set_notifications, upsert_account,
-};
-use voicelamp_core::{Config, MemoryStore, Secret, SecretStore};
+use tauri::State;
+use voicelamp_core::settings::NotificationsForm;
+use voicelamp_desktop::backend::settings::{AccountChange, CheckReport, SettingsView};
+use voicelamp_desktop::protocol::Call;
 
-/// How long the "test" button waits for the server's answers.
-const TEST_WAIT: Duration = Duration::from_secs(10);
-
-/// Everything the Settings view edits.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SettingsView {
-    /// Accounts in file order.
-    pub accounts: Vec<AccountSettings>,
-    /// Notifications.
-    pub notifications: NotificationsForm,
-    /// The configuration file.
-    pub config_path: String,
-}
-
-/// One account and whether the keyring holds its password.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountSettings {
-    /// The form.
-    pub form: AccountForm,
-    /// The OS keyring has a password for it (only for the keyring source).
-    pub has_password: bool,
-}
-
-/// The outcome of the "test" button: the diagnosis in words.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckReport {
-    /// One finding per line.
-    pub report: String,
-    /// Everything works.
-    pub ok: bool,
-}
-
-/// Where a new password goes with a form.
-#[derive(Debug, Clone, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountChange {
-    /// The account being edited; none for a new account.
-    pub existing_id: Option<String>,
-    /// The account.
-    pub form: AccountForm,
-    /// A new password (keyring source only); none keeps the stored one.
-    pub password: Option<String>,
-}
-
-fn keyring() -> Result<Box<dyn SecretStore>, String> {
-    voicelamp_core::secrets::KeyringStore::open()
-        .map(|store| Box::new(store) as Box<dyn SecretStore>)
-        .map_err(|e| format!("the OS keyring cannot be opened: {e}"))
-}
-
-fn read(engine: &EngineService) -> Result<Config, String> {
-    load_config(engine.config_path()).map_err(|e| e.to_string())
-}
-
-fn write(engine: &EngineService, config: &Config) -> Result<(), String> {
-    config
-        .save(engine.config_path())
-        .map_err(|e| format!("the configuration could not be written: {e}"))
-}
-
-fn checked_password(password: Option<&str>) -> Result<Option<Secret>, String> {
-    voicelamp_core::settings::checked_password(password).map_err(|e| e.to_string())
-}
+use super::expect_reply;
+use crate::HostLink;
 
 /// The accounts and notification settings in the configuration file.
 #[tauri::command]
 #[specta::specta]
-pub fn settings_get(engine: tauri::State<'_, EngineService>) -> Result<SettingsView, String> {
-    let config = read(&engine)?;
-    let store = config
-        .accounts
-        .iter()
-        .any(|a| a.password == voicelamp_core::PasswordSource::Keyring)
-        .then(keyring)
-        .and_then(Result::ok);
-    let accounts = config
-        .accounts
-        .iter()
-        .map(|account| {
-            let form = AccountForm::from_config(account);
-            let has_password = form.password_source == PasswordSourceForm::Keyring
-                && store
-                    .as_ref()
-                    .is_some_and(|s| matches!(s.get(&account.id), Ok(Some(_))));
-            AccountSettings { form, has_password }
-        })
-        .collect();
-    Ok(SettingsView {
-        accounts,
-        notifications: notifications_form(&config),
-        config_path: engine.config_path().display().to_string(),
-    })
+pub async fn settings_get(link: State<'_, HostLink>) -> Result<SettingsView, String> {
+    expect_reply!(link.call(Call::SettingsGet).await, Settings(view) => view)
 }
 
 /// Adds or changes an account; a new password goes to the OS keyring. The engine restarts the
 /// accounts.
 #[tauri::command]
 #[specta::specta]
-pub async fn account_save(
-    engine: tauri::State<'_, EngineService>,
-    change: AccountChange,
-) -> Result<(), String> {
-    let password = checked_password(change.password.as_deref())?;
-    let _guard = engine.config_lock().await;
-    let config = read(&engine)?;
-    let next = upsert_account(
-        &config,
-        change.existing_id.as_deref(),
-        &change.form,
-        engine.config_path(),
-    )
-    .map_err(|e| e.to_string())?;
-    let id = change.form.id.trim();
-    let to_store = password_to_store(&change.form, change.existing_id.is_none(), password)
-        .map_err(|e| e.to_string())?;
-    if let Some(secret) = to_store {
-        keyring()?
-            .set(id, &secret)
-            .map_err(|e| format!("the password could not be stored: {e}"))?;
-    }
-    write(&engine, &next)?;
-    engine.reload();
-    Ok(())
+pub async fn account_save(link: State<'_, HostLink>, change: AccountChange) -> Result<(), String> {
+    expect_reply!(link.call(Call::AccountSave { change }).await, Done)
 }
 
 /// Removes an account and its keyring entry.
 #[tauri::command]
 #[specta::specta]
-pub async fn account_remove(
-    engine: tauri::State<'_, EngineService>,
-    id: String,
-) -> Result<(), String> {
-    let _guard = engine.config_lock().await;
-    let config = read(&engine)?;
-    let next = remove_account(&config, &id).map_err(|e| e.to_string())?;
-    write(&engine, &next)?;
-    if let Ok(store) = keyring()
-        && let Err(e) = store.delete(&id)
-    {
-        tracing::warn!(error = %e, "the keyring entry could not be removed");
-    }
-    engine.reload();
-    Ok(())
+pub async fn account_remove(link: State<'_, HostLink>, id: String) -> Result<(), String> {
+    expect_reply!(link.call(Call::AccountRemove { id }).await, Done)
 }
 
 /// Changes the notification settings.
 #[tauri::command]
 #[specta::specta]
 pub async fn notifications_save(
-    engine: tauri::State<'_, EngineService>,
+    link: State<'_, HostLink>,
     form: NotificationsForm,
 ) -> Result<(), String> {
-    let _guard = engine.config_lock().await;
-    let config = read(&engine)?;
-    let next =
-        set_notifications(&config, &form, engine.config_path()).map_err(|e| e.to_string())?;
-    write(&engine, &next)?;
-    engine.reload();
-    Ok(())
+    expect_reply!(link.call(Call::NotificationsSave { form }).await, Done)
 }
 
 /// Tries an account as filled in (saved or not): registers it alone, waits for the answers,
@@ -181,49 +46,8 @@ pub async fn notifications_save(
 #[tauri::command]
 #[specta::specta]
 pub async fn account_test(
-    engine: tauri::State<'_, EngineService>,
+    link: State<'_, HostLink>,
     change: AccountChange,
 ) -> Result<CheckReport, String> {
-    let password = checked_password(change.password.as_deref())?;
-    let config = read(&engine)?;
-    let base = Config {
-        accounts: config
-            .accounts
-            .iter()
-            .filter(|a| Some(a.id.as_str()) == change.existing_id.as_deref())
-            .cloned()
-            .collect(),
-        ..Config::default()
-    };
-    let candidate = upsert_account(
-        &base,
-        change.existing_id.as_deref(),
-        &change.form,
-        engine.config_path(),
-    )
-    .map_err(|e| e.to_string())?;
-    let id = change.form.id.trim().to_owned();
-    let secrets: Box<dyn SecretStore> = match password {
-        Some(secret) => {
-            let store = MemoryStore::new();
-            store.set(&id, &secret).map_err(|e| e.to_string())?;
-            Box::new(store)
-        }
-        None => voicelamp_core::runtime::secret_store(&candidate),
-    };
-    let user_agent = format!("Voicelamp/{}", env!("CARGO_PKG_VERSION"));
-    let diagnosis = voicelamp_core::runtime::check(
-        &candidate,
-        &id,
-        secrets.as_ref(),
-        &user_agent,
-        TEST_WAIT,
-        std::future::pending(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(CheckReport {
-        report: diagnosis.report,
-        ok: diagnosis.ok,
-    })
+    expect_reply!(link.call(Call::AccountTest { change }).await, Check(report) => report)
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 pub mod lab;
+pub mod sni;
 
 /// How long a condition may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(30);
@@ -175,62 +176,64 @@ pub fn x_window_tree() -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Process ids of running app processes started from [`app_binary`].
+/// Process ids of the running tray process (started from [`app_binary`] without arguments).
 pub fn app_pids() -> Vec<u32> {
-    let out = Command::new("pgrep")
-        .args(["-f", "-x", &app_binary().display().to_string()])
-        .output()
-        .expect("pgrep");
+    pgrep(&["-f", "-x", &app_binary().display().to_string()])
+}
+
+/// Process ids of every Voicelamp process of the build under test: the tray process (with any
+/// arguments) and its window process.
+pub fn all_app_pids() -> Vec<u32> {
+    let tray = app_binary().display().to_string();
+    let pattern = format!("^{}(-window)?( |$)", regex_escape(&tray));
+    pgrep(&["-f", &pattern])
+}
+
+/// The window process's path: beside the tray program.
+pub fn window_binary() -> PathBuf {
+    app_binary().with_file_name("voicelamp-window")
+}
+
+fn pgrep(args: &[&str]) -> Vec<u32> {
+    let out = Command::new("pgrep").args(args).output().expect("pgrep");
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect()
 }
 
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
 /// Ends every app process when a test ends, so the next test's launch is not handed to a
-/// leftover single instance.
+/// leftover instance. The tray process ends on SIGTERM (unregistering), its window with it.
 #[derive(Debug)]
 pub struct AppCleanup;
 
 impl Drop for AppCleanup {
     fn drop(&mut self) {
-        for pid in app_pids() {
+        for pid in all_app_pids() {
             let _ = Command::new("kill").arg(pid.to_string()).status();
         }
         wait_until("app processes to end", || {
-            app_pids().is_empty().then_some(())
-        });
-        // The session bus releases the single-instance name a moment after the process is gone;
-        // a launch before that would try to hand over to the instance that just quit.
-        wait_until("the single-instance name to be released", || {
-            (!single_instance_name_owned()).then_some(())
+            all_app_pids().is_empty().then_some(())
         });
     }
-}
-
-/// The D-Bus name the running instance holds (`<identifier>.SingleInstance`).
-pub const SINGLE_INSTANCE_NAME: &str = "com.voicelamp.desktop.SingleInstance";
-
-/// Whether a Voicelamp instance holds the single-instance name on the session bus.
-pub fn single_instance_name_owned() -> bool {
-    let out = Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            &format!("string:{SINGLE_INSTANCE_NAME}"),
-        ])
-        .output()
-        .expect("dbus-send (dbus-bin) must be installed");
-    String::from_utf8_lossy(&out.stdout).contains("boolean true")
 }
 
 /// Launches the app through `driver` and waits for the Lines view.
 pub async fn open_app(driver: &Driver) -> (Client, AppCleanup) {
     assert!(
-        app_pids().is_empty(),
+        all_app_pids().is_empty(),
         "an app process is already running before the test"
     );
     let client = driver.session().await;

@@ -5,8 +5,8 @@ use std::process::Command;
 
 use fantoccini::Locator;
 use voicelamp_e2e::{
-    AppCleanup, Driver, app_binary, app_pids, open_app, screenshot, wait_until, wait_visible,
-    x_window_tree,
+    AppCleanup, Driver, all_app_pids, app_binary, app_pids, open_app, screenshot, sni, wait_until,
+    wait_visible,
 };
 
 /// Whether the window manager lists Voicelamp's main window.
@@ -84,43 +84,37 @@ async fn ui_renders_and_navigates_between_the_four_views() {
     let _ = client.close().await;
 }
 
+/// The tray lamp is a StatusNotifierItem on the session bus (no GTK in the tray process): its
+/// icon and tooltip are served, its menu lists the fixed entries, a menu entry takes the window
+/// there, and Quit ends every Voicelamp process.
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the display and session of tests/e2e/run"]
-async fn the_tray_icon_is_created() {
+async fn the_tray_lamp_is_served_on_the_bus_and_its_menu_works() {
     let driver = Driver::start();
     let (client, _cleanup) = open_app(&driver).await;
-    let tree = wait_until("the tray host to embed Voicelamp's icon", || {
-        let tree = x_window_tree();
-        tray_icon_embedded(&tree).then_some(tree)
-    });
-    std::fs::write(
-        voicelamp_e2e::artifacts_dir().join("x-window-tree.txt"),
-        tree,
-    )
-    .ok();
-    let _ = client.close().await;
-}
-
-/// Whether the X tree shows an icon window embedded in the tray host (trayer's panel).
-fn tray_icon_embedded(tree: &str) -> bool {
-    let mut in_panel = false;
-    let mut panel_indent = 0;
-    for line in tree.lines() {
-        let indent = line.len() - line.trim_start().len();
-        if line.contains("\"panel\"") && line.contains("trayer") {
-            in_panel = true;
-            panel_indent = indent;
-            continue;
-        }
-        if in_panel {
-            if indent <= panel_indent {
-                in_panel = false;
-            } else if line.contains("voicelamp") || line.contains("Voicelamp") {
-                return true;
-            }
-        }
+    let item = wait_until("the tray item on the session bus", sni::find_item);
+    let (width, height, argb) = wait_until("the lamp's icon", || sni::icon(&item));
+    assert_eq!((width, height), (64, 64), "the lamp is drawn at 64 px");
+    assert_eq!(argb.len(), 64 * 64 * 4);
+    assert!(
+        argb.chunks(4).any(|pixel| pixel[0] > 0),
+        "the icon has visible pixels"
+    );
+    let tooltip = wait_until("the tooltip", || sni::tooltip(&item));
+    assert!(!tooltip.is_empty(), "the tooltip says something");
+    let labels = sni::menu_labels(&item);
+    for entry in ["Open Voicelamp", "Settings…", "Quit"] {
+        assert!(
+            labels.iter().any(|l| l == entry),
+            "the menu lacks {entry:?}: {labels:?}"
+        );
     }
-    false
+    assert!(sni::click_menu(&item, "Settings"), "Settings… clicked");
+    wait_visible(&client, "[data-testid=view-settings]").await;
+    assert!(sni::click_menu(&item, "Quit"), "Quit clicked");
+    wait_until("every Voicelamp process to end after Quit", || {
+        all_app_pids().is_empty().then_some(())
+    });
 }
 
 /// A person closes the window with the window manager's close button (WM_DELETE_WINDOW), not
@@ -129,7 +123,7 @@ fn tray_icon_embedded(tree: &str) -> bool {
 #[ignore = "needs the display and session of tests/e2e/run"]
 fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it() {
     assert!(
-        app_pids().is_empty(),
+        all_app_pids().is_empty(),
         "an app process is already running before the test"
     );
     let log = std::fs::File::create(voicelamp_e2e::artifacts_dir().join("app-close-reopen.log"))

@@ -2,7 +2,7 @@
 //! agent's debug traces (already redacted by `voicelamp-sip`: no `Authorization` values, no
 //! passwords) in a bounded ring, whatever the log level of the console.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -18,7 +18,7 @@ pub const KEPT: usize = 200;
 pub const TARGET: &str = "voicelamp_sip::user_agent";
 
 /// One SIP message as traced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SipExchange {
     /// When (RFC 3339).

@@ -2,11 +2,11 @@
 //! waits" and "not known" never look alike, urgent is marked, counts cap at 99+.
 //!
 //! After an intended change of the drawing, regenerate the goldens with
-//! `VOICELAMP_UPDATE_GOLDEN=1 cargo test -p voicelamp --test tray_badge` and look at them.
+//! `VOICELAMP_UPDATE_GOLDEN=1 cargo test -p voicelamp-desktop --test tray_badge` and look at them.
 
 use std::path::PathBuf;
 
-use voicelamp_app::badge::{Badge, Rendered, render};
+use voicelamp_desktop::badge::{Badge, Rendered, render};
 
 const SIZE: u32 = 32;
 

@@ -1,21 +1,23 @@
-//! The engine of `voicelamp-core` running inside the app: one task on Tauri's async runtime owns
-//! the [`Engine`], and every change it reports is published — at once, then at most every
-//! [`PUBLISH_EVERY`], so a burst of NOTIFYs costs few redraws — to the tray lamp, the tray
-//! tooltip and menu, and the window (the typed [`LinesChanged`] event).
+//! The engine of `voicelamp-core` running in the desktop app: one task owns the [`Engine`], and
+//! every change it reports is published — at once, then at most every [`PUBLISH_EVERY`], so a
+//! burst of NOTIFYs costs few redraws — to the tray lamp, the tray tooltip and menu, and the
+//! window (the whole view, [`HostEvent::Lines`]).
 //!
 //! Commands reach the task through [`EngineService`]: the current view, reload after the
 //! configuration changed, and a graceful shutdown (unsubscribe, unregister) when the app quits.
 
 use crate::badge::Badge;
+use crate::mailboxes::Mailboxes;
 use crate::notify::Notifier;
-use crate::tray;
-use serde::Serialize;
+use crate::probe::TrayProbe;
+use crate::protocol::HostEvent;
+use crate::shell::Shell;
+use crate::tray_menu;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tauri::{AppHandle, Manager, Runtime};
-use tauri_specta::Event as _;
 use tokio::sync::{mpsc, oneshot};
 use voicelamp_core::runtime::{Engine, ImapReport, secret_store};
 use voicelamp_core::view::LinesView;
@@ -27,12 +29,8 @@ pub const PUBLISH_EVERY: Duration = Duration::from_millis(50);
 /// The longest the app waits on quit for unsubscribing and unregistering.
 pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
 
-/// Every line's state changed (the whole view, so the window never has to merge).
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
-pub struct LinesChanged(pub EngineView);
-
 /// The engine as the window sees it.
-#[derive(Debug, Clone, Default, Serialize, Type)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EngineView {
     /// Lines, accounts, totals.
@@ -54,7 +52,7 @@ enum Control {
     Report(oneshot::Sender<String>),
 }
 
-/// The handle commands use; managed as Tauri state.
+/// The handle the rest of the app uses.
 #[derive(Debug, Clone)]
 pub struct EngineService {
     control: mpsc::UnboundedSender<Control>,
@@ -160,17 +158,20 @@ pub struct EngineTask {
 }
 
 impl EngineTask {
-    /// Starts the engine on Tauri's async runtime, publishing to `app`.
-    pub fn start<R: Runtime>(self, app: &AppHandle<R>) {
+    /// Starts the engine on the current Tokio runtime, publishing to `shell` (and `probe`) and
+    /// (re)starting `mailboxes` with each configuration.
+    pub fn start(self, shell: Arc<dyn Shell>, mailboxes: Mailboxes, probe: Arc<TrayProbe>) {
         let task = Task {
-            app: app.clone(),
+            shell,
+            mailboxes,
+            probe,
             view: self.view,
             config_path: self.config_path,
             shown: None,
             notifier: Notifier::default(),
             last_publish: None,
         };
-        tauri::async_runtime::spawn(task.run(self.control));
+        tokio::spawn(task.run(self.control));
     }
 }
 
@@ -195,8 +196,10 @@ pub fn load_config(path: &std::path::Path) -> Result<Config, ConfigError> {
     }
 }
 
-struct Task<R: Runtime> {
-    app: AppHandle<R>,
+struct Task {
+    shell: Arc<dyn Shell>,
+    mailboxes: Mailboxes,
+    probe: Arc<TrayProbe>,
     view: Arc<Mutex<EngineView>>,
     config_path: PathBuf,
     /// What the tray shows now.
@@ -210,7 +213,7 @@ enum After {
     Stop(Option<oneshot::Sender<()>>),
 }
 
-impl<R: Runtime> Task<R> {
+impl Task {
     async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>) {
         loop {
             let after = match load_config(&self.config_path) {
@@ -238,11 +241,9 @@ impl<R: Runtime> Task<R> {
         config: &Config,
         control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> After {
-        if let Some(mailboxes) = self.app.try_state::<crate::mailboxes::Mailboxes>() {
-            mailboxes
-                .restart(&self.app, config, self.config_path.clone())
-                .await;
-        }
+        self.mailboxes
+            .restart(&self.shell, config, self.config_path.clone())
+            .await;
         let secrets = secret_store(config);
         let user_agent = format!("Voicelamp/{}", env!("CARGO_PKG_VERSION"));
         let (mut engine, _early) = match Engine::start(config, None, secrets.as_ref(), &user_agent)
@@ -329,7 +330,7 @@ impl<R: Runtime> Task<R> {
         let now = std::time::Instant::now();
         let minute = local_minute_of_day();
         while let Some(notification) = policy.poll_notification(now, minute) {
-            self.notifier.show(&self.app, notification);
+            self.notifier.show(&self.shell, notification);
         }
         while let Some(id) = policy.poll_withdrawal() {
             self.notifier.withdraw(&id);
@@ -348,13 +349,12 @@ impl<R: Runtime> Task<R> {
             Some(e) => format!("Voicelamp: the configuration cannot be used: {e}"),
             None => lines.tooltip.clone(),
         };
-        let rows: Vec<String> = lines.lines.iter().map(tray::line_row).collect();
+        let rows: Vec<String> = lines.lines.iter().map(tray_menu::line_row).collect();
         let shown = (badge, tooltip, rows);
         if self.shown.as_ref() != Some(&shown) {
             let (badge, tooltip, rows) = &shown;
-            if let Err(e) = tray::show(&self.app, badge, tooltip, rows) {
-                tracing::warn!(error = %e, "the tray could not be updated");
-            }
+            self.shell.show_tray(badge, tooltip, rows);
+            self.probe.record(badge, tooltip, rows);
             self.shown = Some(shown);
         }
         let view = {
@@ -363,9 +363,7 @@ impl<R: Runtime> Task<R> {
             current.config_error = config_error;
             current.clone()
         };
-        if let Err(e) = LinesChanged(view).emit(&self.app) {
-            tracing::debug!(error = %e, "no window to tell");
-        }
+        self.shell.tell_window(HostEvent::Lines(view));
     }
 }
 

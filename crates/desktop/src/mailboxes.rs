@@ -1,16 +1,17 @@
 //! The voicemail stores the window browses: one `voicelamp_core::voicemail::Mailbox` per account
 //! with an `[accounts.voicemail]` section, opened on first use and kept while the configuration
-//! stays the same, plus a watch of each account's INBOX that tells the window when the mailbox
-//! changed elsewhere (the typed [`MailboxChanged`] event).
+//! stays the same, plus a watch of each account's INBOX that feeds the engine (counts for the
+//! lamps it drives, a new message's caller for its notification) and tells the window when the
+//! mailbox changed elsewhere ([`HostEvent::Mailbox`]).
 
+use crate::protocol::HostEvent;
+use crate::shell::Shell;
 use futures_util::StreamExt as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::{AppHandle, Manager, Runtime};
-use tauri_specta::Event as _;
 use tokio::sync::Mutex;
 use voicelamp_core::MessageHint;
 use voicelamp_core::runtime::ImapReport;
@@ -20,9 +21,9 @@ use voicelamp_mailbox::{MailboxChange, VoicemailStore as _};
 
 /// An account's voicemail changed on the server (a message arrived, was heard or deleted,
 /// possibly on another device), or its connection came or went.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct MailboxChanged {
+pub struct MailboxUpdate {
     /// Account id.
     pub account: String,
     /// Folder.
@@ -32,13 +33,23 @@ pub struct MailboxChanged {
 }
 
 /// Open stores by account id.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Mailboxes {
     open: Arc<Mutex<HashMap<String, Arc<Mailbox>>>>,
-    watches: Arc<std::sync::Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>>,
+    watches: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    engine: crate::engine::EngineService,
 }
 
 impl Mailboxes {
+    /// No store open yet; changes are reported to `engine`.
+    pub fn new(engine: crate::engine::EngineService) -> Self {
+        Self {
+            open: Arc::default(),
+            watches: Arc::default(),
+            engine,
+        }
+    }
+
     /// The store of `account`, opened with the configuration at `config_path` when needed.
     pub async fn get(
         &self,
@@ -58,12 +69,7 @@ impl Mailboxes {
 
     /// Closes every store and watch (the configuration changed), then watches the INBOX of
     /// every account of `config` that has a store.
-    pub async fn restart<R: Runtime>(
-        &self,
-        app: &AppHandle<R>,
-        config: &Config,
-        config_path: PathBuf,
-    ) {
+    pub async fn restart(&self, shell: &Arc<dyn Shell>, config: &Config, config_path: PathBuf) {
         for handle in self
             .watches
             .lock()
@@ -84,10 +90,10 @@ impl Mailboxes {
             .collect();
         for account in accounts {
             let me = self.clone();
-            let app = app.clone();
+            let shell = shell.clone();
             let path = config_path.clone();
-            let handle = tauri::async_runtime::spawn(async move {
-                me.watch(&app, &path, &account).await;
+            let handle = tokio::spawn(async move {
+                me.watch(shell.as_ref(), &path, &account).await;
             });
             self.watches
                 .lock()
@@ -96,7 +102,7 @@ impl Mailboxes {
         }
     }
 
-    async fn watch<R: Runtime>(&self, app: &AppHandle<R>, path: &std::path::Path, account: &str) {
+    async fn watch(&self, shell: &dyn Shell, path: &std::path::Path, account: &str) {
         let mailbox = match self.get(path, account).await {
             Ok(mailbox) => mailbox,
             Err(e) => {
@@ -105,14 +111,9 @@ impl Mailboxes {
             }
         };
         let folder = "INBOX";
-        let engine = app
-            .try_state::<crate::engine::EngineService>()
-            .map(|e| e.inner().clone());
         let mut changes = Box::pin(mailbox.watch(folder));
         while let Some(change) = changes.next().await {
-            if let Some(engine) = &engine {
-                report_to_engine(engine, &mailbox, account, folder, &change).await;
-            }
+            report_to_engine(&self.engine, &mailbox, account, folder, &change).await;
             let offline = match &change {
                 MailboxChange::Disconnected { reason } => Some(reason.clone()),
                 MailboxChange::Connected { .. } => {
@@ -128,14 +129,11 @@ impl Mailboxes {
                 }
                 _ => None,
             };
-            let event = MailboxChanged {
+            shell.tell_window(HostEvent::Mailbox(MailboxUpdate {
                 account: account.to_owned(),
                 folder: folder.to_owned(),
                 offline,
-            };
-            if let Err(e) = event.emit(app) {
-                tracing::debug!(error = %e, "no window to tell");
-            }
+            }));
         }
     }
 }

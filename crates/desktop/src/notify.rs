@@ -6,10 +6,10 @@
 //! notification about the same line replaces it instead of piling up, and a withdrawal (every
 //! message heard) closes it.
 
-use crate::window::{self, Navigation};
+use crate::navigation::{Navigation, ViewId};
+use crate::shell::Shell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use tauri::{AppHandle, Runtime};
 use tokio::sync::oneshot;
 use voicelamp_core::{Notification, NotificationId, Urgency};
 
@@ -33,10 +33,10 @@ struct Shown {
 impl Notifier {
     /// Shows `notification` (replacing an earlier one with the same id); a click opens its
     /// target and starts playback.
-    pub fn show<R: Runtime>(&self, app: &AppHandle<R>, notification: Notification) {
+    pub fn show(&self, shell: &Arc<dyn Shell>, notification: Notification) {
         let shown = self.shown.clone();
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
+        let shell = shell.clone();
+        tokio::spawn(async move {
             let replaces = {
                 let mut map = shown.lock().unwrap_or_else(PoisonError::into_inner);
                 map.remove(&notification.id).map(|old| {
@@ -108,9 +108,7 @@ impl Notifier {
             if clicked {
                 tracing::debug!(id = %notification.id, "notification clicked");
                 let navigation = click_target(&notification);
-                if let Err(e) = window::navigate(&app, navigation) {
-                    tracing::warn!(error = %e, "the window could not be opened");
-                }
+                shell.navigate(navigation);
             }
         });
     }
@@ -140,7 +138,7 @@ pub fn click_target(notification: &Notification) -> Navigation {
             play: true,
             ..Navigation::mailbox(&target.account, &target.mailbox)
         },
-        None => Navigation::view(window::ViewId::Lines),
+        None => Navigation::view(ViewId::Lines),
     }
 }
 
@@ -167,12 +165,12 @@ mod tests {
             mailbox: "sip:1001@pbx".into(),
             message_id: Some("7:42".into()),
         })));
-        assert_eq!(one.view, window::ViewId::Mailbox);
+        assert_eq!(one.view, ViewId::Mailbox);
         assert_eq!(one.account.as_deref(), Some("desk"));
         assert_eq!(one.message_id.as_deref(), Some("7:42"));
         assert!(one.play);
         let many = click_target(&notification(None));
-        assert_eq!(many.view, window::ViewId::Lines);
+        assert_eq!(many.view, ViewId::Lines);
         assert!(!many.play);
     }
 }

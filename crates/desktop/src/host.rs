@@ -1,0 +1,412 @@
+//! The Linux tray process. It owns the engine, the voicemail stores, notifications and the tray
+//! lamp (a StatusNotifierItem: no GTK, no WebKit), and it is the single instance: it holds a lock
+//! file and listens on a socket in the user's private runtime folder.
+//!
+//! The window is another process (`voicelamp-window`), started when a person wants to look (a
+//! tray click, a notification click, a second launch) and gone when its window closes, so the
+//! memory a webview needs is spent only while it shows. It connects to the socket, asks
+//! ([`ToHost::Call`]) and is told ([`HostEvent`]); a second `voicelamp` hands its arguments over
+//! the same socket ([`ToHost::Launch`]) and exits.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+
+use crate::AppOptions;
+use crate::backend::Backend;
+use crate::badge::{self, Badge};
+use crate::engine::{EngineService, SHUTDOWN_LIMIT};
+use crate::mailboxes::Mailboxes;
+use crate::navigation::{Navigation, PendingNavigation, ViewId, link_in};
+use crate::probe::TrayProbe;
+use crate::protocol::{self, FromHost, HostEvent, ToHost};
+use crate::shell::Shell;
+use crate::sni::{SniTray, TrayPicture};
+use crate::tray_menu::TrayItem;
+
+/// Pixel size the lamp is drawn at; the tray host scales it to its panel.
+const ICON_SIZE: u32 = 64;
+
+/// How long a second launch tries to reach the running instance.
+const HAND_OVER_WAIT: Duration = Duration::from_secs(5);
+
+/// Where the single instance keeps its lock and socket.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The private folder.
+    pub dir: PathBuf,
+    /// Held (locked) by the running instance.
+    pub lock: PathBuf,
+    /// Where the running instance listens.
+    pub socket: PathBuf,
+}
+
+impl Paths {
+    /// `$XDG_RUNTIME_DIR/voicelamp`, else a per-user folder in the temporary folder.
+    pub fn for_user() -> Self {
+        let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+            Some(runtime) => PathBuf::from(runtime).join("voicelamp"),
+            None => std::env::temp_dir().join(format!(
+                "voicelamp-{}",
+                std::env::var("USER").unwrap_or_else(|_| "user".to_owned())
+            )),
+        };
+        Self {
+            lock: dir.join("instance.lock"),
+            socket: dir.join("host.sock"),
+            dir,
+        }
+    }
+
+    fn create_dir(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)?;
+        std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))
+    }
+}
+
+/// Runs the tray process until the person quits (or the session ends); its exit code.
+pub fn run(options: AppOptions) -> i32 {
+    crate::init_tracing(&options.sip_trace);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("voicelamp: cannot start: {e}");
+            return 1;
+        }
+    };
+    runtime.block_on(serve(options, Paths::for_user()))
+}
+
+/// Becomes the running instance, or hands the arguments to the one that runs.
+async fn serve(options: AppOptions, paths: Paths) -> i32 {
+    if let Err(e) = paths.create_dir() {
+        eprintln!("voicelamp: {} cannot be used: {e}", paths.dir.display());
+        return 1;
+    }
+    let lock = match claim(&paths.lock) {
+        Ok(Some(lock)) => lock,
+        Ok(None) => return hand_over(&paths.socket).await,
+        Err(e) => {
+            eprintln!("voicelamp: {} cannot be locked: {e}", paths.lock.display());
+            return 1;
+        }
+    };
+    let _ = std::fs::remove_file(&paths.socket);
+    let listener = match UnixListener::bind(&paths.socket) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!(
+                "voicelamp: cannot listen on {}: {e}",
+                paths.socket.display()
+            );
+            return 1;
+        }
+    };
+    let code = Host::start(options).await.serve(listener).await;
+    let _ = std::fs::remove_file(&paths.socket);
+    drop(lock);
+    code
+}
+
+/// The lock file, held; `None` when another instance holds it.
+fn claim(path: &Path) -> std::io::Result<Option<std::fs::File>> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Gives this launch's arguments to the running instance; the exit code.
+async fn hand_over(socket: &Path) -> i32 {
+    let deadline = tokio::time::Instant::now() + HAND_OVER_WAIT;
+    let stream = loop {
+        match UnixStream::connect(socket).await {
+            Ok(stream) => break stream,
+            // The running instance may still be starting (locked, not listening yet).
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => {
+                eprintln!("voicelamp: the running instance does not answer: {e}");
+                return 1;
+            }
+        }
+    };
+    let (read, mut write) = stream.into_split();
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(e) = write
+        .write_all(&protocol::encode(&ToHost::Launch { args }))
+        .await
+    {
+        eprintln!("voicelamp: the running instance does not answer: {e}");
+        return 1;
+    }
+    let mut read = tokio::io::BufReader::new(read);
+    match tokio::time::timeout(HAND_OVER_WAIT, protocol::read::<FromHost, _>(&mut read)).await {
+        Ok(Ok(Some(FromHost::Launched))) => 0,
+        _ => {
+            eprintln!("voicelamp: the running instance did not take over");
+            1
+        }
+    }
+}
+
+/// The running instance.
+struct Host {
+    backend: Backend,
+    shell: Arc<HostShell>,
+}
+
+/// The desktop side the engine publishes to.
+struct HostShell {
+    events: broadcast::Sender<HostEvent>,
+    windows: AtomicUsize,
+    window_running: Arc<AtomicBool>,
+    pending: PendingNavigation,
+    tray: watch::Sender<Option<(Badge, String, Vec<String>)>>,
+    quit: Notify,
+}
+
+impl Host {
+    async fn start(options: AppOptions) -> Self {
+        let (engine, task) = EngineService::new(options.config_path.clone());
+        let mailboxes = Mailboxes::new(engine.clone());
+        let pending = PendingNavigation::default();
+        let (tray, tray_state) = watch::channel(None);
+        let shell = Arc::new(HostShell {
+            events: broadcast::channel(256).0,
+            windows: AtomicUsize::new(0),
+            window_running: Arc::default(),
+            pending: pending.clone(),
+            tray,
+            quit: Notify::new(),
+        });
+        let backend = Backend {
+            engine: engine.clone(),
+            mailboxes: mailboxes.clone(),
+            trace: options.sip_trace.clone(),
+            pending,
+            login_program: std::env::current_exe().unwrap_or_else(|_| crate::tray_program()),
+        };
+        let on_item = {
+            let shell = shell.clone();
+            let engine = engine.clone();
+            Arc::new(move |item: TrayItem| shell.on_tray_item(&engine, item))
+        };
+        match SniTray::spawn(on_item).await {
+            Ok(tray) => {
+                tokio::spawn(show_tray(tray, tray_state));
+            }
+            Err(e) => tracing::warn!(error = %e, "no tray lamp"),
+        }
+        task.start(
+            shell.clone(),
+            mailboxes,
+            Arc::new(TrayProbe::new(options.tray_probe.clone())),
+        );
+        if let Some(navigation) = options.navigation {
+            shell.navigate(navigation);
+        } else if options.open_window {
+            shell.navigate(Navigation::view(ViewId::Lines));
+        }
+        Self { backend, shell }
+    }
+
+    /// Serves windows and launches until the person quits or the session ends.
+    async fn serve(self, listener: UnixListener) -> i32 {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        tokio::spawn(connection(self.shell.clone(), self.backend.clone(), stream));
+                    }
+                    Err(e) => tracing::warn!(error = %e, "a connection was refused"),
+                },
+                () = self.shell.quit.notified() => break,
+                _ = tokio::signal::ctrl_c() => break,
+                Some(()) = async {
+                    match terminate.as_mut() {
+                        Some(signal) => signal.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => break,
+            }
+        }
+        let _ = self.shell.events.send(HostEvent::Quit);
+        self.backend.engine.shutdown(SHUTDOWN_LIMIT).await;
+        0
+    }
+}
+
+/// Keeps the tray showing the newest state (only the newest: a burst costs one redraw).
+async fn show_tray(
+    tray: SniTray,
+    mut state: watch::Receiver<Option<(Badge, String, Vec<String>)>>,
+) {
+    while state.changed().await.is_ok() {
+        let shown = state.borrow_and_update().clone();
+        if let Some((badge, tooltip, rows)) = shown {
+            let drawn = badge::render(&badge, ICON_SIZE);
+            let picture = TrayPicture {
+                size: drawn.size,
+                rgba: drawn.rgba,
+            };
+            tray.show(&picture, &tooltip, &rows, badge.new > 0).await;
+        }
+    }
+    tray.shutdown().await;
+}
+
+impl HostShell {
+    fn on_tray_item(&self, engine: &EngineService, item: TrayItem) {
+        match item {
+            TrayItem::Line(index) => {
+                if let Some(line) = engine.view().lines.lines.get(index) {
+                    self.navigate(Navigation::mailbox(&line.account, &line.mailbox));
+                }
+            }
+            TrayItem::Open => self.navigate(Navigation::view(ViewId::Lines)),
+            TrayItem::Settings => self.navigate(Navigation::view(ViewId::Settings)),
+            TrayItem::Quit => self.quit.notify_one(),
+        }
+    }
+
+    /// A launch handed over: a link goes there, anything else shows the window.
+    fn launch(&self, args: &[String]) {
+        self.navigate(link_in(args).unwrap_or_else(|| Navigation::view(ViewId::Lines)));
+    }
+
+    /// Starts the window process unless one runs (it takes the pending navigation when ready).
+    fn start_window(&self) {
+        if self.window_running.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let program = crate::window_program();
+        match tokio::process::Command::new(&program).spawn() {
+            Ok(mut child) => {
+                let running = self.window_running.clone();
+                tokio::spawn(async move {
+                    let _ = child.wait().await;
+                    running.store(false, Ordering::SeqCst);
+                });
+            }
+            Err(e) => {
+                tracing::error!(program = %program.display(), error = %e, "the window cannot start");
+                self.window_running.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+impl Shell for HostShell {
+    fn show_tray(&self, badge: &Badge, tooltip: &str, rows: &[String]) {
+        self.tray
+            .send_replace(Some((*badge, tooltip.to_owned(), rows.to_vec())));
+    }
+
+    fn tell_window(&self, event: HostEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn navigate(&self, navigation: Navigation) {
+        if self.windows.load(Ordering::SeqCst) > 0 {
+            let _ = self.events.send(HostEvent::Navigate(navigation));
+        } else {
+            self.pending.set(navigation);
+            self.start_window();
+        }
+    }
+}
+
+/// One connection: a window (asks and is told) or a launch handing over.
+async fn connection(shell: Arc<HostShell>, backend: Backend, stream: UnixStream) {
+    let (read, mut write) = stream.into_split();
+    let mut read = tokio::io::BufReader::new(read);
+    let (out, mut outgoing) = mpsc::unbounded_channel::<FromHost>();
+    let writer = tokio::spawn(async move {
+        while let Some(message) = outgoing.recv().await {
+            if write.write_all(&protocol::encode(&message)).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut is_window = false;
+    loop {
+        let message = match protocol::read::<ToHost, _>(&mut read).await {
+            Ok(Some(message)) => message,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "a window sent what cannot be read");
+                break;
+            }
+        };
+        match message {
+            ToHost::Window if !is_window => {
+                is_window = true;
+                shell.windows.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(forward_events(
+                    shell.events.subscribe(),
+                    backend.engine.clone(),
+                    out.clone(),
+                ));
+            }
+            ToHost::Window => {}
+            ToHost::Launch { args } => {
+                shell.launch(&args);
+                let _ = out.send(FromHost::Launched);
+            }
+            ToHost::Call { id, call } => {
+                let backend = backend.clone();
+                let out = out.clone();
+                tokio::spawn(async move {
+                    let result = backend.handle(*call).await;
+                    let _ = out.send(FromHost::Reply { id, result });
+                });
+            }
+        }
+    }
+    if is_window {
+        shell.windows.fetch_sub(1, Ordering::SeqCst);
+    }
+    drop(out);
+    writer.abort();
+}
+
+/// Tells one window every event; one that fell behind gets the whole current view again.
+async fn forward_events(
+    mut events: broadcast::Receiver<HostEvent>,
+    engine: EngineService,
+    out: mpsc::UnboundedSender<FromHost>,
+) {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(_)) => HostEvent::Lines(engine.view()),
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if out.send(FromHost::Event { event }).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! What the tray shows, kept for tests and diagnostics (`VOICELAMP_TRAY_PROBE=path` also writes
+//! it to that file as JSON each time it changes, so end-to-end tests can read the lamp).
+
+use crate::badge::Badge;
+
+/// The last state of the tray, and the file it is written to.
+#[derive(Debug, Default)]
+pub struct TrayProbe {
+    last: std::sync::Mutex<Option<TrayShown>>,
+    file: Option<std::path::PathBuf>,
+}
+
+/// One state of the tray.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TrayShown {
+    /// New messages on the badge.
+    pub new: u32,
+    /// Urgent mark shown.
+    pub urgent: bool,
+    /// Grey, struck-through lamp shown.
+    pub not_known: bool,
+    /// The count text drawn.
+    pub count_text: String,
+    /// Tooltip.
+    pub tooltip: String,
+    /// Menu rows of the lines.
+    pub rows: Vec<String>,
+    /// When the tray was updated, in milliseconds since the Unix epoch (for latency figures).
+    pub at_ms: u128,
+}
+
+impl TrayProbe {
+    /// A probe that also writes to `file` when given.
+    pub fn new(file: Option<std::path::PathBuf>) -> Self {
+        Self {
+            last: std::sync::Mutex::new(None),
+            file,
+        }
+    }
+
+    /// The last state shown.
+    pub fn last(&self) -> Option<TrayShown> {
+        self.last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps (and writes) what the tray shows now.
+    pub fn record(&self, badge: &Badge, tooltip: &str, rows: &[String]) {
+        let shown = TrayShown {
+            new: badge.new,
+            urgent: badge.urgent,
+            not_known: badge.not_known,
+            count_text: badge.count_text(),
+            tooltip: tooltip.to_owned(),
+            rows: rows.to_vec(),
+            at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis()),
+        };
+        if let Some(file) = &self.file {
+            let text = serde_json::to_string(&shown).unwrap_or_default();
+            let tmp = file.with_extension("tmp");
+            if std::fs::write(&tmp, text)
+                .and_then(|()| std::fs::rename(&tmp, file))
+                .is_err()
+            {
+                tracing::warn!("the tray probe file cannot be written");
+            }
+        }
+        *self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(shown);
+    }
+}

@@ -1,0 +1,198 @@
+//! What the window may ask of the tray process and what it is told, as typed messages: the one
+//! contract between the window (its Tauri commands) and the [`Backend`](crate::backend::Backend)
+//! that answers them, whether both live in one process or the window talks to the tray process
+//! over its local socket (JSON, one message per line).
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::AppInfo;
+use crate::backend::mailbox::{ActionOutcome, AudioClip, MessageAction, MessageList, StoreInfo};
+use crate::backend::settings::{AccountChange, CheckReport, SettingsView};
+use crate::engine::EngineView;
+use crate::mailboxes::MailboxUpdate;
+use crate::navigation::Navigation;
+use crate::sip_trace::SipExchange;
+use voicelamp_core::settings::NotificationsForm;
+
+/// A question of the window (one per UI command).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "call")]
+pub enum Call {
+    AppInfo,
+    LinesView,
+    TakeNavigation,
+    SettingsGet,
+    AccountSave {
+        change: AccountChange,
+    },
+    AccountRemove {
+        id: String,
+    },
+    AccountTest {
+        change: AccountChange,
+    },
+    NotificationsSave {
+        form: NotificationsForm,
+    },
+    MailboxStores,
+    MailboxList {
+        account: String,
+        folder: Option<String>,
+    },
+    MailboxAudio {
+        account: String,
+        folder: String,
+        id: String,
+    },
+    MailboxAct {
+        account: String,
+        folder: String,
+        id: String,
+        action: MessageAction,
+    },
+    AutostartGet,
+    AutostartSet {
+        enabled: bool,
+    },
+    DiagnosticsReport,
+    SipTrace,
+}
+
+/// The answer to a [`Call`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "reply", content = "value")]
+pub enum Reply {
+    AppInfo(AppInfo),
+    Lines(EngineView),
+    Navigation(Option<Navigation>),
+    Settings(SettingsView),
+    Done,
+    Check(CheckReport),
+    Stores(Vec<StoreInfo>),
+    Messages(MessageList),
+    Audio(AudioClip),
+    Outcome(ActionOutcome),
+    Flag(bool),
+    Text(String),
+    Trace(Vec<SipExchange>),
+}
+
+/// Something the window is told without asking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "event", content = "value")]
+pub enum HostEvent {
+    /// Every line's state (the whole view).
+    Lines(EngineView),
+    /// An account's voicemail changed on the server, or its connection came or went.
+    Mailbox(MailboxUpdate),
+    /// Show the window there.
+    Navigate(Navigation),
+    /// The person quit Voicelamp: close the window.
+    Quit,
+}
+
+/// A message to the tray process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum ToHost {
+    /// The window process introduces itself; events follow on this connection.
+    Window,
+    /// Another launch of `voicelamp` hands over its arguments (show the window, open a link).
+    Launch { args: Vec<String> },
+    /// A question; answered by a [`FromHost::Reply`] with the same `id`.
+    Call { id: u64, call: Box<Call> },
+}
+
+/// A message from the tray process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum FromHost {
+    /// The answer to the call `id`: the reply, or why not in words.
+    Reply {
+        id: u64,
+        result: Result<Reply, String>,
+    },
+    /// An event.
+    Event { event: HostEvent },
+    /// A launch was taken over.
+    Launched,
+}
+
+/// The longest message accepted on the socket (a voicemail's audio, base64, fits well within).
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// One message as a line of JSON.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let mut line = serde_json::to_vec(message).unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
+/// Reads the next message; `Ok(None)` at the end of the stream.
+pub async fn read<T, R>(reader: &mut R) -> std::io::Result<Option<T>>
+where
+    T: for<'de> Deserialize<'de>,
+    R: tokio::io::AsyncBufRead + Unpin,
+{
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _};
+    let mut line = Vec::new();
+    let read = (&mut *reader)
+        .take(MAX_LINE as u64)
+        .read_until(b'\n', &mut line)
+        .await?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.last() != Some(&b'\n') {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "a message was cut off or too long",
+        ));
+    }
+    serde_json::from_slice(&line)
+        .map(Some)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn messages_round_trip_as_lines() {
+        let mut bytes = encode(&ToHost::Call {
+            id: 7,
+            call: Box::new(Call::MailboxList {
+                account: "desk".into(),
+                folder: None,
+            }),
+        });
+        bytes.extend(encode(&ToHost::Launch {
+            args: vec!["voicelamp".into(), "tel:+15550100".into()],
+        }));
+        let mut reader = tokio::io::BufReader::new(&bytes[..]);
+        match read::<ToHost, _>(&mut reader).await.expect("read") {
+            Some(ToHost::Call { id: 7, call }) => match *call {
+                Call::MailboxList {
+                    account,
+                    folder: None,
+                } => assert_eq!(account, "desk"),
+                other => panic!("unexpected {other:?}"),
+            },
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            read::<ToHost, _>(&mut reader).await.expect("read"),
+            Some(ToHost::Launch { args }) if args.len() == 2
+        ));
+        assert!(read::<ToHost, _>(&mut reader).await.expect("end").is_none());
+    }
+
+    #[tokio::test]
+    async fn garbage_and_cut_off_messages_are_errors() {
+        let mut reader = tokio::io::BufReader::new(&b"{not json}\n"[..]);
+        assert!(read::<ToHost, _>(&mut reader).await.is_err());
+        let mut reader = tokio::io::BufReader::new(&b"{\"kind\":\"window\""[..]);
+        assert!(read::<ToHost, _>(&mut reader).await.is_err());
+    }
+}

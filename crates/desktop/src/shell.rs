@@ -1,0 +1,17 @@
+//! What the engine needs from the desktop around it, whichever process shows it: the tray lamp,
+//! the window (told of changes, or opened somewhere), implemented by the Linux tray process (a
+//! StatusNotifierItem, a window process on demand) and by the single-process Tauri app.
+
+use crate::badge::Badge;
+use crate::navigation::Navigation;
+use crate::protocol::HostEvent;
+
+/// The desktop the engine shows itself on.
+pub trait Shell: Send + Sync + 'static {
+    /// Shows `badge` on the tray lamp, `tooltip` as its tooltip, and one menu row per line.
+    fn show_tray(&self, badge: &Badge, tooltip: &str, rows: &[String]);
+    /// Tells an open window (none open: nothing to do).
+    fn tell_window(&self, event: HostEvent);
+    /// Shows the window at `navigation`, opening it when it is closed.
+    fn navigate(&self, navigation: Navigation);
+}
