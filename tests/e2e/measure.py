@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Figures of the real desktop app (run by tests/e2e/measure inside a private X display and
 session bus, with the lab running): PSS of the whole app process tree with the window open and
-after it is closed to the tray, and the latency from a NOTIFY arriving to the tray icon being
+after it is closed to the tray, the time from a launch to the window showing again (the window
+process starts anew each time), and the latency from a NOTIFY arriving to the tray icon being
 updated and to the desktop notification being sent.
 
 Prints a table; exits non-zero only when the app cannot be measured at all. Not a test: the
@@ -204,6 +205,21 @@ urgent_reminder_minutes = 0
         time.sleep(2)
         tray_pss = pss_kib(children(proc.pid))
 
+        # Opening the window again (a second launch hands over; the window process starts).
+        reopen = []
+        for _ in range(3):
+            started = time.monotonic()
+            subprocess.run([str(app)], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for("the window again", lambda: "Voicelamp" in subprocess.run(
+                ["wmctrl", "-l"], capture_output=True, text=True).stdout, 60)
+            reopen.append((time.monotonic() - started) * 1000)
+            subprocess.run(["wmctrl", "-c", "Voicelamp"], check=True)
+            wait_for("the window to close", lambda: "Voicelamp" not in subprocess.run(
+                ["wmctrl", "-l"], capture_output=True, text=True).stdout)
+            wait_for("the window process to end", lambda: not any(
+                "voicelamp-windo" in k for k in pss_kib(children(proc.pid))))
+
         tray_lat, notify_lat = [], []
         for k in range(1, 11):
             publish("1018", k)
@@ -237,7 +253,8 @@ urgent_reminder_minutes = 0
         f"{k} {v / 1024:.1f}" for k, v in sorted(open_pss.items())))
     print(f"  PSS, tray only   : {total(tray_pss):6.1f} MiB  " + ", ".join(
         f"{k} {v / 1024:.1f}" for k, v in sorted(tray_pss.items())))
-    for name, values in (("NOTIFY -> tray icon", tray_lat), ("NOTIFY -> notification", notify_lat)):
+    for name, values in (("NOTIFY -> tray icon", tray_lat), ("NOTIFY -> notification", notify_lat),
+                         ("launch -> window shown", reopen)):
         values = sorted(values)
         print(f"  {name:24}: p50 {statistics.median(values):6.1f} ms  max {values[-1]:6.1f} ms"
               f"  (n={len(values)})")

@@ -89,6 +89,7 @@ pub fn init_tracing(trace: &sip_trace::SipTrace) {
     use tracing_subscriber::util::SubscriberInitExt as _;
     let console = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
