@@ -167,15 +167,6 @@ pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     path
 }
 
-/// The X11 window tree of the test display, as `xwininfo -root -tree` prints it.
-pub fn x_window_tree() -> String {
-    let out = Command::new("xwininfo")
-        .args(["-root", "-tree"])
-        .output()
-        .expect("xwininfo (x11-utils) must be installed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Process ids of the running tray process (started from [`app_binary`] without arguments).
 pub fn app_pids() -> Vec<u32> {
     pgrep(&["-f", "-x", &app_binary().display().to_string()])
