@@ -25,6 +25,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             not_known: true,
             ..Badge::default()
         }))
+        .icon_as_template(cfg!(target_os = "macos"))
         .tooltip("Voicelamp: starting")
         .menu(&menu)
         .show_menu_on_left_click(false)
@@ -109,16 +110,25 @@ pub fn show<R: Runtime>(
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         tray.set_icon(Some(lamp_image(badge)))?;
         tray.set_tooltip(Some(tooltip))?;
-        // The macOS menu bar shows the count as text beside the lamp.
+        // The macOS menu bar shows a template lamp (tinted by the system) and the count as text
+        // beside it.
         #[cfg(target_os = "macos")]
-        tray.set_title(Some(badge.count_text()))?;
+        {
+            tray.set_icon_as_template(true)?;
+            tray.set_title(Some(badge.count_text()))?;
+        }
         tray.set_menu(Some(build_menu(app, rows)?))?;
     }
     Ok(())
 }
 
+/// The lamp: in colour, or as a template image for the macOS menu bar.
 fn lamp_image(badge: &Badge) -> tauri::image::Image<'static> {
-    let drawn = badge::render(badge, ICON_SIZE);
+    let drawn = if cfg!(target_os = "macos") {
+        badge::render_template(badge, ICON_SIZE)
+    } else {
+        badge::render(badge, ICON_SIZE)
+    };
     tauri::image::Image::new_owned(drawn.rgba, drawn.size, drawn.size)
 }
 

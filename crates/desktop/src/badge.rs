@@ -48,6 +48,7 @@ const BASE: [u8; 4] = [59, 63, 70, 255];
 const BASE_DARK: [u8; 4] = [31, 34, 38, 255];
 const RED: [u8; 4] = [215, 38, 61, 255];
 const WHITE: [u8; 4] = [255, 255, 255, 255];
+const BLACK: [u8; 4] = [0, 0, 0, 255];
 
 /// Draws `badge` as a `size` × `size` icon. `size` is clamped to 16..=512.
 pub fn render(badge: &Badge, size: u32) -> Rendered {
@@ -87,6 +88,72 @@ pub fn render(badge: &Badge, size: u32) -> Rendered {
     Rendered { size, rgba }
 }
 
+/// Draws `badge` as a macOS menu-bar template image: black shapes whose alpha is all that counts
+/// (the system tints them for light and dark menu bars), the count going in the item's title
+/// beside it. A hollow lamp when nothing waits, a filled one when messages wait, a dot with an
+/// exclamation mark cut out when one is urgent, and the lamp cut through by a bar when any
+/// mailbox is not known. `size` is clamped to 16..=512.
+pub fn render_template(badge: &Badge, size: u32) -> Rendered {
+    let size = size.clamp(16, 512);
+    let mut pixmap = Pixmap::new(size, size).expect("a non-empty square");
+    let scale = size as f32 / 64.0;
+    let t = Transform::from_scale(scale, scale);
+    let ink = paint(BLACK);
+    let lit = badge.new > 0 && !badge.not_known;
+    if let Some(dome) = dome_path() {
+        if lit {
+            pixmap.fill_path(&dome, &ink, FillRule::Winding, t, None);
+        }
+        let stroke = tiny_skia::Stroke {
+            width: 5.0,
+            ..Default::default()
+        };
+        pixmap.stroke_path(&dome, &ink, &stroke, t, None);
+    }
+    if let Some(base) = rounded_rect(8.0, 46.0, 56.0, 55.0, 3.0) {
+        pixmap.fill_path(&base, &ink, FillRule::Winding, t, None);
+    }
+    if badge.not_known {
+        let mut pb = PathBuilder::new();
+        pb.move_to(6.0, 6.0);
+        pb.line_to(58.0, 58.0);
+        if let Some(path) = pb.finish() {
+            let mut cut = paint(BLACK);
+            cut.blend_mode = tiny_skia::BlendMode::Clear;
+            let gap = tiny_skia::Stroke {
+                width: 13.0,
+                line_cap: tiny_skia::LineCap::Round,
+                ..Default::default()
+            };
+            pixmap.stroke_path(&path, &cut, &gap, t, None);
+            let bar = tiny_skia::Stroke {
+                width: 5.0,
+                line_cap: tiny_skia::LineCap::Round,
+                ..Default::default()
+            };
+            pixmap.stroke_path(&path, &ink, &bar, t, None);
+        }
+    }
+    if badge.urgent {
+        if let Some(disc) = PathBuilder::from_circle(52.0, 12.0, 12.0) {
+            pixmap.fill_path(&disc, &ink, FillRule::Winding, t, None);
+        }
+        let mut cut = paint(BLACK);
+        cut.blend_mode = tiny_skia::BlendMode::Clear;
+        for (l, top, r, b) in [(50.0, 3.5, 54.0, 15.0), (50.0, 17.0, 54.0, 21.0)] {
+            if let Some(rect) = Rect::from_ltrb(l, top, r, b) {
+                pixmap.fill_rect(rect, &cut, t, None);
+            }
+        }
+    }
+    let rgba = pixmap
+        .pixels()
+        .iter()
+        .flat_map(|p| [0, 0, 0, p.alpha()])
+        .collect();
+    Rendered { size, rgba }
+}
+
 fn paint(rgba: [u8; 4]) -> Paint<'static> {
     let mut paint = Paint::default();
     paint.set_color_rgba8(rgba[0], rgba[1], rgba[2], rgba[3]);
@@ -116,8 +183,8 @@ fn rounded_rect(l: f32, t: f32, r: f32, b: f32, radius: f32) -> Option<tiny_skia
     pb.finish()
 }
 
-/// The dome (a half disc over a band), its base and foot.
-fn lamp(pixmap: &mut Pixmap, t: Transform, dome: [u8; 4], rim: [u8; 4], lit: bool) {
+/// The dome's outline: a half disc over a band.
+fn dome_path() -> Option<tiny_skia::Path> {
     let (cx, cy, r) = (32.0_f32, 34.0_f32, 20.0_f32);
     let k = 0.5523 * r;
     let mut pb = PathBuilder::new();
@@ -127,7 +194,12 @@ fn lamp(pixmap: &mut Pixmap, t: Transform, dome: [u8; 4], rim: [u8; 4], lit: boo
     pb.line_to(cx + r, cy + 8.0);
     pb.line_to(cx - r, cy + 8.0);
     pb.close();
-    if let Some(path) = pb.finish() {
+    pb.finish()
+}
+
+/// The dome, its base and foot.
+fn lamp(pixmap: &mut Pixmap, t: Transform, dome: [u8; 4], rim: [u8; 4], lit: bool) {
+    if let Some(path) = dome_path() {
         pixmap.fill_path(&path, &paint(dome), FillRule::Winding, t, None);
         let stroke = tiny_skia::Stroke {
             width: 3.0,

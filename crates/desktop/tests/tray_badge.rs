@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use voicelamp_desktop::badge::{Badge, Rendered, render};
+use voicelamp_desktop::badge::{Badge, Rendered, render, render_template};
 
 const SIZE: u32 = 32;
 
@@ -59,8 +59,14 @@ fn decode(bytes: &[u8]) -> Rendered {
 #[test]
 fn renders_match_the_golden_images() {
     let update = std::env::var_os("VOICELAMP_UPDATE_GOLDEN").is_some();
-    for (name, badge) in cases() {
-        let img = render(&badge, SIZE);
+    let colour = cases()
+        .into_iter()
+        .map(|(name, badge)| (name.to_owned(), render(&badge, SIZE)));
+    let template = cases()
+        .into_iter()
+        .map(|(name, badge)| (format!("template-{name}"), render_template(&badge, SIZE)));
+    for (name, img) in colour.chain(template) {
+        let name = name.as_str();
         let path = golden_path(name);
         if update {
             std::fs::write(&path, encode(&img)).expect("write golden");
@@ -197,4 +203,43 @@ fn urgent_adds_a_mark_in_the_top_right_corner() {
     };
     assert_eq!(corner_red(&plain), 0);
     assert!(corner_red(&urgent) > 4, "urgent mark visible");
+}
+
+#[test]
+fn the_macos_template_is_alpha_only_and_keeps_every_state_apart() {
+    let all: Vec<(&str, Rendered)> = cases()
+        .into_iter()
+        .map(|(name, badge)| (name, render_template(&badge, SIZE)))
+        .collect();
+    for (name, img) in &all {
+        assert!(
+            pixels(img).all(|(_, _, p)| p[0] == 0 && p[1] == 0 && p[2] == 0),
+            "{name}: a template image is black; only its alpha counts"
+        );
+        assert!(
+            pixels(img).any(|(_, _, p)| p[3] > 200),
+            "{name}: something is drawn"
+        );
+    }
+    let find = |wanted: &str| {
+        &all.iter()
+            .find(|(name, _)| *name == wanted)
+            .expect("case")
+            .1
+    };
+    // The count is the title's job on macOS; the shape tells the states apart.
+    for (a, b) in [
+        ("zero", "one"),
+        ("zero", "stale"),
+        ("one", "urgent"),
+        ("one", "stale-with-count"),
+    ] {
+        assert_ne!(find(a), find(b), "{a} and {b} must look different");
+    }
+    assert_eq!(find("one"), find("forty-two"), "counts live in the title");
+    let ink = |img: &Rendered| pixels(img).filter(|(_, _, p)| p[3] > 128).count();
+    assert!(
+        ink(find("one")) > ink(find("zero")) + 50,
+        "waiting messages fill the lamp"
+    );
 }
