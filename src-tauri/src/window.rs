@@ -32,28 +32,7 @@ pub fn open_main<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .inner_size(960.0, 640.0)
         .min_inner_size(480.0, 360.0)
         .build()?;
-    #[cfg(target_os = "linux")]
-    if std::env::var_os(GPU_ENV).is_none() {
-        window.with_webview(|webview| render_without_gl(&webview.inner()))?;
-    }
     window.set_focus()
-}
-
-/// Set (to anything) to let WebKitGTK composite the window with OpenGL.
-#[cfg(target_os = "linux")]
-pub const GPU_ENV: &str = "VOICELAMP_GPU";
-
-/// Draws the page on the CPU instead of compositing it with OpenGL. The window is flat text and
-/// shapes; on the machines receptionists often use (virtual desktops, remote sessions, no GPU:
-/// OpenGL is emulated on the CPU) GL compositing took the Lines view with 200 tiles and 50
-/// updates a second down to 11 frames a second at 1.5 cores, where drawing on the CPU keeps it
-/// above 60 at a third of a core (`tests/e2e/measure tiles`).
-#[cfg(target_os = "linux")]
-fn render_without_gl(webview: &webkit2gtk::WebView) {
-    use webkit2gtk::{SettingsExt as _, WebViewExt as _};
-    if let Some(settings) = webview.settings() {
-        settings.set_hardware_acceleration_policy(webkit2gtk::HardwareAccelerationPolicy::Never);
-    }
 }
 
 /// Shows the main window at `navigation`.

@@ -32,6 +32,16 @@ use crate::tray_menu::TrayItem;
 /// Pixel size the lamp is drawn at; the tray host scales it to its panel.
 const ICON_SIZE: u32 = 64;
 
+/// Set (to anything) to let WebKitGTK composite the window with OpenGL.
+///
+/// By default the window draws on the CPU: it is flat text and shapes, and on the machines
+/// receptionists often use (virtual desktops, remote sessions, no GPU, so OpenGL is emulated on
+/// the CPU) GL compositing took the Lines view with 200 tiles and 50 updates a second down to 11
+/// frames a second at 1.5 cores, where drawing on the CPU keeps it above 60 at under half a core
+/// (`tests/e2e/measure tiles`). The window process is started with WebKitGTK's switch for that
+/// (the setting changed on a live webview crashed its first page now and then).
+pub const GPU_ENV: &str = "VOICELAMP_GPU";
+
 /// How long a second launch tries to reach the running instance.
 const HAND_OVER_WAIT: Duration = Duration::from_secs(5);
 
@@ -303,7 +313,11 @@ impl HostShell {
             return;
         }
         let program = crate::window_program();
-        match tokio::process::Command::new(&program).spawn() {
+        let mut command = tokio::process::Command::new(&program);
+        if std::env::var_os(GPU_ENV).is_none() {
+            command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        }
+        match command.spawn() {
             Ok(mut child) => {
                 let running = self.window_running.clone();
                 tokio::spawn(async move {

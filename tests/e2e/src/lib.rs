@@ -158,13 +158,43 @@ pub async fn wait_visible(client: &Client, css: &str) -> fantoccini::elements::E
     }
 }
 
-/// Saves a screenshot of the app's window as `<name>.png` among the artifacts.
+/// Saves a screenshot of the app's window as `<name>.png` among the artifacts: the pixels the X
+/// server shows (ImageMagick's `import`), once the page has drawn a frame. WebKitWebDriver's own
+/// screenshot needs GL compositing, which the window does without.
 pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
-    let png = client.screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
+    // Two animation frames: whatever the test just did is on screen.
+    client
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .expect("the page draws frames");
+    let id = wait_until("the main window to be listed", main_window_id);
     let path = artifacts_dir().join(format!("{name}.png"));
-    std::fs::write(&path, png).expect("write screenshot");
+    let out = Command::new("import")
+        .args(["-window", &id])
+        .arg(&path)
+        .output()
+        .expect("import (imagemagick) must be installed");
+    assert!(
+        out.status.success(),
+        "screenshot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&path).expect("read screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
     path
+}
+
+/// The X window id of Voicelamp's main window, as the window manager lists it.
+pub fn main_window_id() -> Option<String> {
+    let out = Command::new("wmctrl").arg("-l").output().ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find(|line| line.ends_with(" Voicelamp"))
+        .and_then(|line| line.split_whitespace().next())
+        .map(str::to_owned)
 }
 
 /// Process ids of the running tray process (started from [`app_binary`] without arguments).
