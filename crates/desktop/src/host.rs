@@ -302,9 +302,14 @@ impl HostShell {
         }
     }
 
-    /// A launch handed over: a link goes there, anything else shows the window.
+    /// A launch handed over: a link goes there; `--minimized` (a login item while Voicelamp
+    /// already runs) changes nothing; anything else shows the window.
     fn launch(&self, args: &[String]) {
-        self.navigate(link_in(args).unwrap_or_else(|| Navigation::view(ViewId::Lines)));
+        match link_in(args) {
+            Some(navigation) => self.navigate(navigation),
+            None if args.iter().any(|a| a == crate::MINIMIZED_FLAG) => {}
+            None => self.navigate(Navigation::view(ViewId::Lines)),
+        }
     }
 
     /// Starts the window process unless one runs (it takes the pending navigation when ready).
