@@ -66,6 +66,11 @@ impl Paths {
                 std::env::var("USER").unwrap_or_else(|_| "user".to_owned())
             )),
         };
+        Self::in_dir(dir)
+    }
+
+    /// The lock and socket in `dir` (for tests, and for running a second, separate instance).
+    pub fn in_dir(dir: PathBuf) -> Self {
         Self {
             lock: dir.join("instance.lock"),
             socket: dir.join("host.sock"),
@@ -97,18 +102,23 @@ pub fn run(options: AppOptions) -> i32 {
             return 1;
         }
     };
-    runtime.block_on(serve(options, Paths::for_user()))
+    runtime.block_on(serve(
+        options,
+        Paths::for_user(),
+        std::env::args().collect(),
+    ))
 }
 
-/// Becomes the running instance, or hands the arguments to the one that runs.
-async fn serve(options: AppOptions, paths: Paths) -> i32 {
+/// Becomes the running instance at `paths` and serves until the person quits, or hands `args`
+/// (this launch's command line) to the instance that runs; the exit code.
+pub async fn serve(options: AppOptions, paths: Paths, args: Vec<String>) -> i32 {
     if let Err(e) = paths.create_dir() {
         eprintln!("voicelamp: {} cannot be used: {e}", paths.dir.display());
         return 1;
     }
     let lock = match claim(&paths.lock) {
         Ok(Some(lock)) => lock,
-        Ok(None) => return hand_over(&paths.socket).await,
+        Ok(None) => return hand_over(&paths.socket, args).await,
         Err(e) => {
             eprintln!("voicelamp: {} cannot be locked: {e}", paths.lock.display());
             return 1;
@@ -146,7 +156,7 @@ fn claim(path: &Path) -> std::io::Result<Option<std::fs::File>> {
 }
 
 /// Gives this launch's arguments to the running instance; the exit code.
-async fn hand_over(socket: &Path) -> i32 {
+async fn hand_over(socket: &Path, args: Vec<String>) -> i32 {
     let deadline = tokio::time::Instant::now() + HAND_OVER_WAIT;
     let stream = loop {
         match UnixStream::connect(socket).await {
@@ -162,7 +172,6 @@ async fn hand_over(socket: &Path) -> i32 {
         }
     };
     let (read, mut write) = stream.into_split();
-    let args: Vec<String> = std::env::args().collect();
     if let Err(e) = write
         .write_all(&protocol::encode(&ToHost::Launch { args }))
         .await

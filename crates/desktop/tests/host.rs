@@ -1,0 +1,114 @@
+//! The Linux tray process over its real socket: a window connects and asks, a second launch hands
+//! its link over (and the window is told where to go), a message that cannot be read ends only
+//! its own connection, and the single instance holds while it runs.
+
+#![cfg(target_os = "linux")]
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt as _;
+use voicelamp_desktop::AppOptions;
+use voicelamp_desktop::client::HostClient;
+use voicelamp_desktop::host::{Paths, serve};
+use voicelamp_desktop::navigation::ViewId;
+use voicelamp_desktop::protocol::{Call, HostEvent, Reply};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn options(dir: &Path) -> AppOptions {
+    AppOptions {
+        open_window: false,
+        config_path: dir.join("config.toml"),
+        tray_probe: None,
+        navigation: None,
+        sip_trace: Default::default(),
+    }
+}
+
+async fn wait_for_socket(paths: &Paths) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while tokio::net::UnixStream::connect(&paths.socket)
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tray process never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_asks_and_a_second_launch_hands_its_link_over() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = Paths::in_dir(dir.path().join("run"));
+    let running = tokio::spawn(serve(
+        options(dir.path()),
+        paths.clone(),
+        vec!["voicelamp".into(), "--minimized".into()],
+    ));
+    wait_for_socket(&paths).await;
+
+    let (client, mut events) = HostClient::connect(&paths.socket)
+        .await
+        .expect("the window connects");
+    match client.call(Call::AppInfo).await {
+        Ok(Reply::AppInfo(info)) => assert_eq!(info.name, "Voicelamp"),
+        other => panic!("app info: {other:?}"),
+    }
+    match client.call(Call::SettingsGet).await {
+        Ok(Reply::Settings(settings)) => assert!(settings.accounts.is_empty()),
+        other => panic!("settings: {other:?}"),
+    }
+    // Bad input gets an answer in words, not a dropped connection.
+    match client
+        .call(Call::MailboxList {
+            account: "nobody".into(),
+            folder: None,
+        })
+        .await
+    {
+        Err(reason) => assert!(!reason.is_empty()),
+        other => panic!("an unknown account must be refused: {other:?}"),
+    }
+
+    // A second launch while this one runs: it hands over its link and exits 0.
+    let second = serve(
+        options(dir.path()),
+        paths.clone(),
+        vec!["voicelamp".into(), "tel:+1-555-0100".into()],
+    )
+    .await;
+    assert_eq!(second, 0, "the second launch handed over");
+    let navigation = tokio::time::timeout(DEADLINE, async {
+        loop {
+            match events.recv().await {
+                Some(HostEvent::Navigate(navigation)) => return navigation,
+                Some(_) => continue,
+                None => panic!("the tray process went away"),
+            }
+        }
+    })
+    .await
+    .expect("the window is told where to go");
+    assert_eq!(navigation.view, ViewId::Lines);
+    assert_eq!(navigation.dial.as_deref(), Some("+1-555-0100"));
+
+    // Garbage from some other local program ends its connection, not the tray process.
+    let mut stranger = tokio::net::UnixStream::connect(&paths.socket)
+        .await
+        .expect("connect");
+    stranger
+        .write_all(b"{ this is not a message }\n")
+        .await
+        .expect("write");
+    drop(stranger);
+    match client.call(Call::LinesView).await {
+        Ok(Reply::Lines(view)) => assert!(view.lines.lines.is_empty()),
+        other => panic!("lines: {other:?}"),
+    }
+    assert!(!running.is_finished(), "the tray process keeps running");
+    running.abort();
+}
