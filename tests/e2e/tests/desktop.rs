@@ -154,6 +154,26 @@ fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it()
         "the app quit when its window closed"
     );
 
+    // A login item starting while Voicelamp runs (`--minimized`) hands over and changes nothing:
+    // the tray process acts on a launch before acknowledging it, so a window process would
+    // already exist when the launch has exited.
+    wait_until("the window process to end with its window", || {
+        (all_app_pids() == vec![app.id()]).then_some(())
+    });
+    let quiet = Command::new(app_binary())
+        .arg("--minimized")
+        .status()
+        .expect("a --minimized launch");
+    assert!(
+        quiet.success(),
+        "the --minimized launch exited with {quiet}"
+    );
+    assert_eq!(
+        all_app_pids(),
+        vec![app.id()],
+        "a --minimized launch opened no window"
+    );
+
     // A second launch is handed to the running instance, which builds its window again.
     let mut second = Command::new(app_binary()).spawn().expect("second launch");
     let status = wait_until("the second launch to hand over and exit", || {
