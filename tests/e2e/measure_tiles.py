@@ -25,29 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests/lab"))
 from siplab import UA, mwi_body  # noqa: E402
+from measure import app_binary, wait_for  # noqa: E402  (beside this file)
 
 ACCOUNTS = 20
 PER_ACCOUNT = 10
 RATE = 50
 SECONDS = 10
-DEADLINE = 60.0
-
-
-def app_binary() -> Path:
-    if os.environ.get("VOICELAMP_APP"):
-        return Path(os.environ["VOICELAMP_APP"])
-    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    return target / os.environ.get("VOICELAMP_PROFILE", "debug") / "voicelamp"
-
-
-def wait_for(what, check, deadline=DEADLINE):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise SystemExit(f"measure tiles: timed out waiting for {what}")
 
 
 def free_port() -> int:
@@ -218,7 +201,7 @@ display_name = "Box {a}.{m}"
     wd = WebDriver(driver_port)
     try:
         wd.start(app)
-        wait_for("200 tiles", lambda: len(wd.execute(TILES)) == ACCOUNTS * PER_ACCOUNT)
+        wait_for("200 tiles", lambda: len(wd.execute(TILES)) == ACCOUNTS * PER_ACCOUNT, 60)
         wait_for("every lamp known",
                  lambda: (json.loads(tray.read_text()) if tray.exists() else {}).get(
                      "not_known") is False)
