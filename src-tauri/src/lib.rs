@@ -151,13 +151,24 @@ pub fn run() {
     if standalone {
         run_standalone();
     } else {
-        #[cfg(unix)]
+        #[cfg(target_os = "linux")]
         run_window();
     }
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 fn run_window() {
+    use voicelamp_desktop::host::STARTED_BY_TRAY_ENV;
+    if std::env::var_os(STARTED_BY_TRAY_ENV).is_none() {
+        // Started by the desktop or a person, not by the tray process: become `voicelamp`, which
+        // hands over to the running instance or starts it (and it opens this window).
+        use std::os::unix::process::CommandExt as _;
+        let error = std::process::Command::new(voicelamp_desktop::tray_program())
+            .args(std::env::args_os().skip(1))
+            .exec();
+        eprintln!("voicelamp-window: cannot start Voicelamp: {error}");
+        std::process::exit(2);
+    }
     voicelamp_desktop::init_tracing(&Default::default());
     let socket = voicelamp_desktop::host::Paths::for_user().socket;
     let connected =

@@ -42,6 +42,10 @@ const ICON_SIZE: u32 = 64;
 /// (the setting changed on a live webview crashed its first page now and then).
 pub const GPU_ENV: &str = "VOICELAMP_GPU";
 
+/// Set by the tray process on the window process it starts. A window program started any other
+/// way (a desktop entry, a person) starts the tray program in its place.
+pub const STARTED_BY_TRAY_ENV: &str = "VOICELAMP_STARTED_BY_TRAY";
+
 /// How long a second launch tries to reach the running instance.
 const HAND_OVER_WAIT: Duration = Duration::from_secs(5);
 
@@ -328,6 +332,7 @@ impl HostShell {
         }
         let program = crate::window_program();
         let mut command = tokio::process::Command::new(&program);
+        command.env(STARTED_BY_TRAY_ENV, "1");
         if std::env::var_os(GPU_ENV).is_none() {
             command.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
         }

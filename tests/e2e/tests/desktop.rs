@@ -6,7 +6,7 @@ use std::process::Command;
 use fantoccini::Locator;
 use voicelamp_e2e::{
     AppCleanup, Driver, all_app_pids, app_binary, app_pids, open_app, screenshot, sni, wait_until,
-    wait_visible,
+    wait_visible, window_binary,
 };
 
 /// Whether the window manager lists Voicelamp's main window.
@@ -128,7 +128,9 @@ fn closing_the_window_keeps_the_app_in_the_tray_and_a_second_launch_reopens_it()
     );
     let log = std::fs::File::create(voicelamp_e2e::artifacts_dir().join("app-close-reopen.log"))
         .expect("app log");
-    let mut app = Command::new(app_binary())
+    // Launched the way a desktop entry may launch it: through the window program, which becomes the
+    // tray program (same process) and opens its window.
+    let mut app = Command::new(window_binary())
         .stdout(log.try_clone().expect("log handle"))
         .stderr(log)
         .spawn()
