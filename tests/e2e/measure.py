@@ -77,6 +77,12 @@ def pss_kib(pids) -> dict:
     return out
 
 
+def displayed() -> int:
+    """Notifications the notification daemon shows now."""
+    out = subprocess.run(["dunstctl", "count", "displayed"], capture_output=True, text=True)
+    return int(out.stdout.strip() or 0)
+
+
 def publish(user, new, old=0):
     subprocess.run(
         [str(LAB / "publish-mwi"), "--user", user, "--new", str(new), "--old", str(old)],
@@ -179,7 +185,7 @@ urgent_reminder_minutes = 0
         "VOICELAMP_MEASURE_PW_1018": "pw-1018",
         "VOICELAMP_MEASURE_PW_1019": "pw-1019",
         "VOICELAMP_TRAY_PROBE": str(tray),
-        "RUST_LOG": "warn,voicelamp_sip=debug",
+        "RUST_LOG": "warn,voicelamp_sip=debug,voicelamp_desktop=debug",
         "XDG_CONFIG_HOME": str(work / "config"),
         "XDG_DATA_HOME": str(work / "data"),
         "XDG_CACHE_HOME": str(work / "cache"),
@@ -220,6 +226,27 @@ urgent_reminder_minutes = 0
             wait_for("the window process to end", lambda: not any(
                 "voicelamp-windo" in k for k in pss_kib(children(proc.pid))))
 
+        # A notification clicked while the window is closed: the window process starts and
+        # shows the Lines view (a count-only notification has no message to play).
+        cold_click = []
+        for k in range(1, 4):
+            before = len(notify_times(notifications, "Front desk"))
+            publish("1018", 100 + k)
+            wait_for("the notification", lambda: len(
+                notify_times(notifications, "Front desk")) > before)
+            wait_for("the notification on screen", lambda: displayed() > 0)
+            started = time.monotonic()
+            subprocess.run(["dunstctl", "action", "0"], check=True)
+            wait_for("the window after the click", lambda: "Voicelamp" in subprocess.run(
+                ["wmctrl", "-l"], capture_output=True, text=True).stdout)
+            cold_click.append((time.monotonic() - started) * 1000)
+            subprocess.run(["wmctrl", "-c", "Voicelamp"], check=True)
+            wait_for("the window process to end", lambda: not any(
+                "voicelamp-windo" in k for k in pss_kib(children(proc.pid))))
+            publish("1018", 0)
+            wait_for("the notification to be withdrawn", lambda: displayed() == 0)
+            time.sleep(1.2)  # past the coalescing time (a figure, not a test)
+
         tray_lat, notify_lat = [], []
         for k in range(1, 11):
             publish("1018", k)
@@ -254,7 +281,8 @@ urgent_reminder_minutes = 0
     print(f"  PSS, tray only   : {total(tray_pss):6.1f} MiB  " + ", ".join(
         f"{k} {v / 1024:.1f}" for k, v in sorted(tray_pss.items())))
     for name, values in (("NOTIFY -> tray icon", tray_lat), ("NOTIFY -> notification", notify_lat),
-                         ("launch -> window shown", reopen)):
+                         ("launch -> window shown", reopen),
+                         ("closed: click -> window", cold_click)):
         values = sorted(values)
         print(f"  {name:24}: p50 {statistics.median(values):6.1f} ms  max {values[-1]:6.1f} ms"
               f"  (n={len(values)})")
