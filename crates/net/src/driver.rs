@@ -825,6 +825,9 @@ impl Driver {
     }
 
     fn shutdown_finished(&self) -> bool {
+        if self.ua.unsubscribes_waiting() {
+            return false;
+        }
         self.accounts.values().all(|entry| {
             let Some(ua_id) = entry.ua else {
                 return true;

@@ -167,6 +167,9 @@ struct Account {
     keepalive: Keepalive,
     /// Last re-registration caused by a keepalive (rate limit).
     keepalive_reregistered_at: Option<Instant>,
+    /// Shutting down: its subscriptions are removed a few at a time (see
+    /// [`MAX_STARTING_SUBSCRIPTIONS`]) and none starts again.
+    closing: bool,
 }
 
 /// The sans-IO SIP user agent for message-waiting.
@@ -213,6 +216,19 @@ impl UserAgent {
     }
 
     /// A mailbox subscription's state.
+    /// Whether a shutdown still has subscriptions to remove that have not been asked yet (they wait
+    /// for a place among the requests in flight).
+    pub fn unsubscribes_waiting(&self) -> bool {
+        self.accounts.iter().filter(|a| a.closing).any(|a| {
+            a.subscriptions.iter().any(|s| {
+                !matches!(
+                    s.state(),
+                    SubscriptionState::Unsubscribing | SubscriptionState::Stopped
+                )
+            })
+        })
+    }
+
     pub fn subscription_state(
         &self,
         account: AccountId,
@@ -284,6 +300,7 @@ impl UserAgent {
             refresh_subscriptions: false,
             keepalive,
             keepalive_reregistered_at: None,
+            closing: false,
         };
         if !register {
             // Subscribe-only: the Contact is the flow's local address.
@@ -419,11 +436,11 @@ impl UserAgent {
         now
     }
 
+    /// Marks the account closing (the pump sends its un-SUBSCRIBEs a few at a time, so a burst of
+    /// hundreds does not overflow the server's socket) and unregisters it.
     fn shutdown_account_inner(&mut self, now: Instant, i: usize) {
         let account = &mut self.accounts[i];
-        for sub in &mut account.subscriptions {
-            sub.shutdown(now, &mut self.rng);
-        }
+        account.closing = true;
         account.keepalive.stop();
         if account.config.register {
             account.registration.shutdown(now, &mut self.rng);

@@ -157,3 +157,39 @@ fn many_mailboxes_start_a_few_subscribes_at_a_time() {
     }
     assert_eq!(mailbox_events(&pair).len(), 64);
 }
+
+#[test]
+fn many_mailboxes_are_removed_a_few_at_a_time_on_shutdown() {
+    use voicelamp_sip::user_agent::MAX_STARTING_SUBSCRIPTIONS;
+    // As many as an account may watch: twice the requests allowed in flight.
+    let mailboxes: Vec<String> = (0..64).map(|i| format!("sip:m{i}@example.com")).collect();
+    let refs: Vec<&str> = mailboxes.iter().map(String::as_str).collect();
+    let (mut pair, id) = pair(Server::new(), subscribe_only(&refs));
+    pair.run_for(Duration::from_secs(20));
+    let now = pair.now;
+    pair.client.ua.shutdown(now);
+    // Before any answer: only a few un-SUBSCRIBEs are out, the others wait their turn.
+    let first_burst = std::iter::from_fn(|| pair.client.ua.poll_transmit()).count();
+    assert_eq!(first_burst, MAX_STARTING_SUBSCRIPTIONS);
+    assert!(pair.client.ua.unsubscribes_waiting());
+    // That burst was lost here: retransmitted, answered, and the rest follow.
+    pair.run_for(Duration::from_secs(30));
+    assert!(!pair.client.ua.unsubscribes_waiting());
+    for mailbox in &mailboxes {
+        assert_eq!(
+            pair.client.ua.subscription_state(id, mailbox),
+            Some(&SubscriptionState::Stopped),
+            "{mailbox}"
+        );
+    }
+    let removed = pair
+        .server
+        .seen
+        .iter()
+        .filter(|s| s.method == Method::Subscribe && s.expires == Some(0) && s.authorized)
+        .count();
+    assert!(removed >= 64, "every subscription removed ({removed})");
+    let before = pair.client.sent.len();
+    pair.run_for(Duration::from_secs(3600));
+    assert_eq!(pair.client.sent.len(), before, "silence after shutdown");
+}

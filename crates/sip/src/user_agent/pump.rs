@@ -22,6 +22,7 @@ impl UserAgent {
     /// until nothing changes.
     pub(super) fn pump(&mut self, now: Instant) {
         self.start_waiting_subscriptions(now);
+        self.continue_shutdown(now);
         for _ in 0..8 {
             let mut changed = false;
             let any_registered = self.accounts.iter().any(|a| a.registration.is_registered());
@@ -84,6 +85,39 @@ impl UserAgent {
                 break;
             }
             self.start_waiting_subscriptions(now);
+            self.continue_shutdown(now);
+        }
+    }
+
+    /// Removes the subscriptions of closing accounts, while fewer than
+    /// [`MAX_STARTING_SUBSCRIPTIONS`] requests wait for an answer.
+    fn continue_shutdown(&mut self, now: Instant) {
+        if !self.accounts.iter().any(|a| a.closing) {
+            return;
+        }
+        let mut in_flight = self
+            .accounts
+            .iter()
+            .flat_map(|a| &a.subscriptions)
+            .filter(|s| s.in_flight())
+            .count();
+        for account in self.accounts.iter_mut().filter(|a| a.closing) {
+            for sub in &mut account.subscriptions {
+                if matches!(
+                    sub.state(),
+                    SubscriptionState::Unsubscribing | SubscriptionState::Stopped
+                ) {
+                    continue;
+                }
+                if in_flight >= MAX_STARTING_SUBSCRIPTIONS {
+                    return;
+                }
+                let was_in_flight = sub.in_flight();
+                sub.shutdown(now, &mut self.rng);
+                if sub.in_flight() && !was_in_flight {
+                    in_flight += 1;
+                }
+            }
         }
     }
 
@@ -95,7 +129,7 @@ impl UserAgent {
             return;
         }
         let mut in_flight = subscriptions().filter(|s| s.in_flight()).count();
-        for account in &mut self.accounts {
+        for account in self.accounts.iter_mut().filter(|a| !a.closing) {
             for sub in &mut account.subscriptions {
                 if in_flight >= MAX_STARTING_SUBSCRIPTIONS {
                     return;
@@ -132,6 +166,10 @@ fn on_registration_event(
                     reason: None,
                 },
             );
+            if account.closing {
+                // A REGISTER answered while shutting down: nothing starts again.
+                return;
+            }
             account.keepalive.start(now);
             if !account.subscriptions_started {
                 create_subscriptions(account, &contact, config, rng);
