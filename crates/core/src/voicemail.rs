@@ -41,6 +41,9 @@ pub const CACHE_DIR_ENV: &str = "VOICELAMP_CACHE_DIR";
 /// Largest size of one account's audio cache.
 pub const AUDIO_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Decoded audio not played for this long leaves the disk (the server keeps the message).
+pub const AUDIO_CACHE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
 /// Why the voicemail of an account cannot be reached. No variant carries a password.
 #[derive(Debug, thiserror::Error)]
 pub enum VoicemailError {
@@ -233,7 +236,7 @@ pub async fn open_store_with_timing(
     let (store, cache) = tokio::task::spawn_blocking(move || {
         Ok::<_, voicelamp_mailbox::Error>((
             JournaledStore::open(imap, &journal)?,
-            AudioCache::open(&cache, AUDIO_CACHE_BYTES)?,
+            AudioCache::open(&cache, AUDIO_CACHE_BYTES)?.with_max_age(AUDIO_CACHE_MAX_AGE),
         ))
     })
     .await

@@ -1,12 +1,14 @@
 //! A private on-disk cache of decoded voicemail (16-bit PCM WAV), so a message plays again at once
 //! and without the server. Files are 0600 in a 0700 directory the caller gives (the app's cache
-//! dir per account); the oldest files (by last use) are evicted beyond a size limit. Deleting a
-//! message should [`remove`](AudioCache::remove) its entry.
+//! dir per account); the oldest files (by last use) are evicted beyond a size limit, and files
+//! unused for longer than an optional age go whatever the size (a voicemail's audio should not
+//! stay on the disk for months after it was played). Deleting a message should
+//! [`remove`](AudioCache::remove) its entry.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
 use crate::message::MessageId;
@@ -17,6 +19,7 @@ use crate::store::VoicemailStore;
 pub struct AudioCache {
     dir: PathBuf,
     max_bytes: u64,
+    max_age: Option<Duration>,
 }
 
 impl AudioCache {
@@ -34,7 +37,15 @@ impl AudioCache {
         Ok(Self {
             dir: dir.to_owned(),
             max_bytes,
+            max_age: None,
         })
+    }
+
+    /// Also evicts files not used for longer than `max_age`: at once, and on each store.
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self.evict();
+        self
     }
 
     /// The file of a message: folder escaped, then `<uidvalidity>-<uid>.wav`.
@@ -98,6 +109,12 @@ impl AudioCache {
                 Some((m.modified().ok()?, m.len(), e.path()))
             })
             .collect();
+        if let Some(cutoff) = self
+            .max_age
+            .and_then(|age| SystemTime::now().checked_sub(age))
+        {
+            files.retain(|(used, _, path)| *used >= cutoff || fs::remove_file(path).is_err());
+        }
         let mut total: u64 = files.iter().map(|f| f.1).sum();
         files.sort();
         for (_, len, path) in files {
@@ -164,17 +181,45 @@ mod tests {
     }
 
     #[test]
+    fn files_unused_for_longer_than_the_age_go_whatever_the_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::open(dir.path(), 1 << 20).unwrap();
+        cache.put("INBOX", id(1), b"RIFF-old").unwrap();
+        cache.put("INBOX", id(2), b"RIFF-recent").unwrap();
+        let path = |uid: u32| cache.path("INBOX", id(uid));
+        let (first, second) = (path(1), path(2));
+        let aged = |file: &Path, days: u64| {
+            File::options()
+                .write(true)
+                .open(file)
+                .unwrap()
+                .set_modified(SystemTime::now() - Duration::from_secs(days * 86_400))
+                .unwrap();
+        };
+        aged(&first, 40);
+        aged(&second, 3);
+        let cache = cache.with_max_age(Duration::from_secs(30 * 86_400));
+        assert!(cache.get("INBOX", id(1)).is_none(), "unused for 40 days");
+        assert!(cache.get("INBOX", id(2)).is_some(), "used 3 days ago");
+        // And on each store.
+        aged(&second, 31);
+        cache.put("INBOX", id(3), b"RIFF-new").unwrap();
+        assert!(cache.get("INBOX", id(2)).is_none());
+        assert!(cache.get("INBOX", id(3)).is_some());
+    }
+
+    #[test]
     fn least_recently_used_files_go_first() {
         let dir = tempfile::tempdir().unwrap();
         let cache = AudioCache::open(dir.path(), 25).unwrap();
-        let old = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         for uid in 1..=2 {
             cache.put("INBOX", id(uid), &[0; 10]).unwrap();
             let f = File::options()
                 .write(true)
                 .open(cache.path("INBOX", id(uid)))
                 .unwrap();
-            f.set_modified(old + std::time::Duration::from_secs(u64::from(uid)))
+            f.set_modified(old + Duration::from_secs(u64::from(uid)))
                 .unwrap();
         }
         cache.get("INBOX", id(1)); // used now: newer than 2
