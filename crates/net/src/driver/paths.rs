@@ -1,0 +1,314 @@
+//! Connection management: resolving an account's server, binding the UDP sockets and
+//! opening TCP/TLS connections (shared by accounts with the same server), what the socket tasks
+//! report, and the path of each account going up or down (with jittered backoff).
+
+use super::{Conn, Driver, Internal, NetEvent, TransportState, UdpEntry, UdpKey};
+use crate::config::Target;
+use crate::error::NetError;
+use crate::stream::{self, TlsSetup};
+use crate::{resolve, tls, udp};
+use rand_core::RngCore;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use voicelamp_sip::{AccountId, Flow, Input, Transport};
+
+/// Most UDP peers whose socket is remembered.
+const MAX_UDP_ROUTES: usize = 1024;
+
+impl Driver {
+    /// Resolves the account's server (in a task); the answer arrives as `Internal::Resolved`.
+    pub(super) fn start_path(&mut self, id: AccountId) {
+        let Some(entry) = self.accounts.get_mut(&id) else {
+            return;
+        };
+        let Some(target) = entry.target.clone() else {
+            return;
+        };
+        entry.retry_at = None;
+        entry.attempt += 1;
+        let attempt = entry.attempt;
+        let internal = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let result = resolve::resolve(&target).await;
+            let _ = internal.send(Internal::Resolved {
+                account: id,
+                attempt,
+                result,
+            });
+        });
+    }
+
+    pub(super) async fn handle_internal(&mut self, message: Internal) {
+        let now = Instant::now();
+        match message {
+            Internal::Datagram {
+                socket,
+                from,
+                bytes,
+            } => {
+                // Peers of the default socket need no route; many distinct senders to a
+                // configured port (a scan, spoofing) are forgotten, not stored without bound.
+                if socket.1 != 0 {
+                    if self.udp_route.len() >= MAX_UDP_ROUTES && !self.udp_route.contains_key(&from)
+                    {
+                        self.udp_route.clear();
+                    }
+                    self.udp_route.insert(from, socket);
+                }
+                self.ua.handle_input(now, Input::Datagram { from, bytes });
+            }
+            Internal::Received { conn, from, bytes } => {
+                if self.conns.contains_key(&conn) {
+                    self.ua.handle_input(now, Input::Datagram { from, bytes });
+                }
+            }
+            Internal::Connected { conn, local } => {
+                let Some(c) = self.conns.get_mut(&conn) else {
+                    return;
+                };
+                c.local = Some(local);
+                let flow = Flow {
+                    transport: c.transport,
+                    local,
+                    remote: c.remote,
+                };
+                for id in c.accounts.clone() {
+                    self.path_ready(now, id, flow);
+                }
+            }
+            Internal::Closed { conn, why } => {
+                let Some(c) = self.conns.remove(&conn) else {
+                    return;
+                };
+                self.conn_by_remote.remove(&(c.transport, c.remote));
+                tracing::info!(remote = %c.remote, transport = ?c.transport, %why, "connection ended");
+                for id in c.accounts {
+                    self.path_failed(now, id, why.clone());
+                }
+            }
+            Internal::Resolved {
+                account,
+                attempt,
+                result,
+            } => {
+                let Some(entry) = self.accounts.get(&account) else {
+                    return;
+                };
+                if entry.attempt != attempt {
+                    return;
+                }
+                let Some(target) = entry.target.clone() else {
+                    return;
+                };
+                match result {
+                    Err(why) => self.path_failed(now, account, why),
+                    Ok(addrs) => self.use_addresses(now, account, &target, &addrs).await,
+                }
+            }
+        }
+    }
+
+    async fn use_addresses(
+        &mut self,
+        now: Instant,
+        id: AccountId,
+        target: &Target,
+        addrs: &[SocketAddr],
+    ) {
+        // The first address that our host can reach (IPv6 only when it has IPv6).
+        let Some((remote, local_ip)) = addrs
+            .iter()
+            .find_map(|a| udp::local_ip_towards(*a).map(|ip| (*a, ip)))
+        else {
+            let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+            self.path_failed(now, id, format!("no route to {}", list.join(", ")));
+            return;
+        };
+        match target.transport {
+            Transport::Udp => {
+                let port = self.accounts.get(&id).map_or(0, |a| a.spec.local_port);
+                let key = (remote.is_ipv6(), port);
+                match self.udp_socket(key) {
+                    Ok(socket) => {
+                        let local_port = socket.local_addr().map(|a| a.port()).unwrap_or(port);
+                        self.udp_route.insert(remote, key);
+                        let flow = Flow {
+                            transport: Transport::Udp,
+                            local: SocketAddr::new(local_ip, local_port),
+                            remote,
+                        };
+                        self.path_ready(now, id, flow);
+                    }
+                    Err(e) => self.path_failed(now, id, e.to_string()),
+                }
+            }
+            Transport::Tcp | Transport::Tls => {
+                if let Some(conn) = self
+                    .conn_by_remote
+                    .get(&(target.transport, remote))
+                    .copied()
+                    && let Some(c) = self.conns.get_mut(&conn)
+                {
+                    if !c.accounts.contains(&id) {
+                        c.accounts.push(id);
+                    }
+                    if let Some(entry) = self.accounts.get_mut(&id) {
+                        entry.conn = Some(conn);
+                    }
+                    if let Some(local) = c.local {
+                        let flow = Flow {
+                            transport: c.transport,
+                            local,
+                            remote,
+                        };
+                        self.path_ready(now, id, flow);
+                    }
+                    return;
+                }
+                let tls = if target.transport == Transport::Tls {
+                    let Some(entry) = self.accounts.get(&id) else {
+                        return;
+                    };
+                    let host = target.host.trim_start_matches('[').trim_end_matches(']');
+                    match tls::connector(&entry.spec.tls)
+                        .and_then(|c| Ok((c, tls::server_name(host)?)))
+                    {
+                        Ok((connector, name)) => Some(TlsSetup { connector, name }),
+                        Err(e) => {
+                            self.path_failed(now, id, e.to_string());
+                            return;
+                        }
+                    }
+                } else {
+                    None
+                };
+                let conn = self.next_conn;
+                self.next_conn += 1;
+                let (tx, rx) = mpsc::unbounded_channel();
+                let local_port = self.accounts.get(&id).map_or(0, |a| a.spec.local_port);
+                tokio::spawn(stream::run(
+                    conn,
+                    remote,
+                    local_port,
+                    tls,
+                    self.config.connect_timeout,
+                    self.internal_tx.clone(),
+                    rx,
+                ));
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        transport: target.transport,
+                        remote,
+                        local: None,
+                        tx,
+                        accounts: vec![id],
+                    },
+                );
+                self.conn_by_remote.insert((target.transport, remote), conn);
+                if let Some(entry) = self.accounts.get_mut(&id) {
+                    entry.conn = Some(conn);
+                }
+            }
+        }
+    }
+
+    pub(super) fn udp_socket(&mut self, key: UdpKey) -> Result<Arc<UdpSocket>, NetError> {
+        if let Some(entry) = self.udp.get(&key) {
+            return Ok(entry.socket.clone());
+        }
+        let (v6, port) = key;
+        let bind = if v6 {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port)
+        } else {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)
+        };
+        let socket = Arc::new(udp::bind(bind)?);
+        tracing::info!(local = ?socket.local_addr().ok(), "UDP socket bound");
+        let reader = tokio::spawn(udp::read_loop(
+            socket.clone(),
+            key,
+            self.internal_tx.clone(),
+        ));
+        self.udp.insert(
+            key,
+            UdpEntry {
+                socket: socket.clone(),
+                reader,
+            },
+        );
+        Ok(socket)
+    }
+
+    fn path_ready(&mut self, now: Instant, id: AccountId, flow: Flow) {
+        let Some(entry) = self.accounts.get_mut(&id) else {
+            return;
+        };
+        entry.retry_at = None;
+        match entry.ua {
+            Some(ua_id) => self.ua.set_flow(now, ua_id, flow),
+            None => match self.ua.add_account(now, entry.spec.to_account_config(flow)) {
+                Some(ua_id) => {
+                    entry.ua = Some(ua_id);
+                    if self.ua_to_id.len() <= ua_id.0 {
+                        self.ua_to_id.resize(ua_id.0 + 1, AccountId(usize::MAX));
+                    }
+                    self.ua_to_id[ua_id.0] = id;
+                }
+                None => {
+                    entry.retry_at = None;
+                    self.report_transport(
+                        id,
+                        TransportState::Down {
+                            why: "too many accounts".into(),
+                            retry_in: Duration::MAX,
+                        },
+                    );
+                    return;
+                }
+            },
+        }
+        tracing::info!(account = id.0, transport = ?flow.transport, local = %flow.local, remote = %flow.remote, "path up");
+        self.report_transport(
+            id,
+            TransportState::Up {
+                transport: flow.transport,
+                local: flow.local,
+                remote: flow.remote,
+            },
+        );
+    }
+
+    fn path_failed(&mut self, now: Instant, id: AccountId, why: String) {
+        let base = self.config.reconnect_base;
+        let max = self.config.reconnect_max;
+        let jitter = self.rng.next_u32();
+        let Some(entry) = self.accounts.get_mut(&id) else {
+            return;
+        };
+        entry.conn = None;
+        let ceiling = base.saturating_mul(1u32 << entry.failures.min(16)).min(max);
+        // Between half and all of the ceiling, so that many clients spread out.
+        let wait = ceiling / 2 + ceiling.mul_f64(f64::from(jitter) / f64::from(u32::MAX) / 2.0);
+        entry.failures = entry.failures.saturating_add(1);
+        entry.retry_at = Some(now + wait);
+        tracing::warn!(account = id.0, %why, retry_in = ?wait, "path down");
+        self.report_transport(
+            id,
+            TransportState::Down {
+                why,
+                retry_in: wait,
+            },
+        );
+    }
+
+    pub(super) fn report_transport(&mut self, id: AccountId, state: TransportState) {
+        if let Some(entry) = self.accounts.get_mut(&id) {
+            entry.transport = Some(state.clone());
+        }
+        let _ = self.events.send(NetEvent::Transport { account: id, state });
+    }
+}

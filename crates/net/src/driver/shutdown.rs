@@ -1,0 +1,65 @@
+//! The shutdown path: unsubscribe and unregister, wait (bounded by the configured timeout)
+//! until those transactions end, then stop the socket readers and close the connections.
+
+use super::{Driver, Internal};
+use std::time::Instant;
+use tokio::sync::mpsc;
+use voicelamp_sip::Input;
+use voicelamp_sip::registration::RegistrationState;
+use voicelamp_sip::subscription::SubscriptionState;
+
+impl Driver {
+    /// Unsubscribes and unregisters, then waits (bounded) until those transactions end.
+    pub(super) async fn shutdown(&mut self, internal: &mut mpsc::UnboundedReceiver<Internal>) {
+        let start = Instant::now();
+        let deadline = start + self.config.shutdown_timeout;
+        self.ua.shutdown(start);
+        self.drain().await;
+        while !self.shutdown_finished() {
+            let now = Instant::now();
+            if now >= deadline {
+                tracing::warn!("shutdown: the server did not answer everything in time");
+                break;
+            }
+            let wake = self.ua.poll_timeout().map_or(deadline, |t| t.min(deadline));
+            tokio::select! {
+                Some(message) = internal.recv() => self.handle_internal(message).await,
+                () = tokio::time::sleep_until(wake.into()) => {
+                    let now = Instant::now();
+                    if self.ua.poll_timeout().is_some_and(|t| t <= now) {
+                        self.ua.handle_input(now, Input::Timeout);
+                    }
+                }
+            }
+            self.drain().await;
+        }
+        tracing::info!(took = ?start.elapsed(), "shutdown finished");
+        for entry in self.udp.values() {
+            entry.reader.abort();
+        }
+        // Dropping the senders closes the connections.
+        self.conns.clear();
+    }
+
+    fn shutdown_finished(&self) -> bool {
+        if self.ua.unsubscribes_waiting() {
+            return false;
+        }
+        self.accounts.values().all(|entry| {
+            let Some(ua_id) = entry.ua else {
+                return true;
+            };
+            let registering = matches!(
+                self.ua.registration_state(ua_id),
+                Some(RegistrationState::Unregistering)
+            );
+            let subscribing = entry.spec.mailboxes.iter().any(|m| {
+                matches!(
+                    self.ua.subscription_state(ua_id, m),
+                    Some(SubscriptionState::Unsubscribing)
+                )
+            });
+            !registering && !subscribing
+        })
+    }
+}
