@@ -1,5 +1,6 @@
 //! Tests of SIP message parsing, building and redaction.
 
+use super::parse::{lenient_address, lenient_via};
 use super::*;
 use proptest::prelude::*;
 
