@@ -43,9 +43,8 @@ def wait_for(what, check, deadline=DEADLINE):
     raise SystemExit(f"measure: timed out waiting for {what}")
 
 
-def children(pid: int) -> list:
-    """pid and all its descendants."""
-    parents = {}
+def proc_stats():
+    """(pid, command name, the fields after the name) of every process in /proc/<pid>/stat."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -53,8 +52,15 @@ def children(pid: int) -> list:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        parents.setdefault(ppid, []).append(int(entry.name))
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        yield int(entry.name), name, stat.rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list:
+    """pid and all its descendants."""
+    parents = {}
+    for child, _, fields in proc_stats():
+        parents.setdefault(int(fields[1]), []).append(child)
     out, todo = [], [pid]
     while todo:
         p = todo.pop()

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests/lab"))
 from siplab import UA, mwi_body  # noqa: E402
-from measure import app_binary, wait_for  # noqa: E402  (beside this file)
+from measure import app_binary, proc_stats, wait_for  # noqa: E402  (beside this file)
 
 ACCOUNTS = 20
 PER_ACCOUNT = 10
@@ -102,21 +102,12 @@ return [...document.querySelectorAll('[data-testid=line-tile]')].map(t => ({
 
 def cpu_ms_by_process() -> dict:
     """CPU time (user + system, ms) of every Voicelamp and WebKit process, by name and pid."""
-    out = {}
     tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        if not (name.startswith("voicelamp") or name.startswith("WebKit")):
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        out[f"{name}[{entry.name}]"] = (int(fields[11]) + int(fields[12])) * 1000 / tick
-    return out
+    return {
+        f"{name}[{pid}]": (int(fields[11]) + int(fields[12])) * 1000 / tick
+        for pid, name, fields in proc_stats()
+        if name.startswith("voicelamp") or name.startswith("WebKit")
+    }
 
 
 def percentile(values, q):
