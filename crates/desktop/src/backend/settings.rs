@@ -47,8 +47,8 @@ pub struct CheckReport {
     pub ok: bool,
 }
 
-/// Where a new password goes with a form.
-#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+/// Where a new password goes with a form. Its `Debug` output leaves the password out.
+#[derive(Clone, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountChange {
     /// The account being edited; none for a new account.
@@ -57,6 +57,16 @@ pub struct AccountChange {
     pub form: AccountForm,
     /// A new password (keyring source only); none keeps the stored one.
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for AccountChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountChange")
+            .field("existing_id", &self.existing_id)
+            .field("form", &self.form)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 fn keyring() -> Result<Box<dyn SecretStore>, String> {
@@ -206,4 +216,25 @@ pub async fn test(engine: &EngineService, change: AccountChange) -> Result<Check
         report: diagnosis.report,
         ok: diagnosis.ok,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voicelamp_core::AccountConfig;
+
+    #[test]
+    fn an_account_change_never_shows_its_password_in_debug_output() {
+        let change = AccountChange {
+            existing_id: Some("desk".into()),
+            form: AccountForm::from_config(&AccountConfig::new("desk", "sip:1001@pbx.example.com")),
+            password: Some("hunter2-secret".into()),
+        };
+        for text in [format!("{change:?}"), format!("{change:#?}")] {
+            assert!(!text.contains("hunter2-secret"), "{text}");
+            assert!(text.contains("desk"), "the rest stays readable: {text}");
+        }
+        let call = crate::protocol::Call::AccountSave { change };
+        assert!(!format!("{call:?}").contains("hunter2-secret"));
+    }
 }
