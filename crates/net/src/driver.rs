@@ -9,7 +9,7 @@ use rand_core::SeedableRng;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -77,6 +77,8 @@ pub struct Snapshot {
     /// Requests sent per method (first transmissions and retransmissions; keepalives not
     /// counted).
     pub requests_sent: BTreeMap<String, u64>,
+    /// UDP datagrams dropped because they arrived faster than the driver handled them.
+    pub datagrams_dropped: u64,
 }
 
 enum Command {
@@ -165,6 +167,7 @@ pub fn spawn(config: NetConfig) -> Net {
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
+    let (udp_tx, udp_rx) = mpsc::channel(crate::udp::MAX_QUEUED_DATAGRAMS);
     let driver = Driver {
         ua: UserAgent::new(config.ua.clone(), ChaCha8Rng::from_os_rng()),
         rng: ChaCha8Rng::from_os_rng(),
@@ -178,9 +181,11 @@ pub fn spawn(config: NetConfig) -> Net {
         next_conn: 0,
         requests_sent: BTreeMap::new(),
         internal_tx,
+        udp_tx,
+        udp_dropped: Arc::new(AtomicU64::new(0)),
         events: events_tx,
     };
-    let task = tokio::spawn(driver.run(commands_rx, internal_rx));
+    let task = tokio::spawn(driver.run(commands_rx, internal_rx, udp_rx));
     Net {
         handle: NetHandle {
             commands: commands_tx,
@@ -265,6 +270,9 @@ struct Driver {
     next_conn: ConnId,
     requests_sent: BTreeMap<String, u64>,
     internal_tx: mpsc::UnboundedSender<Internal>,
+    /// Datagrams of the UDP readers: bounded, a reader drops (and counts) what does not fit.
+    udp_tx: mpsc::Sender<Internal>,
+    udp_dropped: Arc<AtomicU64>,
     events: mpsc::UnboundedSender<NetEvent>,
 }
 
@@ -273,6 +281,7 @@ impl Driver {
         mut self,
         mut commands: mpsc::UnboundedReceiver<Command>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
+        mut udp: mpsc::Receiver<Internal>,
     ) {
         let done = loop {
             let deadline = self.next_deadline();
@@ -289,11 +298,12 @@ impl Driver {
                     Some(command) => self.handle_command(command),
                 },
                 Some(message) = internal.recv() => self.handle_internal(message).await,
+                Some(message) = udp.recv() => self.handle_internal(message).await,
                 () = sleep => self.handle_timeout(),
             }
             self.drain().await;
         };
-        self.shutdown(&mut internal).await;
+        self.shutdown(&mut internal, &mut udp).await;
         if let Some(done) = done {
             let _ = done.send(());
         }
@@ -400,6 +410,7 @@ impl Driver {
         Snapshot {
             accounts,
             requests_sent: self.requests_sent.clone(),
+            datagrams_dropped: self.udp_dropped.load(Ordering::Relaxed),
         }
     }
 

@@ -5,6 +5,7 @@ use crate::driver::{Internal, UdpKey};
 use crate::error::NetError;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
@@ -12,6 +13,10 @@ use tokio::sync::mpsc;
 const MAX_DATAGRAM: usize = 65_535;
 /// Receive buffer requested for every UDP socket.
 const RECV_BUFFER: usize = 2 << 20;
+/// Most datagrams of all UDP sockets waiting for the driver (at most 64 MiB of 64 KiB
+/// datagrams; a NOTIFY is under 1 KiB). A flood beyond it is dropped and counted, as the kernel
+/// drops what overflows a socket's buffer.
+pub(crate) const MAX_QUEUED_DATAGRAMS: usize = 1024;
 
 /// Binds a non-blocking UDP socket.
 pub(crate) fn bind(addr: SocketAddr) -> Result<UdpSocket, NetError> {
@@ -50,11 +55,14 @@ pub(crate) fn local_ip_towards(remote: SocketAddr) -> Option<IpAddr> {
     (!ip.is_unspecified()).then_some(ip)
 }
 
-/// Forwards every datagram to the driver until the driver stops.
+/// Forwards every datagram to the driver until the driver stops; when the driver's queue is full
+/// the datagram is dropped and counted in `dropped` (a warning at the first drop and at every
+/// thousandth).
 pub(crate) async fn read_loop(
     socket: Arc<UdpSocket>,
     key: UdpKey,
-    internal: mpsc::UnboundedSender<Internal>,
+    internal: mpsc::Sender<Internal>,
+    dropped: Arc<AtomicU64>,
 ) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
@@ -65,12 +73,71 @@ pub(crate) async fn read_loop(
                     from,
                     bytes: buf[..n].to_vec(),
                 };
-                if internal.send(message).is_err() {
-                    return;
+                match internal.try_send(message) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        let count = dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                        if count == 1 || count.is_multiple_of(1000) {
+                            tracing::warn!(
+                                %from,
+                                dropped = count,
+                                "UDP input arrives faster than it is handled: datagrams dropped"
+                            );
+                        }
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => return,
                 }
             }
             // ICMP errors (port unreachable) surface here on some systems: keep reading.
             Err(e) => tracing::debug!(error = %e, "UDP receive error"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A flood while the driver does not read: the queue holds at most its bound, the rest is
+    /// dropped and counted.
+    #[tokio::test]
+    async fn a_flood_queues_at_most_the_bound() {
+        let socket = Arc::new(bind("127.0.0.1:0".parse().expect("addr")).expect("bind"));
+        let to = socket.local_addr().expect("local");
+        let (tx, rx) = mpsc::channel(MAX_QUEUED_DATAGRAMS);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let reader = tokio::spawn(read_loop(socket, (false, 0), tx, dropped.clone()));
+        let handled = || rx.len() + usize::try_from(dropped.load(Ordering::Relaxed)).unwrap_or(0);
+        let flood = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind flood");
+        let total = 3 * MAX_QUEUED_DATAGRAMS;
+        let mut sent = 0;
+        while sent < total {
+            // In batches that fit the kernel's buffer, each waited for until the reader took it.
+            for _ in 0..64 {
+                flood.send_to(b"OPTIONS", to).expect("send");
+                sent += 1;
+            }
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+            while handled() < sent {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the reader took {} of {sent}",
+                    handled()
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        assert!(
+            rx.len() <= MAX_QUEUED_DATAGRAMS,
+            "{} datagrams queued for a driver that does not read (bound {MAX_QUEUED_DATAGRAMS})",
+            rx.len()
+        );
+        assert_eq!(rx.len(), MAX_QUEUED_DATAGRAMS);
+        assert_eq!(
+            dropped.load(Ordering::Relaxed),
+            u64::try_from(total - MAX_QUEUED_DATAGRAMS).expect("small")
+        );
+        reader.abort();
     }
 }

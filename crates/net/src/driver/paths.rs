@@ -231,7 +231,8 @@ impl Driver {
         let reader = tokio::spawn(udp::read_loop(
             socket.clone(),
             key,
-            self.internal_tx.clone(),
+            self.udp_tx.clone(),
+            self.udp_dropped.clone(),
         ));
         self.udp.insert(
             key,

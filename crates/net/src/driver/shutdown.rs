@@ -10,7 +10,11 @@ use voicelamp_sip::subscription::SubscriptionState;
 
 impl Driver {
     /// Unsubscribes and unregisters, then waits (bounded) until those transactions end.
-    pub(super) async fn shutdown(&mut self, internal: &mut mpsc::UnboundedReceiver<Internal>) {
+    pub(super) async fn shutdown(
+        &mut self,
+        internal: &mut mpsc::UnboundedReceiver<Internal>,
+        udp: &mut mpsc::Receiver<Internal>,
+    ) {
         let start = Instant::now();
         let deadline = start + self.config.shutdown_timeout;
         self.ua.shutdown(start);
@@ -24,6 +28,7 @@ impl Driver {
             let wake = self.ua.poll_timeout().map_or(deadline, |t| t.min(deadline));
             tokio::select! {
                 Some(message) = internal.recv() => self.handle_internal(message).await,
+                Some(message) = udp.recv() => self.handle_internal(message).await,
                 () = tokio::time::sleep_until(wake.into()) => {
                     let now = Instant::now();
                     if self.ua.poll_timeout().is_some_and(|t| t <= now) {
