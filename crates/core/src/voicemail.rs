@@ -27,7 +27,7 @@ pub use voicelamp_mailbox::{
 };
 use voicelamp_mailbox::{
     AudioCache, ImapAccount, ImapStore, ImapTiming, JournaledStore, Security, SyncReport,
-    VoicemailStore,
+    VoicemailFilter, VoicemailStore,
 };
 
 use crate::config::{AccountConfig, Config, ConfigError, ImapSecurity, LampFeed, VoicemailConfig};
@@ -157,6 +157,15 @@ pub fn imap_account(
     }
 }
 
+/// The account's own rules for voicemail without Asterisk headers or audio: `match_from` and
+/// `match_subject`.
+pub fn filter(vm: &VoicemailConfig) -> VoicemailFilter {
+    VoicemailFilter {
+        from: vm.match_from.clone(),
+        subject: vm.match_subject.clone(),
+    }
+}
+
 fn app_dir(
     env: &'static str,
     os: Option<PathBuf>,
@@ -229,7 +238,8 @@ pub async fn open_store_with_timing(
             account: account.id.clone(),
         })?;
     let password = resolve_voicemail_password(account, vm, secrets)?;
-    let imap = ImapStore::with_timing(imap_account(account, vm, &password), timing)?;
+    let imap = ImapStore::with_timing(imap_account(account, vm, &password), timing)?
+        .with_filter(filter(vm));
     let journal = journal_dir(&account.id)?;
     let cache = audio_cache_dir(&account.id)?;
     // Opening the journal and the cache touches the disk: keep it off the async threads.

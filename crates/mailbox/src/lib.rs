@@ -11,6 +11,8 @@
 //!   gives the CLI's JSON (id, folder, caller_number, caller_name, received_at, duration_s,
 //!   urgent, heard, format). Built by the pure [`listing`], [`headers`] (Asterisk `X-Asterisk-VM-*`
 //!   or generic voicemail-to-email, RFC 2047) and [`bodystructure`] (which part is the audio).
+//!   [`filter`] tells voicemail from the other mail of a shared INBOX: only voicemail is listed
+//!   and counted.
 //! - [`store`]: the [`VoicemailStore`] trait: folders, list, fetch_audio, mark_heard, mark_new,
 //!   delete (to Trash), move_to, unseen_counts. Messages are addressed by folder and id.
 //! - [`imap`]: [`ImapStore`] for an [`ImapAccount`] (IMAPS, STARTTLS, or plain for a lab; rustls
@@ -54,6 +56,7 @@ pub mod audio;
 pub mod bodystructure;
 pub mod cache;
 pub mod error;
+pub mod filter;
 pub mod headers;
 pub mod imap;
 pub mod journal;
@@ -65,6 +68,7 @@ pub mod store;
 pub use account::{ImapAccount, ImapTiming, Secret, Security};
 pub use cache::AudioCache;
 pub use error::Error;
+pub use filter::VoicemailFilter;
 /// The stream trait of [`ImapStore::watch`], for crates that name it without depending on `futures`.
 pub use futures::Stream;
 pub use imap::{ImapStore, MailboxChange};

@@ -25,7 +25,8 @@ pub trait VoicemailStore: Send + Sync {
     /// The folders (IMAP mailboxes) that can hold messages.
     fn folders(&self) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
 
-    /// Every message in `folder`, in UID order (oldest first).
+    /// Every voicemail message in `folder`, in UID order (oldest first); other mail in the
+    /// folder (see [`crate::filter`]) is left out.
     fn list(&self, folder: &str) -> impl Future<Output = Result<Vec<Voicemail>, Error>> + Send;
 
     /// The audio attachment's bytes, transfer encoding undone (e.g. a WAV file), ready for
@@ -63,7 +64,8 @@ pub trait VoicemailStore: Send + Sync {
         target: &str,
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
-    /// Unheard and urgent unheard counts of `folder`, for the lamp.
+    /// Unheard and urgent unheard counts of the voicemail in `folder`, for the lamp; other mail
+    /// is not counted.
     fn unseen_counts(
         &self,
         folder: &str,

@@ -533,3 +533,99 @@ async fn a_server_without_move_uidplus_or_idle_gets_copy_expunge_and_polling() {
     assert_eq!(other.list("Trash").await.unwrap().len(), trash_before + 1);
     assert_eq!(other.list("Work").await.unwrap().len(), work_before + 1);
 }
+
+/// A store for a lab user over plain IMAP through a relay that records the client's commands.
+async fn recorded_store(user: &str) -> (ImapStore, support::recorder::Recorder) {
+    lab::require_lab();
+    let upstream = format!("{}:{}", lab::host(), lab::imap_port())
+        .parse()
+        .expect("lab address");
+    let recorder = support::recorder::Recorder::start(upstream).await;
+    let mut account = lab::account(user);
+    account.security = Security::Plain;
+    account.host = "127.0.0.1".into();
+    account.port = recorder.port;
+    let store = ImapStore::with_timing(account, lab::timing()).expect("lab account settings");
+    (store, recorder)
+}
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn ordinary_mail_in_the_inbox_is_neither_listed_nor_counted() {
+    let user = "1015";
+    let (store, recorder) = recorded_store(user).await;
+    // Compared with the counts before seeding, so a re-run on a kept lab passes too.
+    let before = store.unseen_counts("INBOX").await.unwrap();
+    // The same mailbox with the account's own rule for a carrier's mail without audio.
+    let mut account = lab::account(user);
+    account.security = Security::Plain;
+    account.port = lab::imap_port();
+    let carrier_rules = ImapStore::with_timing(account, lab::timing())
+        .unwrap()
+        .with_filter(voicelamp_mailbox::VoicemailFilter {
+            from: vec!["@carrier.voicelamp.test".into()],
+            subject: Vec::new(),
+        });
+    let before_rule = carrier_rules.unseen_counts("INBOX").await.unwrap();
+    let asterisk = lab::seed(user, &["--count", "2", "--format", "pcm"]);
+    let urgent = lab::seed(user, &["--format", "pcm", "--urgent"]);
+    let generic = lab::seed(user, &["--generic", "--format", "ulaw"]);
+    let lunch = lab::seed(user, &["--ordinary", "Lunch meeting moved"]);
+    let flagged = lab::seed(user, &["--ordinary", "Agenda", "--pdf", "--urgent"]);
+    let carrier = lab::seed(
+        user,
+        &[
+            "--ordinary",
+            "New voicemail from 5551234",
+            "--sender",
+            "voicemail@carrier.voicelamp.test",
+        ],
+    );
+    let ordinary = [lunch[0], flagged[0], carrier[0]];
+    let voicemail = [asterisk[0], asterisk[1], urgent[0], generic[0]];
+
+    recorder.clear();
+    let counts = store.unseen_counts("INBOX").await.unwrap();
+    assert_eq!(
+        (
+            counts.unseen - before.unseen,
+            counts.urgent_unseen - before.urgent_unseen
+        ),
+        (4, 1),
+        "only the voicemail lights the lamp"
+    );
+    let first = recorder.commands();
+    recorder.clear();
+    assert_eq!(store.unseen_counts("INBOX").await.unwrap(), counts);
+    let again = recorder.commands();
+    assert!(
+        again.iter().all(|c| !c.contains("FETCH")),
+        "each message is decided once: {again:?}"
+    );
+    eprintln!(
+        "counting: first {} commands {first:?}; again {} commands {again:?}",
+        first.len(),
+        again.len()
+    );
+
+    let listed: Vec<u32> = store
+        .list("INBOX")
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.id.uid)
+        .collect();
+    for uid in voicemail {
+        assert!(listed.contains(&uid), "voicemail {uid} is listed");
+    }
+    for uid in ordinary {
+        assert!(!listed.contains(&uid), "ordinary mail {uid} is not listed");
+    }
+
+    // The account's own rule takes the carrier's mail without audio as voicemail.
+    let with_rule = carrier_rules.unseen_counts("INBOX").await.unwrap();
+    assert_eq!(with_rule.unseen - before_rule.unseen, 5);
+    let listed = carrier_rules.list("INBOX").await.unwrap();
+    assert!(listed.iter().any(|v| v.id.uid == carrier[0]));
+    assert!(!listed.iter().any(|v| v.id.uid == lunch[0]));
+}

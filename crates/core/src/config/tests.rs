@@ -338,6 +338,15 @@ fn voicemail_defaults_and_errors() {
     assert_eq!(vm.security, ImapSecurity::Plain);
     assert_eq!(vm.password, Some(PasswordSource::Keyring));
     assert_eq!(load(&plain.to_toml()).expect("reads its own output"), plain);
+    let rules = load(&format!(
+        "{base}imap = \"imaps://h\"\nmatch_from = [\"vm@carrier.example\", \"@pbx.example\"]\n\
+         match_subject = [\"New voicemail\"]\n"
+    ))
+    .expect("valid");
+    let vm = rules.accounts[0].voicemail.as_ref().expect("voicemail");
+    assert_eq!(vm.match_from, ["vm@carrier.example", "@pbx.example"]);
+    assert_eq!(vm.match_subject, ["New voicemail"]);
+    assert_eq!(load(&rules.to_toml()).expect("reads its own output"), rules);
     let cases = [
         (
             "imap = \"https://h\"",
@@ -382,6 +391,14 @@ fn voicemail_defaults_and_errors() {
         (
             "user = \"u\"",
             "4:1: accounts[0].voicemail: missing field `imap`",
+        ),
+        (
+            "imap = \"imaps://h\"\nmatch_from = [\"@h\", \"voicemail\"]",
+            "6:21: accounts[0].voicemail.match_from[1]: \"voicemail\" is neither an address",
+        ),
+        (
+            "imap = \"imaps://h\"\nmatch_subject = [\" \"]",
+            "6:18: accounts[0].voicemail.match_subject[0]: \" \" is empty",
         ),
     ];
     for (body, expected) in cases {

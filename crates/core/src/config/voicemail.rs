@@ -55,6 +55,11 @@ pub struct VoicemailConfig {
     pub lamp_sources: Option<Vec<LampFeed>>,
     /// TLS settings for the mail server; the account's `[accounts.tls]` when absent.
     pub tls: Option<TlsConfig>,
+    /// Senders whose mail is voicemail even without Asterisk headers or an audio attachment:
+    /// addresses (`voicemail@carrier.example`) or domains (`@carrier.example`).
+    pub match_from: Vec<String>,
+    /// Subject text (any case) that makes a message voicemail, e.g. `"New voicemail"`.
+    pub match_subject: Vec<String>,
 }
 
 impl VoicemailConfig {
@@ -69,6 +74,8 @@ impl VoicemailConfig {
             folders: Vec::new(),
             lamp_sources: None,
             tls: None,
+            match_from: Vec::new(),
+            match_subject: Vec::new(),
         }
     }
 
@@ -113,6 +120,10 @@ pub(super) struct RawVoicemail {
     folders: Vec<Spanned<String>>,
     lamp_sources: Option<Spanned<Vec<LampFeed>>>,
     tls: Option<TlsConfig>,
+    #[serde(default)]
+    match_from: Vec<Spanned<String>>,
+    #[serde(default)]
+    match_subject: Vec<Spanned<String>>,
 }
 
 /// Validates `[accounts.voicemail]`; field names in errors are relative to the account.
@@ -191,6 +202,21 @@ pub(super) fn validate(
         }
         None => None,
     };
+    let match_from = rules(raw.match_from, err, "voicemail.match_from", |rule| {
+        let address = rule.strip_prefix('@').unwrap_or(rule);
+        if address.contains(char::is_whitespace) || address.is_empty() {
+            Some("is not an address (voicemail@pbx.example.com) or a domain (@pbx.example.com)")
+        } else if rule.starts_with('@') && address.contains('@') {
+            Some("names a domain with two @; write @pbx.example.com")
+        } else if !rule.starts_with('@') && !address.contains('@') {
+            Some(
+                "is neither an address nor a domain; write voicemail@pbx.example.com or @pbx.example.com",
+            )
+        } else {
+            None
+        }
+    })?;
+    let match_subject = rules(raw.match_subject, err, "voicemail.match_subject", |_| None)?;
     let tls = raw.tls.map(|t| TlsConfig {
         ca_file: t.ca_file.map(|p| base.join(p)),
         insecure_skip_verify: t.insecure_skip_verify,
@@ -204,7 +230,36 @@ pub(super) fn validate(
         folders,
         lamp_sources,
         tls,
+        match_from,
+        match_subject,
     })
+}
+
+/// A list of non-empty rules, each checked by `bad` (what is wrong with it, in words).
+fn rules(
+    raw: Vec<Spanned<String>>,
+    err: &ErrAt<'_>,
+    field: &str,
+    bad: impl Fn(&str) -> Option<&'static str>,
+) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, rule) in raw.into_iter().enumerate() {
+        let text = rule.get_ref().trim();
+        let problem = if text.is_empty() {
+            Some("is empty, so it would match nothing; remove it")
+        } else {
+            bad(text)
+        };
+        if let Some(problem) = problem {
+            return Err(err(
+                rule.span(),
+                &format!("{field}[{i}]"),
+                format!("\"{}\" {problem}", rule.get_ref()),
+            ));
+        }
+        out.push(text.to_owned());
+    }
+    Ok(out)
 }
 
 /// `imaps://host[:port]` or `imap://host[:port]` (IPv6 in brackets); nothing else. Returns
@@ -278,6 +333,10 @@ pub(super) struct VoicemailOut<'a> {
     lamp_sources: Option<&'a [LampFeed]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tls: Option<&'a TlsConfig>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    match_from: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    match_subject: &'a [String],
 }
 
 impl<'a> From<&'a VoicemailConfig> for VoicemailOut<'a> {
@@ -292,6 +351,8 @@ impl<'a> From<&'a VoicemailConfig> for VoicemailOut<'a> {
             folders: &v.folders,
             lamp_sources: v.lamp_sources.as_deref(),
             tls: v.tls.as_ref(),
+            match_from: &v.match_from,
+            match_subject: &v.match_subject,
         }
     }
 }

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::audio::codec_of_prefix;
 use crate::bodystructure::find_audio;
 use crate::error::Error;
+use crate::filter::{ASTERISK_SEARCH, VoicemailFilter};
 use crate::headers::FIELDS;
 use crate::listing::{Flags, ListingParts, voicemail};
 use crate::message::{MessageId, TransferEncoding, Voicemail};
@@ -141,30 +142,61 @@ async fn trash(c: &mut Conn) -> Result<Option<String>, Error> {
     Ok(by_attr.or(by_name).map(|n| n.name().to_owned()))
 }
 
-/// Codecs already read, by folder and id: a message's content never changes under its UID, so
-/// each attachment's first bytes are fetched once per store.
-#[derive(Debug, Default)]
-pub struct CodecCache(std::sync::Mutex<HashMap<(String, MessageId), Option<String>>>);
+/// What is known of messages by folder and id: a message's content never changes under its UID,
+/// so what is read from it (its codec, whether it is voicemail) is read once per store.
+#[derive(Debug)]
+pub struct MessageCache<V>(std::sync::Mutex<HashMap<(String, MessageId), V>>);
 
-impl CodecCache {
+impl<V> Default for MessageCache<V> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::default())
+    }
+}
+
+impl<V: Clone> MessageCache<V> {
     /// Entries kept at most; the cache starts over beyond (a re-list then reads them again).
     const MAX: usize = 100_000;
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, MessageId), Option<String>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, MessageId), V>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    fn get(&self, folder: &str, id: MessageId) -> Option<V> {
+        self.lock().get(&(folder.to_owned(), id)).cloned()
+    }
+
+    fn insert(&self, folder: &str, id: MessageId, value: V) {
+        let mut known = self.lock();
+        if known.len() >= Self::MAX {
+            known.clear();
+        }
+        known.insert((folder.to_owned(), id), value);
+    }
 }
 
-/// Lists `folder`: one UID FETCH of flags, size, structure and the voicemail header fields,
-/// then (for messages whose codec is not known yet) one partial FETCH of the audio parts' first
-/// bytes to name the codec.
-pub async fn list(
-    c: &mut Conn,
-    folder: &str,
-    codecs: &CodecCache,
-) -> Result<Vec<Voicemail>, Error> {
+/// Codecs already read: each attachment's first bytes are fetched once per store.
+pub type CodecCache = MessageCache<Option<String>>;
+
+/// Whether each message is voicemail ([`VoicemailFilter::is_voicemail`]), decided once.
+pub type KindCache = MessageCache<bool>;
+
+/// What listing and counting need to tell voicemail from other mail.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Codecs by message.
+    pub codecs: CodecCache,
+    /// Voicemail or not, by message.
+    pub kinds: KindCache,
+    /// The account's own rules.
+    pub filter: VoicemailFilter,
+}
+
+/// Lists the voicemail of `folder` (other mail is left out): one UID FETCH of flags, size,
+/// structure and the voicemail header fields, then (for messages whose codec is not known yet)
+/// one partial FETCH of the audio parts' first bytes to name the codec.
+pub async fn list(c: &mut Conn, folder: &str, known: &Known) -> Result<Vec<Voicemail>, Error> {
     let sel = select(c, folder).await?;
     if sel.exists == 0 {
         return Ok(Vec::new());
@@ -186,22 +218,29 @@ pub async fn list(
     let mut out: Vec<Voicemail> = fetches
         .iter()
         .filter_map(|f| {
-            let uid = f.uid?;
-            Some(voicemail(ListingParts {
-                id: MessageId {
-                    uid_validity: sel.uid_validity,
-                    uid,
-                },
+            let id = MessageId {
+                uid_validity: sel.uid_validity,
+                uid: f.uid?,
+            };
+            let header = f.header().unwrap_or_default();
+            let is_voicemail = known.kinds.get(folder, id).unwrap_or_else(|| {
+                let decided = known.filter.is_voicemail(header, f.bodystructure());
+                known.kinds.insert(folder, id, decided);
+                decided
+            });
+            is_voicemail.then(|| ListingParts {
+                id,
                 folder,
-                header: f.header().unwrap_or_default(),
+                header,
                 flags: flags_of(f),
                 size: f.size.unwrap_or(0),
                 body: f.bodystructure(),
-            }))
+            })
         })
+        .map(voicemail)
         .collect();
     out.sort_by_key(|v| v.id.uid);
-    match read_codecs(c, folder, &mut out, codecs).await {
+    match read_codecs(c, folder, &mut out, &known.codecs).await {
         Err(e) if e.is_offline() => return Err(e),
         Err(e) => tracing::debug!("{folder}: codecs not read ({e}); formats name the container"),
         Ok(()) => {}
@@ -222,24 +261,16 @@ async fn read_codecs(
     cache: &CodecCache,
 ) -> Result<(), Error> {
     let mut by_section: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    {
-        let known = cache.lock();
-        for v in list.iter_mut() {
-            if let (Some(a), Some(codec)) =
-                (v.audio.as_mut(), known.get(&(folder.to_owned(), v.id)))
-            {
-                a.codec.clone_from(codec);
-            }
-        }
-    }
-    for v in list.iter() {
-        if let Some(a) = &v.audio
-            && !cache.lock().contains_key(&(folder.to_owned(), v.id))
-            && matches!(
-                a.encoding,
-                TransferEncoding::Base64 | TransferEncoding::Identity
-            )
-        {
+    for v in list.iter_mut() {
+        let Some(a) = v.audio.as_mut() else {
+            continue;
+        };
+        if let Some(codec) = cache.get(folder, v.id) {
+            a.codec = codec;
+        } else if matches!(
+            a.encoding,
+            TransferEncoding::Base64 | TransferEncoding::Identity
+        ) {
             by_section
                 .entry(a.section.clone())
                 .or_default()
@@ -281,11 +312,7 @@ async fn read_codecs(
                 _ => raw.to_vec(),
             };
             part.codec = codec_of_prefix(&bytes).map(|f| f.codec().to_owned());
-            let mut known = cache.lock();
-            if known.len() >= CodecCache::MAX {
-                known.clear();
-            }
-            known.insert((folder.to_owned(), id), part.codec.clone());
+            cache.insert(folder, id, part.codec.clone());
         }
     }
     Ok(())
@@ -502,13 +529,66 @@ async fn expunge(c: &mut Conn, id: MessageId) -> Result<(), Error> {
     Ok(())
 }
 
-/// Unseen and urgent unseen counts of `folder`.
-pub async fn unseen_counts(c: &mut Conn, folder: &str) -> Result<UnseenCounts, Error> {
-    select(c, folder).await?;
+/// Unseen and urgent unseen counts of the voicemail in `folder`; other mail is not counted.
+///
+/// `UID SEARCH UNSEEN`, then for unseen messages not decided yet: the server finds those Asterisk
+/// stored ([`ASTERISK_SEARCH`]), and one UID FETCH of structure and header fields decides the
+/// rest. Each message is decided once per store, so a steady mailbox costs two SEARCHes.
+pub async fn unseen_counts(
+    c: &mut Conn,
+    folder: &str,
+    known: &Known,
+) -> Result<UnseenCounts, Error> {
+    let sel = select(c, folder).await?;
     let ctx = c.ctx.clone();
+    let id = |uid: u32| MessageId {
+        uid_validity: sel.uid_validity,
+        uid,
+    };
     let unseen = ctx
         .step("UID SEARCH", c.session.uid_search("UNSEEN"))
         .await?;
+    let mut undecided: Vec<u32> = unseen
+        .iter()
+        .copied()
+        .filter(|&uid| known.kinds.get(folder, id(uid)).is_none())
+        .collect();
+    undecided.sort_unstable();
+    if !undecided.is_empty() {
+        let query = format!("UID {} {ASTERISK_SEARCH}", uid_set(&undecided));
+        let asterisk = ctx.step("UID SEARCH", c.session.uid_search(&query)).await?;
+        for &uid in &asterisk {
+            known.kinds.insert(folder, id(uid), true);
+        }
+        undecided.retain(|uid| !asterisk.contains(uid));
+    }
+    if !undecided.is_empty() {
+        let query = format!(
+            "(UID BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS ({})])",
+            FIELDS.join(" ")
+        );
+        let set = uid_set(&undecided);
+        let fetches: Vec<Fetch> = ctx
+            .step("UID FETCH", async {
+                c.session.uid_fetch(&set, &query).await?.try_collect().await
+            })
+            .await?;
+        for f in &fetches {
+            if let Some(uid) = f.uid {
+                let decided = known
+                    .filter
+                    .is_voicemail(f.header().unwrap_or_default(), f.bodystructure());
+                known.kinds.insert(folder, id(uid), decided);
+            }
+        }
+    }
+    let voicemail: std::collections::HashSet<u32> = unseen
+        .into_iter()
+        .filter(|&uid| known.kinds.get(folder, id(uid)) == Some(true))
+        .collect();
+    if voicemail.is_empty() {
+        return Ok(UnseenCounts::default());
+    }
     let urgent = ctx
         .step(
             "UID SEARCH",
@@ -516,9 +596,10 @@ pub async fn unseen_counts(c: &mut Conn, folder: &str) -> Result<UnseenCounts, E
                 .uid_search("UNSEEN OR FLAGGED HEADER X-Asterisk-VM-Flag Urgent"),
         )
         .await?;
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(UnseenCounts {
-        unseen: u32::try_from(unseen.len()).unwrap_or(u32::MAX),
-        urgent_unseen: u32::try_from(urgent.len()).unwrap_or(u32::MAX),
+        unseen: count(voicemail.len()),
+        urgent_unseen: count(urgent.iter().filter(|u| voicemail.contains(u)).count()),
     })
 }
 

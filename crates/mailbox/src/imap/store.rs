@@ -7,10 +7,11 @@ use tokio::sync::Mutex;
 use tokio_rustls::rustls::ClientConfig;
 
 use super::connect::{Ctx, connect};
-use super::ops::{self, CodecCache, Conn};
+use super::ops::{self, Conn, Known};
 use super::tls::client_config;
 use crate::account::{ImapAccount, ImapTiming};
 use crate::error::Error;
+use crate::filter::VoicemailFilter;
 use crate::message::{MessageId, Voicemail};
 use crate::store::{UnseenCounts, VoicemailStore};
 
@@ -26,7 +27,7 @@ pub struct ImapStore {
     pub(super) timing: ImapTiming,
     pub(super) tls: Arc<ClientConfig>,
     conn: Mutex<Option<Conn>>,
-    codecs: CodecCache,
+    known: Known,
 }
 
 /// Runs `$body` with `$c: &mut Conn`, connecting first if needed and retrying once on a fresh
@@ -73,8 +74,15 @@ impl ImapStore {
             timing,
             tls,
             conn: Mutex::new(None),
-            codecs: CodecCache::default(),
+            known: Known::default(),
         })
+    }
+
+    /// Also takes as voicemail the messages `filter` matches (besides those with Asterisk
+    /// headers or an audio attachment); every other message is neither listed nor counted.
+    pub fn with_filter(mut self, filter: VoicemailFilter) -> Self {
+        self.known.filter = filter;
+        self
     }
 
     /// The account.
@@ -104,7 +112,10 @@ impl ImapStore {
             timing: self.timing.clone(),
             tls: self.tls.clone(),
             conn: Mutex::new(None),
-            codecs: CodecCache::default(),
+            known: Known {
+                filter: self.known.filter.clone(),
+                ..Known::default()
+            },
         }
     }
 
@@ -129,7 +140,7 @@ impl VoicemailStore for ImapStore {
     }
 
     async fn list(&self, folder: &str) -> Result<Vec<Voicemail>, Error> {
-        with_conn!(self, |c| ops::list(c, folder, &self.codecs).await)
+        with_conn!(self, |c| ops::list(c, folder, &self.known).await)
     }
 
     async fn fetch_audio(&self, folder: &str, id: MessageId) -> Result<Vec<u8>, Error> {
@@ -153,6 +164,6 @@ impl VoicemailStore for ImapStore {
     }
 
     async fn unseen_counts(&self, folder: &str) -> Result<UnseenCounts, Error> {
-        with_conn!(self, |c| ops::unseen_counts(c, folder).await)
+        with_conn!(self, |c| ops::unseen_counts(c, folder, &self.known).await)
     }
 }

@@ -175,3 +175,4 @@ impl Rng {
     }
 }
 pub mod lab;
+pub mod recorder;
