@@ -418,7 +418,7 @@ pub fn set_notifications(
 
 /// The configuration as the file would be read back: the file's rules, errors naming the field.
 fn validate(config: Config, path: &Path) -> Result<Config, SettingsError> {
-    match Config::from_toml_str(&config.to_toml(), path) {
+    match Config::from_toml_str(&config.to_toml()?, path) {
         Ok(read_back) => Ok(read_back),
         Err(ConfigError::Invalid { field, message, .. }) => {
             Err(SettingsError::Invalid(match field {

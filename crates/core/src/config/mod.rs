@@ -7,13 +7,21 @@
 //!
 //! Errors say where: `path:line:column: field: message`.
 //!
+//! [`Config::save`] replaces the file atomically (the old file or the new one survives a crash,
+//! never an empty or partial one) and keeps a hand-edited file's comments and order.
+//!
 //! Files: this one has the schema; [`voicemail`] the `[accounts.voicemail]` table,
 //! [`notifications`] the `[notifications]` table; `read.rs` validates, `write.rs` writes back,
+//! `edit.rs` writes back into the file's own text, `replace.rs` replaces the file on disk,
 //! `locate.rs` turns offsets into positions and field paths.
 
+mod edit;
 mod locate;
 pub mod notifications;
 mod read;
+mod replace;
+#[cfg(test)]
+mod save_tests;
 #[cfg(test)]
 mod tests;
 pub mod voicemail;
@@ -146,7 +154,6 @@ pub enum PasswordSource {
     File(PathBuf),
 }
 
-/// How much a notification reveals.
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -167,6 +174,18 @@ pub enum ConfigError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The file holds nothing (or only white space): no configuration, not one without accounts.
+    #[error(
+        "{}: the configuration file is empty; restore it from a backup, add at least one [[accounts]] entry (see docs/config.md), or delete it to start again from Settings",
+        path.display()
+    )]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The configuration cannot be written as TOML; the file was left as it was.
+    #[error("the configuration cannot be written as TOML ({0}); the file was left unchanged")]
+    Unwritable(String),
     /// The OS has no configuration directory (no home directory).
     #[error(
         "this system has no configuration directory (is HOME set?); pass the configuration file's path explicitly"
@@ -245,21 +264,45 @@ impl Config {
     }
 
     /// The configuration as TOML. It contains no secret: passwords are never part of it, only
-    /// where they come from.
-    pub fn to_toml(&self) -> String {
+    /// where they come from. Fails for values TOML cannot hold (a path that is not UTF-8).
+    pub fn to_toml(&self) -> Result<String, ConfigError> {
         write::to_toml(self)
     }
 
-    /// Writes [`Config::to_toml`] to `path`, creating its directory.
+    /// Writes the configuration to `path`, creating its directory. An existing file keeps its
+    /// comments, order and spelling wherever the setting did not change, and its permissions;
+    /// it is replaced atomically, so a crash leaves the old file or the new one. Nothing is
+    /// written when the configuration cannot be written as TOML.
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        self.save_with(path, &mut |_| Ok(()))
+    }
+
+    /// [`Config::save`] with `before_rename` run once the new text is on disk under its
+    /// temporary name.
+    fn save_with(
+        &self,
+        path: &Path,
+        before_rename: &mut dyn FnMut(&Path) -> std::io::Result<()>,
+    ) -> Result<(), ConfigError> {
         let io = |source| ConfigError::Io {
             path: path.to_owned(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        std::fs::write(path, self.to_toml()).map_err(io)
+        let written = self.to_toml()?;
+        let text = match std::fs::read_to_string(path) {
+            Ok(old) => self.edited(&old, path, &written).unwrap_or(written),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => written,
+            Err(e) => return Err(io(e)),
+        };
+        replace::replace(path, text.as_bytes(), before_rename).map_err(io)
+    }
+
+    /// The file's text `old` changed to say what this configuration says, when it reads back
+    /// as exactly this configuration.
+    fn edited(&self, old: &str, path: &Path, written: &str) -> Option<String> {
+        let was = Self::from_toml_str(old, path).ok()?.to_toml().ok()?;
+        let text = edit::merge(old, &was, written)?;
+        (Self::from_toml_str(&text, path).ok()? == *self).then_some(text)
     }
 
     /// The account with this id.

@@ -26,6 +26,13 @@ struct RawConfig {
 
 /// Parses and validates TOML text (see [`Config::from_toml_str`]).
 pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    if text.trim().is_empty() {
+        // What a save cut short by a crash used to leave; reading it as "no accounts" would
+        // let the next save write that.
+        return Err(ConfigError::Empty {
+            path: path.to_owned(),
+        });
+    }
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         located(

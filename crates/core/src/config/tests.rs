@@ -145,12 +145,12 @@ fn reads_every_field() {
 #[test]
 fn to_toml_round_trips_and_has_no_secret_field() {
     let config = load(FULL).expect("valid");
-    let text = config.to_toml();
+    let text = config.to_toml().expect("writes");
     assert!(!text.contains("password ="), "{text}");
     let again =
         Config::from_toml_str(&text, Path::new("config.toml")).expect("reads its own output");
     assert_eq!(again, config);
-    let empty = Config::default().to_toml();
+    let empty = Config::default().to_toml().expect("writes");
     assert_eq!(
         Config::from_toml_str(&empty, Path::new("c.toml")).expect("empty"),
         Config::default()
@@ -158,8 +158,15 @@ fn to_toml_round_trips_and_has_no_secret_field() {
 }
 
 #[test]
-fn an_empty_file_is_a_configuration_without_accounts() {
-    assert_eq!(load("").expect("empty"), Config::default());
+fn an_empty_file_is_refused_in_words_not_read_as_no_accounts() {
+    for text in ["", "  \n\t\r\n\n"] {
+        let message = error(text);
+        assert!(
+            message.starts_with("conf/config.toml: the configuration file is empty;"),
+            "{message}"
+        );
+        assert!(message.contains("[[accounts]]"), "{message}");
+    }
 }
 
 #[test]
@@ -311,7 +318,7 @@ fn notifications_set_in_code_round_trip_without_turning_off() {
         start_minute: 60,
         end_minute: 60,
     });
-    let again = load(&config.to_toml()).expect("reads its own output");
+    let again = load(&config.to_toml().expect("writes")).expect("reads its own output");
     assert_eq!(
         again.notifications.urgent_reminder,
         Some(Duration::from_secs(120))
@@ -337,7 +344,10 @@ fn voicemail_defaults_and_errors() {
     let vm = plain.accounts[0].voicemail.as_ref().expect("voicemail");
     assert_eq!(vm.security, ImapSecurity::Plain);
     assert_eq!(vm.password, Some(PasswordSource::Keyring));
-    assert_eq!(load(&plain.to_toml()).expect("reads its own output"), plain);
+    assert_eq!(
+        load(&plain.to_toml().expect("writes")).expect("reads its own output"),
+        plain
+    );
     let rules = load(&format!(
         "{base}imap = \"imaps://h\"\nmatch_from = [\"vm@carrier.example\", \"@pbx.example\"]\n\
          match_subject = [\"New voicemail\"]\n"
@@ -346,7 +356,10 @@ fn voicemail_defaults_and_errors() {
     let vm = rules.accounts[0].voicemail.as_ref().expect("voicemail");
     assert_eq!(vm.match_from, ["vm@carrier.example", "@pbx.example"]);
     assert_eq!(vm.match_subject, ["New voicemail"]);
-    assert_eq!(load(&rules.to_toml()).expect("reads its own output"), rules);
+    assert_eq!(
+        load(&rules.to_toml().expect("writes")).expect("reads its own output"),
+        rules
+    );
     let cases = [
         (
             "imap = \"https://h\"",
@@ -478,7 +491,10 @@ fn the_documented_example_is_valid() {
         "no voicemail store"
     );
     assert_eq!(config.notifications.privacy, Privacy::Caller);
-    assert_eq!(load(&config.to_toml()).expect("round trip"), config);
+    assert_eq!(
+        load(&config.to_toml().expect("writes")).expect("round trip"),
+        config
+    );
 }
 
 #[test]

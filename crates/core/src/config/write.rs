@@ -2,18 +2,20 @@
 
 use super::notifications::NotificationsOut;
 use super::voicemail::VoicemailOut;
-use super::{AccountConfig, Config, MailboxConfig, PasswordSource, TlsConfig, UnsolicitedPolicy};
+use super::{
+    AccountConfig, Config, ConfigError, MailboxConfig, PasswordSource, TlsConfig, UnsolicitedPolicy,
+};
 use serde::Serialize;
 use std::path::Path;
 
-/// The configuration as TOML text.
-pub(super) fn to_toml(config: &Config) -> String {
+/// The configuration as TOML text; an error for values TOML cannot hold (a path that is not
+/// UTF-8), never an empty text in place of the configuration.
+pub(super) fn to_toml(config: &Config) -> Result<String, ConfigError> {
     let out = ConfigOut {
         notifications: NotificationsOut::from(&config.notifications),
         accounts: config.accounts.iter().map(AccountOut::from).collect(),
     };
-    // Serializing plain strings, numbers, booleans and tables cannot fail.
-    toml::to_string_pretty(&out).unwrap_or_default()
+    toml::to_string_pretty(&out).map_err(|e| ConfigError::Unwritable(e.to_string()))
 }
 
 #[derive(Serialize)]
