@@ -14,8 +14,16 @@ use tracing_subscriber::layer::{Context, Layer};
 /// Messages kept.
 pub const KEPT: usize = 200;
 
-/// The target of the user agent's traces.
+/// The target of the user agent's traces: the module and those inside it (what it receives is
+/// traced from `voicelamp_sip::user_agent::incoming`).
 pub const TARGET: &str = "voicelamp_sip::user_agent";
+
+/// Whether `target` is the user agent's module or one inside it (as `Targets` filters match).
+fn from_user_agent(target: &str) -> bool {
+    target
+        .strip_prefix(TARGET)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
 
 /// One SIP message as traced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -87,7 +95,7 @@ impl Visit for Fields {
 
 impl<S: Subscriber> Layer<S> for SipTrace {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if event.metadata().target() != TARGET {
+        if !from_user_agent(event.metadata().target()) {
             return;
         }
         let mut fields = Fields::default();
@@ -123,6 +131,7 @@ mod tests {
             }
             tracing::debug!(target: "voicelamp_sip::user_agent", from = "127.0.0.1:5060", "sip recv\nSIP/2.0 200 OK\r\n");
             tracing::debug!(target: "voicelamp_sip::user_agent", "something else");
+            tracing::debug!(target: "voicelamp_sip::user_agentish", from = "x", "sip recv\nnot the user agent");
             tracing::debug!(target: "voicelamp_net", to = "x", "sip send\nnot from the user agent");
         });
         let recent = trace.recent();
