@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = data;
     // Several responses may follow each other; the count bounds the loop whatever the parser does.
     for _ in 0..64 {
-        let Ok((left, response)) = async_imap::imap_proto::parser::parse_response(rest) else {
+        let Ok((left, response)) = Response::parse(rest) else {
             return;
         };
         if let Response::Fetch(_, attributes) = &response {
