@@ -11,6 +11,9 @@
 //! allowed); qop `auth` is preferred, `auth-int` used when it is the only one offered; a
 //! `stale=true` challenge is answered silently (a few times in a row at most); a rejection of a
 //! fresh answer without `stale=true` is [`AuthError::WrongCredentials`] and nothing is retried.
+//! Whatever their kind (401, 407, stale or fresh nonces), at most [`MAX_CHALLENGES_IN_A_ROW`]
+//! challenges are answered for one request; the next one is [`AuthError::TooManyChallenges`],
+//! which the caller takes as a failure with its backoff.
 
 use crate::ids;
 use crate::message::{Method, Response};
@@ -21,7 +24,11 @@ use rand_core::RngCore;
 use sha2::{Digest, Sha256, Sha512_256};
 
 /// How many `stale=true` challenges in a row are answered before giving up.
-pub const MAX_STALE_IN_A_ROW: u32 = 3;
+pub const MAX_STALE_IN_A_ROW: u32 = 2;
+/// How many challenges in a row (401 and 407 alike, until a final response that is not a
+/// challenge) are answered: a server that needs both (a proxy and a registrar) and one stale
+/// nonce fits; one that alternates them with fresh nonces forever does not.
+pub const MAX_CHALLENGES_IN_A_ROW: u32 = 3;
 /// Longest nonce, realm or opaque value accepted from a challenge.
 pub const MAX_CHALLENGE_FIELD: usize = 512;
 
@@ -129,8 +136,16 @@ pub enum AuthError {
     #[error("wrong credentials")]
     WrongCredentials,
     /// The server said `stale=true` too many times in a row.
-    #[error("the server keeps saying the nonce is stale")]
+    #[error(
+        "the server keeps saying the nonce is stale; check the server's clock and nonce settings"
+    )]
     TooManyStale,
+    /// The server challenged more than [`MAX_CHALLENGES_IN_A_ROW`] times for one request.
+    #[error(
+        "the server keeps asking for authentication although every challenge was answered; \
+         check the user name and password (and the realm the server expects)"
+    )]
+    TooManyChallenges,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +171,7 @@ pub struct DigestAuth {
     credentials: Credentials,
     challenges: Vec<Challenge>,
     stale_in_a_row: u32,
+    challenges_in_a_row: u32,
 }
 
 impl DigestAuth {
@@ -165,6 +181,7 @@ impl DigestAuth {
             credentials,
             challenges: Vec::new(),
             stale_in_a_row: 0,
+            challenges_in_a_row: 0,
         }
     }
 
@@ -189,10 +206,18 @@ impl DigestAuth {
     /// Call when a request got a final response other than 401/407.
     pub fn on_accepted(&mut self) {
         self.stale_in_a_row = 0;
+        self.challenges_in_a_row = 0;
     }
 
     /// Reads a 401 or 407 response and decides whether to retry with an answer.
     pub fn handle_challenge(&mut self, response: &Response) -> Result<(), AuthError> {
+        self.challenges_in_a_row = self.challenges_in_a_row.saturating_add(1);
+        if self.challenges_in_a_row > MAX_CHALLENGES_IN_A_ROW {
+            // Start the next attempt (after the caller's backoff) from scratch.
+            self.challenges.clear();
+            self.on_accepted();
+            return Err(AuthError::TooManyChallenges);
+        }
         let proxy = response.status == 407;
         let name = if proxy {
             Name::PROXY_AUTHENTICATE

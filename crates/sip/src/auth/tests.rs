@@ -282,11 +282,7 @@ fn second_rejection_of_a_fresh_answer_is_wrong_credentials() {
 fn stale_is_retried_silently_but_not_forever() {
     let mut auth = DigestAuth::new(creds());
     let mut rng = ChaCha8Rng::seed_from_u64(4);
-    auth.handle_challenge(&challenge_response(
-        401,
-        &["Digest realm=\"r\", nonce=\"0\""],
-    ))
-    .expect("first");
+    // A cached answer (an hour-old nonce) meets stale nonces only.
     for i in 1..=MAX_STALE_IN_A_ROW {
         auth.authorize(&Method::Register, "sip:r", b"", &mut rng);
         auth.handle_challenge(&challenge_response(
@@ -303,6 +299,50 @@ fn stale_is_retried_silently_but_not_forever() {
         )),
         Err(AuthError::TooManyStale)
     );
+}
+
+#[test]
+fn challenges_of_both_kinds_are_capped_per_request() {
+    let mut auth = DigestAuth::new(creds());
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    // 401 and 407 alternating, each with a fresh nonce: no single challenge looks like a
+    // refused answer, so only the count per request ends it.
+    let mut results = Vec::new();
+    for i in 0..10 {
+        auth.authorize(&Method::Register, "sip:r", b"", &mut rng);
+        let (status, header) = if i % 2 == 0 { (401, "r") } else { (407, "p") };
+        results.push(auth.handle_challenge(&challenge_response(
+            status,
+            &[&format!("Digest realm=\"{header}\", nonce=\"n{i}\"")],
+        )));
+        if results.last().is_some_and(|r| r.is_err()) {
+            break;
+        }
+    }
+    assert_eq!(results.len() as u32, MAX_CHALLENGES_IN_A_ROW + 1);
+    assert_eq!(results.last(), Some(&Err(AuthError::TooManyChallenges)));
+    let words = AuthError::TooManyChallenges.to_string();
+    assert!(
+        words.contains("check the user name and password"),
+        "{words}"
+    );
+    // The next attempt (after the caller's backoff) starts afresh.
+    assert!(!auth.has_challenge());
+    auth.handle_challenge(&challenge_response(
+        401,
+        &["Digest realm=\"r\", nonce=\"again\""],
+    ))
+    .expect("a new attempt may be challenged again");
+    // A final answer that is not a challenge resets the count.
+    auth.on_accepted();
+    for i in 0..MAX_CHALLENGES_IN_A_ROW {
+        auth.authorize(&Method::Register, "sip:r", b"", &mut rng);
+        auth.handle_challenge(&challenge_response(
+            if i % 2 == 0 { 407 } else { 401 },
+            &[&format!("Digest realm=\"r\", nonce=\"m{i}\"")],
+        ))
+        .expect("within the cap");
+    }
 }
 
 #[test]
