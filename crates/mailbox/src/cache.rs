@@ -128,21 +128,44 @@ impl AudioCache {
     }
 
     /// The playable WAV of a message: from the cache, else fetched (audio part only), decoded
-    /// and cached.
+    /// and cached. Reading the cache, decoding and writing run off the async threads (they can
+    /// take seconds for a long message), one decode at a time per process so that memory stays
+    /// within one message's bound ([`crate::audio::MAX_OUTPUT_SAMPLES`]).
     pub async fn fetch_wav<S: VoicemailStore>(
         &self,
         store: &S,
         folder: &str,
         id: MessageId,
     ) -> Result<Vec<u8>, Error> {
-        if let Some(wav) = self.get(folder, id) {
+        let cache = self.clone();
+        let key = folder.to_owned();
+        if let Some(wav) = blocking(move || Ok(cache.get(&key, id))).await? {
             return Ok(wav);
         }
         let encoded = store.fetch_audio(folder, id).await?;
-        let wav = crate::audio::decode_to_wav(&encoded)?.to_wav_bytes();
-        self.put(folder, id, &wav)?;
-        Ok(wav)
+        let _one_at_a_time = DECODING.acquire().await;
+        let cache = self.clone();
+        let key = folder.to_owned();
+        blocking(move || {
+            let wav = crate::audio::decode_to_wav(&encoded)?.to_wav_bytes();
+            drop(encoded);
+            cache.put(&key, id, &wav)?;
+            Ok(wav)
+        })
+        .await
     }
+}
+
+/// Decodes in progress: one at a time, whatever the number of accounts and windows.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Runs `work` on the runtime's blocking threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Config(format!("decoding the audio stopped: {e}")))?
 }
 
 #[cfg(test)]

@@ -18,11 +18,13 @@
 //! - [`imap`]: [`ImapStore`] for an [`ImapAccount`] (IMAPS, STARTTLS, or plain for a lab; rustls
 //!   with platform roots plus an optional CA file; `insecure_skip_verify` per account), a deadline
 //!   on every step, one retry on a fresh session; [`ImapStore::watch`] yields [`MailboxChange`]s
-//!   from IDLE or polling, reconnecting with jittered backoff.
+//!   from IDLE or polling, reconnecting with jittered backoff. An audio part over
+//!   [`imap::MAX_AUDIO_PART_BYTES`] is refused from its BODYSTRUCTURE, before any of it is fetched.
 //! - [`journal`] and [`journaled`]: [`JournaledStore`] queues changes durably while the server is
 //!   unreachable and replays them in order ([`JournaledStore::sync`]).
 //! - [`audio`]: decoding attachments to 16-bit PCM WAV; [`cache`]: [`AudioCache`], a private
-//!   size-bounded disk cache of decoded messages ([`AudioCache::fetch_wav`]).
+//!   size-bounded disk cache of decoded messages ([`AudioCache::fetch_wav`], which decodes on the
+//!   blocking threads, one message at a time).
 //! - [`error`]: one [`Error`] type, worded for the person who has to act on it.
 //!
 //! ```no_run
