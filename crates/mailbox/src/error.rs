@@ -80,6 +80,24 @@ pub enum Error {
         /// Id.
         id: MessageId,
     },
+    /// The audio attachment is larger than the app fetches (read from the message's structure,
+    /// before any of it is fetched).
+    #[error(
+        "message {id} in {folder} has an audio attachment of {} MiB, more than the {} MiB this \
+         app fetches; play it on the phone or open it in a mail program",
+        size.div_ceil(1024 * 1024),
+        limit / (1024 * 1024)
+    )]
+    AudioTooLarge {
+        /// Folder.
+        folder: String,
+        /// Id.
+        id: MessageId,
+        /// The attachment's encoded size in octets.
+        size: u64,
+        /// The limit in octets.
+        limit: u64,
+    },
     /// The message's MIME structure or encoding cannot be read.
     #[error("message {id} in {folder} is malformed: {detail}")]
     Malformed {

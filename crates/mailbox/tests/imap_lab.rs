@@ -629,3 +629,52 @@ async fn ordinary_mail_in_the_inbox_is_neither_listed_nor_counted() {
     assert!(listed.iter().any(|v| v.id.uid == carrier[0]));
     assert!(!listed.iter().any(|v| v.id.uid == lunch[0]));
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn an_oversized_attachment_is_refused_before_its_body_is_fetched() {
+    let user = "1016";
+    let uid = lab::seed(user, &["--format", "pcm"])[0];
+    let (store, recorder) = recorded_store(user).await;
+    let listed = store.list("INBOX").await.unwrap();
+    let message = listed.iter().find(|v| v.id.uid == uid).unwrap();
+    let size = u64::from(message.audio.as_ref().unwrap().size);
+    assert!(size > 10_000, "a few seconds of PCM: {size} octets");
+
+    // The store's limit lowered below this message's attachment stands in for a huge one.
+    let (small, recorder_small) = recorded_store(user).await;
+    let small = small.with_max_audio_bytes(size - 1);
+    recorder_small.clear();
+    let e = match small.fetch_audio("INBOX", message.id).await {
+        Ok(bytes) => panic!("{} octets fetched over the limit", bytes.len()),
+        Err(e) => e,
+    };
+    assert!(matches!(e, Error::AudioTooLarge { .. }), "{e}");
+    let words = e.to_string();
+    assert!(
+        words.contains(&message.id.to_string())
+            && words.contains("more than")
+            && words.contains("play it on the phone"),
+        "{words}"
+    );
+    let sent = recorder_small.commands();
+    assert!(
+        sent.iter().any(|c| c.contains("BODYSTRUCTURE"))
+            && !sent
+                .iter()
+                .any(|c| c.contains("BODY.PEEK[") || c.contains("BODY[")),
+        "only the structure was fetched: {sent:?}"
+    );
+
+    // At the limit it plays, and the fetch asks for no more than the limit and one octet.
+    recorder.clear();
+    let store = store.with_max_audio_bytes(size);
+    let bytes = store.fetch_audio("INBOX", message.id).await.expect("fits");
+    decode_to_wav(&bytes).expect("plays");
+    let sent = recorder.commands();
+    assert!(
+        sent.iter()
+            .any(|c| c.contains(&format!("BODY.PEEK[2]<0.{}>", size + 1))),
+        "{sent:?}"
+    );
+}

@@ -6,7 +6,7 @@ mod support;
 use proptest::prelude::*;
 use support::{Rng, g711_fmt, gsm_fmt, wave};
 use voicelamp_mailbox::audio::{
-    AudioError, AudioFormat, MAX_INPUT_BYTES, decode_to_wav, gsm610, probe,
+    AudioError, AudioFormat, MAX_INPUT_BYTES, MAX_OUTPUT_SAMPLES, decode_to_wav, gsm610, probe,
 };
 
 /// A well-formed wav49 file of `blocks` random blocks, with a `fact` chunk.
@@ -236,8 +236,8 @@ fn bounds_are_enforced_before_decoding() {
     assert!(matches!(probe(&huge), Err(AudioError::TooLarge { .. })));
     drop(huge);
 
-    // 70.2 MB of wav49 would decode to more than two hours at 48 kHz.
-    let blocks = 1_080_001;
+    // 140 MB of wav49 would decode to more than two hours of 48 kHz stereo.
+    let blocks = MAX_OUTPUT_SAMPLES / 320 + 1;
     let file = wave(&gsm_fmt(), None, &vec![0u8; blocks * 65]);
     assert!(matches!(
         decode_to_wav(&file),

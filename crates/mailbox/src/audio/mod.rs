@@ -44,11 +44,14 @@ pub use probe::{AudioFormat, codec_of_prefix, tag};
 use gsm610::{FRAME_BYTES, FRAME_SAMPLES, WAV49_BLOCK_BYTES, WAV49_BLOCK_SAMPLES};
 use riff::WaveFile;
 
-/// Largest input accepted (256 MiB; a 2-hour 16-bit 8 kHz voicemail is 110 MiB).
+/// Largest input accepted (256 MiB; a 2-hour 16-bit 8 kHz voicemail is 110 MiB). The IMAP store
+/// fetches at most [`crate::imap::MAX_AUDIO_PART_BYTES`] of base64, which decodes to less.
 pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
 
-/// Largest decoded output accepted, in samples over all channels: two hours at 48 kHz.
-pub const MAX_OUTPUT_SAMPLES: usize = 2 * 3600 * 48_000;
+/// Largest decoded output accepted, in samples over all channels: two hours of 48 kHz stereo
+/// (1.29 GiB of 16-bit PCM), so a two-hour 44.1 kHz stereo MP3 plays; anything longer is
+/// refused with [`AudioError::TooLarge`] rather than grown without bound.
+pub const MAX_OUTPUT_SAMPLES: usize = 2 * 3600 * 48_000 * 2;
 
 /// Highest sample rate accepted.
 const MAX_SAMPLE_RATE: u32 = 384_000;

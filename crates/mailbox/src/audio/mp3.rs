@@ -104,6 +104,13 @@ pub fn decode_mp3(input: &[u8], max_samples: usize) -> Result<DecodedAudio, Audi
                 limit: max_samples as u64,
             });
         }
+        if samples.capacity() < samples.len() + chunk.len() {
+            // Grow by half, never past the bound (doubling could reserve twice the bound).
+            let target = (samples.capacity() / 2 * 3)
+                .max(samples.len() + chunk.len())
+                .min(max_samples);
+            samples.reserve_exact(target - samples.len());
+        }
         samples.extend_from_slice(&chunk);
     }
     let (sample_rate, channels) = format.ok_or(AudioError::Corrupt {

@@ -8,6 +8,7 @@ mod stream;
 mod tls;
 mod watch;
 
+pub use ops::MAX_AUDIO_PART_BYTES;
 pub use store::ImapStore;
 pub use stream::ImapStream;
 pub use watch::MailboxChange;

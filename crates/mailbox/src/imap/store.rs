@@ -28,6 +28,7 @@ pub struct ImapStore {
     pub(super) tls: Arc<ClientConfig>,
     conn: Mutex<Option<Conn>>,
     known: Known,
+    max_audio_bytes: u64,
 }
 
 /// Runs `$body` with `$c: &mut Conn`, connecting first if needed and retrying once on a fresh
@@ -75,7 +76,15 @@ impl ImapStore {
             tls,
             conn: Mutex::new(None),
             known: Known::default(),
+            max_audio_bytes: ops::MAX_AUDIO_PART_BYTES,
         })
+    }
+
+    /// Refuses audio attachments larger than `bytes` (encoded) instead of
+    /// [`MAX_AUDIO_PART_BYTES`](crate::imap::MAX_AUDIO_PART_BYTES).
+    pub fn with_max_audio_bytes(mut self, bytes: u64) -> Self {
+        self.max_audio_bytes = bytes;
+        self
     }
 
     /// Also takes as voicemail the messages `filter` matches (besides those with Asterisk
@@ -116,6 +125,7 @@ impl ImapStore {
                 filter: self.known.filter.clone(),
                 ..Known::default()
             },
+            max_audio_bytes: self.max_audio_bytes,
         }
     }
 
@@ -144,7 +154,13 @@ impl VoicemailStore for ImapStore {
     }
 
     async fn fetch_audio(&self, folder: &str, id: MessageId) -> Result<Vec<u8>, Error> {
-        with_conn!(self, |c| ops::fetch_audio(c, folder, id).await)
+        with_conn!(self, |c| ops::fetch_audio(
+            c,
+            folder,
+            id,
+            self.max_audio_bytes
+        )
+        .await)
     }
 
     async fn mark_heard(&self, folder: &str, id: MessageId) -> Result<(), Error> {
