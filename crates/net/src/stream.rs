@@ -1,5 +1,8 @@
 //! One TCP or TLS connection: connects (and handshakes), then frames what arrives into SIP
 //! messages for the driver, answers CRLFCRLF pings with CRLF, and writes what the driver sends.
+//! A ping we send must be answered within [`PONG_TIMEOUT`] (RFC 5626 §4.4.1; any bytes from the
+//! server count), else the connection is ended as lost: a server that went silent without
+//! closing is noticed within one keepalive interval plus that timeout.
 //! Several accounts that use the same server share one connection.
 
 use crate::driver::{ConnId, Internal};
@@ -11,6 +14,10 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 use voicelamp_sip::framing::{Frame, next_frame};
+use voicelamp_sip::keepalive::PING;
+
+/// Longest wait for the answer to a keepalive ping (RFC 5626 §4.4.1).
+pub(crate) const PONG_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to secure a connection.
 pub(crate) struct TlsSetup {
@@ -107,14 +114,29 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     let mut chunk = vec![0u8; 16384];
     // CR/LF bytes seen in a row between messages: four make a ping (RFC 5626 §4.4.1).
     let mut crlf_run = 0usize;
+    // When the answer to our oldest unanswered ping is overdue.
+    let mut pong_due: Option<tokio::time::Instant> = None;
     loop {
+        let overdue = async {
+            match pong_due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            () = overdue => {
+                return format!(
+                    "{remote} did not answer a keepalive within {} s (the connection is silent)",
+                    PONG_TIMEOUT.as_secs()
+                );
+            }
             read = reader.read(&mut chunk) => {
                 let n = match read {
                     Ok(0) => return format!("{remote} closed the connection"),
                     Ok(n) => n,
                     Err(e) => return format!("reading from {remote} failed: {e}"),
                 };
+                pong_due = None;
                 buf.extend_from_slice(&chunk[..n]);
                 loop {
                     match next_frame(&buf) {
@@ -142,6 +164,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             }
             message = outgoing.recv() => match message {
                 Some(bytes) => {
+                    if bytes == PING && pong_due.is_none() {
+                        pong_due = Some(tokio::time::Instant::now() + PONG_TIMEOUT);
+                    }
                     if let Err(e) = writer.write_all(&bytes).await {
                         return format!("writing to {remote} failed: {e}");
                     }
