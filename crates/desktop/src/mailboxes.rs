@@ -68,7 +68,8 @@ impl Mailboxes {
     }
 
     /// Closes every store and watch (the configuration changed), then watches the INBOX of
-    /// every account of `config` that has a store.
+    /// every account of `config` that has a store. This is also what tries a refused password
+    /// again: a watch stops on it (`MailboxChange::Stopped`) until the settings change.
     pub async fn restart(&self, shell: &Arc<dyn Shell>, config: &Config, config_path: PathBuf) {
         for handle in self
             .watches
@@ -115,7 +116,9 @@ impl Mailboxes {
         while let Some(change) = changes.next().await {
             report_to_engine(&self.engine, &mailbox, account, folder, &change).await;
             let offline = match &change {
-                MailboxChange::Disconnected { reason } => Some(reason.clone()),
+                MailboxChange::Disconnected { reason } | MailboxChange::Stopped { reason } => {
+                    Some(reason.clone())
+                }
                 MailboxChange::Connected { .. } => {
                     // Back online: replay what was journaled while the server was away.
                     match mailbox.sync().await {
@@ -147,7 +150,7 @@ async fn report_to_engine(
     folder: &str,
     change: &MailboxChange,
 ) {
-    if let MailboxChange::Disconnected { reason } = change {
+    if let MailboxChange::Disconnected { reason } | MailboxChange::Stopped { reason } = change {
         engine.imap_report(account, ImapReport::Lost(reason.clone()));
         return;
     }

@@ -83,6 +83,9 @@ pub struct ImapTiming {
     pub backoff_min: Duration,
     /// Longest reconnect delay.
     pub backoff_max: Duration,
+    /// A watch session that stayed up this long resets the reconnect delay to `backoff_min`;
+    /// one that broke sooner (a server that accepts, then drops) keeps doubling it.
+    pub stable_after: Duration,
 }
 
 impl Default for ImapTiming {
@@ -94,6 +97,7 @@ impl Default for ImapTiming {
             use_idle: true,
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
+            stable_after: Duration::from_secs(60),
         }
     }
 }

@@ -174,11 +174,42 @@ impl Error {
             )
     }
 
+    /// True when the server refused the account's credentials: trying again with the same
+    /// settings cannot succeed and only risks a lockout (fail2ban then bans the person's SIP as
+    /// well). A temporary refusal (`NO [UNAVAILABLE]`, RFC 5530) is not one.
+    pub fn is_auth_refused(&self) -> bool {
+        matches!(self, Self::AuthFailed { detail, .. }
+            if !detail.trim_start().to_ascii_uppercase().starts_with("[UNAVAILABLE]"))
+    }
+
     /// True when retrying the same operation can never succeed because its message is gone.
     pub fn is_gone(&self) -> bool {
         matches!(
             self,
             Self::MessageGone { .. } | Self::NoSuchFolder { .. } | Self::NoAudio { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_lasting_refusal_counts_as_a_refused_password() {
+        let refused = |detail: &str| Error::AuthFailed {
+            user: "1001".into(),
+            detail: detail.into(),
+        };
+        assert!(refused("[AUTHENTICATIONFAILED] Authentication failed.").is_auth_refused());
+        assert!(refused("Login failed").is_auth_refused());
+        assert!(!refused("[UNAVAILABLE] Temporary authentication failure.").is_auth_refused());
+        assert!(
+            !Error::ServerGone {
+                host: "h".into(),
+                detail: "closed".into()
+            }
+            .is_auth_refused()
+        );
     }
 }

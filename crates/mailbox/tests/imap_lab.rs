@@ -678,3 +678,42 @@ async fn an_oversized_attachment_is_refused_before_its_body_is_fetched() {
         "{sent:?}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn a_watch_with_a_wrong_password_logs_in_once_then_stops_saying_why() {
+    lab::require_lab();
+    let upstream = format!("{}:{}", lab::host(), lab::imap_port())
+        .parse()
+        .expect("lab address");
+    let recorder = support::recorder::Recorder::start(upstream).await;
+    let mut account = lab::account("1012");
+    account.security = Security::Plain;
+    account.host = "127.0.0.1".into();
+    account.port = recorder.port;
+    account.password = "not-the-password".into();
+    // Reconnects after 200 ms .. 2 s: a watch that retried would log in again at once.
+    let store = ImapStore::with_timing(account, lab::timing()).expect("lab account settings");
+    let mut changes = Box::pin(store.watch("INBOX"));
+    let first = tokio::time::timeout(Duration::from_secs(15), changes.next())
+        .await
+        .expect("the watch says something within 15 s");
+    let Some(MailboxChange::Stopped { reason }) = first else {
+        panic!("expected Stopped, got {first:?}");
+    };
+    assert!(
+        reason.starts_with("the mail server 127.0.0.1 refused the password for 1012 ("),
+        "{reason}"
+    );
+    assert!(reason.contains("; correct it in Settings"), "{reason}");
+    let end = tokio::time::timeout(Duration::from_secs(5), changes.next())
+        .await
+        .expect("the stream ends after Stopped");
+    assert_eq!(end, None, "nothing after Stopped");
+    let logins = recorder
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("LOGIN") || c.starts_with("AUTHENTICATE"))
+        .count();
+    assert_eq!(logins, 1, "{:?}", recorder.commands());
+}

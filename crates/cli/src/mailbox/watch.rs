@@ -1,5 +1,6 @@
 //! `mailbox watch`: a folder's changes as they happen (IDLE, else polling), one line each, until
-//! Ctrl-C or SIGTERM. After each (re)connect the offline journal is replayed.
+//! Ctrl-C or SIGTERM. After each (re)connect the offline journal is replayed. A refused password
+//! stops the watch (it is not tried again): the command then exits 1.
 
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use voicelamp_core::voicemail::{Mailbox, MailboxChange, Stream};
 use super::Failure;
 use super::output::line;
 
-/// Follows `folder` until a signal; exit 0 then.
+/// Follows `folder` until a signal (exit 0), or until the server refuses the password (exit 1).
 pub async fn run(mailbox: &Mailbox, folder: &str, json: bool) -> Result<ExitCode, Failure> {
     let mut changes = Box::pin(mailbox.watch(folder));
     let stop = crate::watch::terminated();
@@ -18,7 +19,8 @@ pub async fn run(mailbox: &Mailbox, folder: &str, json: bool) -> Result<ExitCode
         tokio::select! {
             () = &mut stop => break,
             change = std::future::poll_fn(|cx| changes.as_mut().poll_next(cx)) => {
-                let Some(change) = change else { break };
+                // Only a refused password ends the watch, after saying so.
+                let Some(change) = change else { return Ok(ExitCode::FAILURE) };
                 if matches!(change, MailboxChange::Connected { .. }) {
                     match mailbox.sync().await {
                         Ok(r) if r.applied > 0 || !r.dropped.is_empty() => tracing::info!(
@@ -50,6 +52,7 @@ fn describe(account: &str, folder: &str, change: &MailboxChange, json: bool) -> 
             json!({"event": "flags", "id": id, "heard": heard, "urgent": flagged})
         }
         MailboxChange::Reset => json!({"event": "reset"}),
+        MailboxChange::Stopped { reason } => json!({"event": "stopped", "reason": reason}),
     };
     if json {
         let mut value = value;
@@ -70,6 +73,7 @@ fn describe(account: &str, folder: &str, change: &MailboxChange, json: bool) -> 
             if *flagged { ", urgent" } else { "" }
         ),
         MailboxChange::Reset => "the folder was renumbered: list it again".to_owned(),
+        MailboxChange::Stopped { reason } => format!("stopped: {reason}"),
     };
     format!("{account} {folder}: {what}")
 }

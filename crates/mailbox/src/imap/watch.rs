@@ -9,6 +9,7 @@ use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::Fetch;
 use futures::{Stream, TryStreamExt};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::ops::{self, Conn, flags_of};
 use super::store::ImapStore;
@@ -46,6 +47,13 @@ pub enum MailboxChange {
     },
     /// The folder was renumbered (UIDVALIDITY changed): list it again.
     Reset,
+    /// The server refused the account's password: the watch does not try again (a retry with
+    /// the same password only risks a lockout) and the stream ends after this. A new watch,
+    /// started when the settings change, tries again.
+    Stopped {
+        /// Why, in words, with what to do.
+        reason: String,
+    },
 }
 
 /// The folder's state: UIDVALIDITY and the flags of each UID.
@@ -115,8 +123,10 @@ impl ImapStore {
     /// the server's notice when it has IDLE, else within `ImapTiming::poll_interval`.
     ///
     /// The stream runs until dropped; connection failures come out as `Disconnected` and are
-    /// retried with exponential backoff (`backoff_min` .. `backoff_max`). Must be called within
-    /// a tokio runtime: the watch is a spawned task that ends when the stream is dropped.
+    /// retried with exponential backoff (`backoff_min` .. `backoff_max`), reset only by a session
+    /// that stayed up for `stable_after`. A refused password ends the stream with `Stopped`: it
+    /// is not tried again (a new watch is, once the settings change). Must be called within a
+    /// tokio runtime: the watch is a spawned task that ends when the stream is dropped.
     pub fn watch(&self, folder: &str) -> impl Stream<Item = MailboxChange> + Send + 'static {
         let (tx, rx) = mpsc::channel(64);
         let worker = Worker {
@@ -158,13 +168,24 @@ impl Worker {
         // every failed retry.
         let mut announce = true;
         loop {
-            match self.session(store, &mut last, &mut delay).await {
+            let mut up_since = None;
+            match self.session(store, &mut last, &mut up_since).await {
                 End::Closed => return,
                 End::Failed(e) => {
-                    if delay == Duration::ZERO {
-                        // The session had connected: a new outage.
+                    if let Some(since) = up_since {
+                        // The session had connected: a new outage, said again. Only a session
+                        // that stayed up resets the delay; one dropped right after the snapshot
+                        // is retried ever more slowly, like a failed connect.
                         announce = true;
-                        delay = store.timing.backoff_min;
+                        if since.elapsed() >= store.timing.stable_after {
+                            delay = store.timing.backoff_min;
+                        }
+                    }
+                    if e.is_auth_refused() {
+                        let reason = refused(&store.account, &e);
+                        tracing::warn!(folder = %self.folder, "watch stopped: {reason}");
+                        let _ = self.tx.send(MailboxChange::Stopped { reason }).await;
+                        return;
                     }
                     tracing::info!(folder = %self.folder, "watch: {e}; retrying in {delay:?}");
                     if announce {
@@ -198,9 +219,9 @@ impl Worker {
         &self,
         store: &ImapStore,
         last: &mut Option<Snapshot>,
-        delay: &mut Duration,
+        up_since: &mut Option<Instant>,
     ) -> End {
-        match self.session_inner(store, last, delay).await {
+        match self.session_inner(store, last, up_since).await {
             Ok(()) => End::Closed,
             Err(end) => end,
         }
@@ -210,15 +231,14 @@ impl Worker {
         &self,
         store: &ImapStore,
         last: &mut Option<Snapshot>,
-        delay: &mut Duration,
+        up_since: &mut Option<Instant>,
     ) -> Result<(), End> {
         let mut conn = tokio::select! {
             c = store.open() => c?,
             () = self.tx.closed() => return Err(End::Closed),
         };
         let snap = snapshot(&mut conn, &self.folder).await?;
-        // Connected: the next failure is a new outage, retried from the shortest delay.
-        *delay = Duration::ZERO;
+        *up_since = Some(Instant::now());
         let messages = u32::try_from(snap.flags.len()).unwrap_or(u32::MAX);
         let mut changes = vec![MailboxChange::Connected { messages }];
         if let Some(prev) = last.as_ref() {
@@ -281,6 +301,19 @@ impl Worker {
         let session = ctx.step("DONE", handle.done()).await?;
         Ok(Conn { session, caps, ctx })
     }
+}
+
+/// Why a watch stopped on a refused login, in words that say what to do.
+fn refused(account: &crate::account::ImapAccount, e: &Error) -> String {
+    let detail = match e {
+        Error::AuthFailed { detail, .. } if !detail.is_empty() => format!(" ({detail})"),
+        _ => String::new(),
+    };
+    format!(
+        "the mail server {} refused the password for {}{detail}; correct it in Settings \
+         (not tried again until the settings change)",
+        account.host, account.user
+    )
 }
 
 /// `delay` spread by ±20 %, so that many clients do not reconnect in step after an outage.
