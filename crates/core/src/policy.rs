@@ -256,6 +256,21 @@ impl NotificationPolicy {
         }
     }
 
+    /// The configuration changed (a Settings save) while the lines keep what they know: its
+    /// notification settings apply as [`set_settings`](Self::set_settings) does, the first delay
+    /// follows [`for_config`](Self::for_config), and the lines of accounts it no longer has are
+    /// forgotten. Nothing already waiting is announced again: the startup summary is for the
+    /// first counts of a line, and lines kept here are not new.
+    pub fn reconfigure(&mut self, now: Instant, config: &crate::Config) {
+        let delay = Self::for_config(config).first_delay;
+        self.first_delay = delay;
+        self.set_settings(now, config.notifications.clone());
+        let ids: std::collections::BTreeSet<&str> =
+            config.accounts.iter().map(|a| a.id.as_str()).collect();
+        self.lines
+            .retain(|(account, _), _| ids.contains(account.as_str()));
+    }
+
     /// The name shown for a line (account id and mailbox URI as in [`crate::MailboxEvent`]). Without
     /// one, the user part of the mailbox URI is shown.
     pub fn set_line_name(&mut self, account: &str, mailbox: &str, name: &str) {

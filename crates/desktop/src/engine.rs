@@ -170,6 +170,7 @@ impl EngineTask {
             shown: None,
             notifier: Notifier::default(),
             last_publish: None,
+            policy: None,
         };
         tokio::spawn(task.run(self.control));
     }
@@ -206,6 +207,9 @@ struct Task {
     shown: Option<(Badge, String, Vec<String>)>,
     notifier: Notifier,
     last_publish: Option<tokio::time::Instant>,
+    /// The notification policy, kept when the accounts restart after a Settings save (what the
+    /// lines already announced is not announced again).
+    policy: Option<NotificationPolicy>,
 }
 
 enum After {
@@ -217,7 +221,7 @@ impl Task {
     async fn run(mut self, mut control: mpsc::UnboundedReceiver<Control>) {
         loop {
             let after = match load_config(&self.config_path) {
-                Ok(config) => self.serve(&config, &mut control).await,
+                Ok(config) => self.serve(config, &mut control).await,
                 Err(e) => {
                     tracing::error!(error = %e, "configuration");
                     self.publish(LinesView::default(), Some(e.to_string()));
@@ -236,17 +240,20 @@ impl Task {
         }
     }
 
+    /// Runs the accounts of `config` until a reload that changes them, or the end. A reload that
+    /// changes only the notification settings applies them here, without restarting anything:
+    /// no line is unregistered, the tray does not change, nothing is announced again.
     async fn serve(
         &mut self,
-        config: &Config,
+        mut config: Config,
         control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> After {
         self.mailboxes
-            .restart(&self.shell, config, self.config_path.clone())
+            .restart(&self.shell, &config, self.config_path.clone())
             .await;
-        let secrets = secret_store(config);
+        let secrets = secret_store(&config);
         let user_agent = format!("Voicelamp/{}", env!("CARGO_PKG_VERSION"));
-        let (mut engine, _early) = match Engine::start(config, None, secrets.as_ref(), &user_agent)
+        let (mut engine, _early) = match Engine::start(&config, None, secrets.as_ref(), &user_agent)
         {
             Ok(started) => started,
             Err(e) => {
@@ -255,7 +262,13 @@ impl Task {
             }
         };
         self.publish(engine.view(), None);
-        let mut policy = NotificationPolicy::for_config(config);
+        let mut policy = match self.policy.take() {
+            Some(mut kept) => {
+                kept.reconfigure(std::time::Instant::now(), &config);
+                kept
+            }
+            None => NotificationPolicy::for_config(&config),
+        };
         policy.name_lines(&engine.model);
         let mut due: Option<tokio::time::Instant> = None;
         loop {
@@ -263,7 +276,16 @@ impl Task {
             tokio::select! {
                 message = control.recv() => {
                     let after = match message {
-                        Some(Control::Reload) => After::Reload,
+                        Some(Control::Reload) => match load_config(&self.config_path) {
+                            Ok(next) if next.accounts == config.accounts => {
+                                policy.reconfigure(std::time::Instant::now(), &next);
+                                config = next;
+                                tracing::info!("notification settings applied");
+                                self.notify(&mut policy);
+                                continue;
+                            }
+                            _ => After::Reload,
+                        },
                         Some(Control::Shutdown(done)) => After::Stop(Some(done)),
                         None => After::Stop(None),
                         Some(Control::Imap(account, report)) => {
@@ -285,6 +307,7 @@ impl Task {
                     };
                     engine.shutdown().await;
                     self.publish(engine.view(), None);
+                    self.policy = Some(policy);
                     return after;
                 }
                 changes = engine.next() => match changes {
@@ -330,6 +353,7 @@ impl Task {
         let now = std::time::Instant::now();
         let minute = local_minute_of_day();
         while let Some(notification) = policy.poll_notification(now, minute) {
+            self.probe.notified(&notification);
             self.notifier.show(&self.shell, notification);
         }
         while let Some(id) = policy.poll_withdrawal() {

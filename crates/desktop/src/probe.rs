@@ -1,5 +1,6 @@
 //! What the tray shows, kept for tests and diagnostics (`VOICELAMP_TRAY_PROBE=path` also writes
-//! it to that file as JSON each time it changes, so end-to-end tests can read the lamp).
+//! it to that file as JSON each time it changes, so end-to-end tests can read the lamp), how
+//! often it changed, and the last notifications the engine raised.
 
 use crate::badge::Badge;
 
@@ -8,7 +9,12 @@ use crate::badge::Badge;
 pub struct TrayProbe {
     last: std::sync::Mutex<Option<TrayShown>>,
     file: Option<std::path::PathBuf>,
+    changes: std::sync::atomic::AtomicU64,
+    notifications: std::sync::Mutex<std::collections::VecDeque<String>>,
 }
+
+/// How many notifications the probe keeps (the oldest go first).
+pub const NOTIFICATIONS_KEPT: usize = 64;
 
 /// One state of the tray.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -33,9 +39,36 @@ impl TrayProbe {
     /// A probe that also writes to `file` when given.
     pub fn new(file: Option<std::path::PathBuf>) -> Self {
         Self {
-            last: std::sync::Mutex::new(None),
             file,
+            ..Self::default()
         }
+    }
+
+    /// How many times the tray changed.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The notifications raised (the last [`NOTIFICATIONS_KEPT`]), as "kind: title".
+    pub fn notifications(&self) -> Vec<String> {
+        self.notifications
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps a notification the engine raised.
+    pub fn notified(&self, notification: &voicelamp_core::Notification) {
+        let mut kept = self
+            .notifications
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() == NOTIFICATIONS_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(format!("{:?}: {}", notification.kind, notification.title));
     }
 
     /// The last state shown.
@@ -69,6 +102,8 @@ impl TrayProbe {
                 tracing::warn!("the tray probe file cannot be written");
             }
         }
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         *self
             .last
             .lock()

@@ -154,3 +154,38 @@ fn settings_applied_again_do_not_postpone_reminders() {
     sim.advance(1.0);
     assert_eq!(sim.take_one().kind, NotificationKind::UrgentReminder);
 }
+
+#[test]
+fn a_settings_save_announces_nothing_again_and_keeps_the_reminders() {
+    let mut sim = Sim::new(settings());
+    sim.counts(DESK, 2, 1);
+    sim.advance(STARTUP_WINDOW.as_secs_f64());
+    assert_eq!(sim.take_one().kind, NotificationKind::Waiting);
+    sim.advance(100.0);
+
+    // Saved with another privacy setting (the reminder interval unchanged), while messages wait.
+    let mut config = crate::Config::default();
+    config
+        .accounts
+        .push(crate::AccountConfig::new("office", "sip:desk@pbx"));
+    config.notifications = NotificationSettings {
+        privacy: Privacy::CountOnly,
+        ..settings()
+    };
+    sim.policy.reconfigure(sim.now, &config);
+    // The line goes stale and comes back with the same counts, as on a restart of its account.
+    sim.counts(DESK, 2, 1);
+    sim.advance(STARTUP_WINDOW.as_secs_f64() * 2.0);
+    assert!(sim.take().is_empty(), "nothing is announced again");
+    // The reminder keeps its time: 600 s after the first counts, not after the save.
+    sim.advance(600.0 - 100.0 - STARTUP_WINDOW.as_secs_f64() * 3.0);
+    let shown = sim.take();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert_eq!(shown[0].0, 600.0);
+    assert_eq!(shown[0].1.kind, NotificationKind::UrgentReminder);
+
+    // An account removed in the save takes its lines along.
+    sim.policy.reconfigure(sim.now, &crate::Config::default());
+    sim.advance(3600.0);
+    assert!(sim.take().is_empty(), "no reminder of a removed account");
+}
