@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 
 /// Largest expiry this client asks for after a `423`.
 pub const MAX_EXPIRES: u32 = 86_400;
+/// How many `423` answers in a row are followed by a new request at once; the next one (a
+/// server that asks a little more each time) waits for the failure backoff.
+pub const MAX_INTERVAL_STEPS_IN_A_ROW: u32 = 1;
 /// How many Contact corrections (`received`/`rport`) in a row before the mapping is taken as is.
 pub const MAX_CONTACT_CORRECTIONS: u32 = 2;
 
@@ -127,6 +130,8 @@ pub struct Registration {
     remove_contact: Option<String>,
     bound_contact: Option<String>,
     corrections: u32,
+    /// `423` answers in a row followed at once.
+    interval_steps: u32,
     failures: u32,
     some_flow_ok: bool,
     state: RegistrationState,
@@ -164,6 +169,7 @@ impl Registration {
             remove_contact: None,
             bound_contact: None,
             corrections: 0,
+            interval_steps: 0,
             failures: 0,
             some_flow_ok: false,
             state: RegistrationState::Idle,
@@ -455,7 +461,17 @@ impl Registration {
             423 => match response.head.min_expires() {
                 Some(min) if min > self.requested && min <= MAX_EXPIRES => {
                     self.requested = min;
-                    self.send(now, Purpose::Register, rng);
+                    if self.interval_steps < MAX_INTERVAL_STEPS_IN_A_ROW {
+                        self.interval_steps += 1;
+                        self.send(now, Purpose::Register, rng);
+                    } else {
+                        self.interval_steps = 0;
+                        let reason = RegistrationFailure::Rejected {
+                            status,
+                            reason: response.reason.clone(),
+                        };
+                        self.fail(now, reason, None, rng);
+                    }
                 }
                 _ => self.fail(now, RegistrationFailure::IntervalTooBrief, None, rng),
             },
@@ -501,6 +517,7 @@ impl Registration {
         }
         self.failures = 0;
         self.corrections = 0;
+        self.interval_steps = 0;
         self.remove_contact = None;
         let contact_changed = self
             .bound_contact

@@ -6,8 +6,8 @@
 //!   in `Subscription-State`), minus jitter. `423` raises the requested expiry to `Min-Expires`.
 //! * `481` to a refresh means the subscription is gone: a new one starts at once.
 //! * `Subscription-State: terminated`: `deactivated` and `timeout` re-subscribe at once,
-//!   `probation` and `giveup` after `retry-after` (or the backoff), `rejected` and `noresource`
-//!   stop with the reason.
+//!   `probation`, `giveup` and any other reason after the longer of `retry-after` and the
+//!   backoff, `rejected` and `noresource` stop with the reason.
 //! * Failures keep a diagnosable reason (`404`: mailbox not configured on the server, `500`:
 //!   the server sends unsolicited MWI instead, `489`: event package not supported, `403`).
 //! * `Expires: 0` on shutdown.
@@ -15,8 +15,10 @@
 //! No tight loop is possible: a new SUBSCRIBE follows at once only when the subscription it
 //! replaces lasted at least [`MIN_HEALTHY`] and no other immediate restart happened within
 //! [`IMMEDIATE_RESTART_SPACING`]; every other one waits for the jittered backoff of the user
-//! agent (30/90 s base, doubling, capped at 30 min), whatever the server answers. Only digest
-//! challenges (at most a few, see [`crate::auth`]) and one `423` step follow at once.
+//! agent (30/90 s base, doubling, capped at 30 min), whatever the server answers: a
+//! `retry-after` or `Retry-After` can lengthen that wait, never shorten it. Only digest
+//! challenges (at most a few, see [`crate::auth`]) and one `423` step follow at once. The
+//! backoff starts over only after a subscription stayed up for the backoff's longest wait.
 
 use crate::auth::DigestAuth;
 use crate::backoff::BackoffConfig;
@@ -220,6 +222,8 @@ pub struct Subscription {
     started_at: Option<Instant>,
     immediate_restart_at: Option<Instant>,
     got_notify: bool,
+    /// `423` answers in a row followed at once.
+    interval_steps: u32,
     failures: u32,
     some_flow_ok: bool,
     subscribes_sent: u64,
@@ -258,6 +262,7 @@ impl Subscription {
             started_at: None,
             immediate_restart_at: None,
             got_notify: false,
+            interval_steps: 0,
             failures: 0,
             some_flow_ok: false,
             subscribes_sent: 0,

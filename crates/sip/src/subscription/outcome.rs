@@ -9,7 +9,7 @@ use super::{
 };
 use crate::auth::AuthError;
 use crate::message::Response;
-use crate::registration::{MAX_EXPIRES, refresh_delay};
+use crate::registration::{MAX_EXPIRES, MAX_INTERVAL_STEPS_IN_A_ROW, refresh_delay};
 use rand_core::RngCore;
 use std::time::{Duration, Instant};
 
@@ -49,6 +49,7 @@ impl Subscription {
         }
         match status {
             200..=299 => {
+                self.interval_steps = 0;
                 let tag = response.head.to.tag.clone();
                 if self.dialog.is_none() {
                     let Some(remote_tag) = tag else {
@@ -97,7 +98,14 @@ impl Subscription {
             423 => match response.head.min_expires() {
                 Some(min) if min > self.requested && min <= MAX_EXPIRES => {
                     self.requested = min;
-                    self.send(now, purpose, rng);
+                    if self.interval_steps < MAX_INTERVAL_STEPS_IN_A_ROW {
+                        self.interval_steps += 1;
+                        self.send(now, purpose, rng);
+                    } else {
+                        self.interval_steps = 0;
+                        let reason = SubscriptionFailure::from_status(status, &response.reason);
+                        self.fail(now, reason, None, rng);
+                    }
                 }
                 _ => self.fail(now, SubscriptionFailure::IntervalTooBrief, None, rng),
             },
@@ -144,9 +152,14 @@ impl Subscription {
                 // probation, giveup and anything unknown: wait.
                 self.events
                     .push_back(SubscriptionEvent::Stale(StaleReason::Terminated(reason)));
-                let wait = retry_after.map(|s| Duration::from_secs(s.into()));
-                let delay = self.next_delay(rng);
-                let wait = wait.map_or(delay, |w| w.min(self.settings.backoff.max));
+                // The server's retry-after may lengthen the backoff, never shorten it: `0`
+                // would otherwise resubscribe at round-trip rate.
+                let delay = self.next_delay(now, rng);
+                let wait = retry_after.map_or(delay, |s| {
+                    Duration::from_secs(s.into())
+                        .min(self.settings.backoff.max)
+                        .max(delay)
+                });
                 self.schedule_retry(now, wait);
             }
         }
@@ -168,12 +181,20 @@ impl Subscription {
             self.immediate_restart_at = Some(now);
             self.new_subscription(now, rng);
         } else {
-            let delay = self.next_delay(rng);
+            let delay = self.next_delay(now, rng);
             self.schedule_retry(now, delay);
         }
     }
 
-    fn next_delay(&mut self, rng: &mut dyn RngCore) -> Duration {
+    fn next_delay(&mut self, now: Instant, rng: &mut dyn RngCore) -> Duration {
+        // A subscription that stayed up for the longest wait has proved the server works: the
+        // backoff starts over instead of growing from failures long past.
+        let lasted = self
+            .started_at
+            .is_some_and(|s| now.saturating_duration_since(s) >= self.settings.backoff.max);
+        if lasted {
+            self.failures = 0;
+        }
         self.failures = self.failures.saturating_add(1);
         self.settings
             .backoff
@@ -212,7 +233,7 @@ impl Subscription {
         retry_after: Option<Duration>,
         rng: &mut dyn RngCore,
     ) {
-        let delay = self.next_delay(rng);
+        let delay = self.next_delay(now, rng);
         let wait = retry_after.map_or(delay, |r| r.min(self.settings.backoff.max).max(delay));
         self.schedule_retry(now, wait);
         self.events.push_back(SubscriptionEvent::Failed {
