@@ -43,6 +43,8 @@ pub struct EngineView {
 
 enum Control {
     Reload,
+    /// The notification settings changed (the accounts restart only if they changed too).
+    ReloadNotifications,
     Shutdown(oneshot::Sender<()>),
     /// An account's voicemail store reported counts or lost its server.
     Imap(String, ImapReport),
@@ -65,6 +67,7 @@ impl std::fmt::Debug for Control {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Control::Reload => "Reload",
+            Control::ReloadNotifications => "ReloadNotifications",
             Control::Shutdown(_) => "Shutdown",
             Control::Imap(..) => "Imap",
             Control::Hint(_) => "Hint",
@@ -135,9 +138,16 @@ impl EngineService {
             .unwrap_or_else(|_| "The engine did not answer.\n".to_owned())
     }
 
-    /// Reads the configuration again and restarts the accounts.
+    /// Reads the configuration again and restarts the accounts (an account or its password
+    /// changed: a password in the keyring leaves the file as it was).
     pub fn reload(&self) {
         let _ = self.control.send(Control::Reload);
+    }
+
+    /// Reads the configuration again after the notification settings changed: applied to the
+    /// running lines, which restart only if their accounts changed in the file too.
+    pub fn reload_notifications(&self) {
+        let _ = self.control.send(Control::ReloadNotifications);
     }
 
     /// Unsubscribes and unregisters every account; returns when done or after `limit`.
@@ -240,9 +250,9 @@ impl Task {
         }
     }
 
-    /// Runs the accounts of `config` until a reload that changes them, or the end. A reload that
-    /// changes only the notification settings applies them here, without restarting anything:
-    /// no line is unregistered, the tray does not change, nothing is announced again.
+    /// Runs the accounts of `config` until a reload, or the end. A reload of the notification
+    /// settings that leaves the accounts as they were applies them here, without restarting
+    /// anything: no line is unregistered, the tray does not change, nothing is announced again.
     async fn serve(
         &mut self,
         mut config: Config,
@@ -276,7 +286,8 @@ impl Task {
             tokio::select! {
                 message = control.recv() => {
                     let after = match message {
-                        Some(Control::Reload) => match load_config(&self.config_path) {
+                        Some(Control::Reload) => After::Reload,
+                        Some(Control::ReloadNotifications) => match load_config(&self.config_path) {
                             Ok(next) if next.accounts == config.accounts => {
                                 policy.reconfigure(std::time::Instant::now(), &next);
                                 config = next;
@@ -401,7 +412,7 @@ fn local_minute_of_day() -> u16 {
 async fn wait_for_control(control: &mut mpsc::UnboundedReceiver<Control>) -> After {
     loop {
         match control.recv().await {
-            Some(Control::Reload) => return After::Reload,
+            Some(Control::Reload | Control::ReloadNotifications) => return After::Reload,
             Some(Control::Shutdown(done)) => return After::Stop(Some(done)),
             None => return After::Stop(None),
             Some(Control::Report(reply)) => {

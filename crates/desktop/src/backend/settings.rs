@@ -167,7 +167,7 @@ pub async fn save_notifications(
     let config = read(engine)?;
     let next = set_notifications(&config, form, engine.config_path()).map_err(|e| e.to_string())?;
     write(engine, &next)?;
-    engine.reload();
+    engine.reload_notifications();
     Ok(())
 }
 
