@@ -36,6 +36,13 @@ pub enum TargetError {
     /// A `sips:` URI with a transport other than TLS.
     #[error("a sips: URI requires TLS; remove ;transport={0} or use a sip: URI")]
     SipsWithoutTls(String),
+    /// A server reached without TLS for a `sips:` address of record.
+    #[error(
+        "the address of record is a sips: URI, which requires TLS on every hop (RFC 3261 \
+         §26.2), but this server is reached over {0}; write it as a sips: URI or add \
+         ;transport=tls, or use a sip: address of record"
+    )]
+    SipsAorWithoutTls(&'static str),
 }
 
 impl ServerTarget {
@@ -65,6 +72,19 @@ impl ServerTarget {
             host: uri.host.clone(),
             port: uri.port,
         })
+    }
+
+    /// This server as the next hop of an account whose address of record is `aor`: a `sips:`
+    /// AOR must be reached over TLS only (RFC 3261 §26.2.1), never a plain hop.
+    pub fn for_aor(self, aor: &SipUri) -> Result<Self, TargetError> {
+        if aor.scheme == Scheme::Sips && self.transport != Transport::Tls {
+            return Err(TargetError::SipsAorWithoutTls(match self.transport {
+                Transport::Udp => "UDP",
+                Transport::Tcp => "TCP",
+                Transport::Tls => "TLS",
+            }));
+        }
+        Ok(self)
     }
 
     /// The port to use when no SRV record says otherwise: the URI's, else 5061 for TLS and 5060
@@ -134,6 +154,7 @@ impl SipAccount {
             },
         };
         let registrar = ServerTarget::from_uri(&registrar_uri)
+            .and_then(|t| t.for_aor(&aor))
             .map_err(|e| invalid("registrar", e.to_string()))?;
         let outbound_proxy = match &account.outbound_proxy {
             None => None,
@@ -142,6 +163,7 @@ impl SipAccount {
                     SipUri::parse(text).map_err(|e| invalid("outbound_proxy", e.to_string()))?;
                 Some(
                     ServerTarget::from_uri(&uri)
+                        .and_then(|t| t.for_aor(&aor))
                         .map_err(|e| invalid("outbound_proxy", e.to_string()))?,
                 )
             }
@@ -313,6 +335,28 @@ mod tests {
             target("sip:h;transport=TLS").expect("tls").transport,
             Transport::Tls
         );
+        let mut secure = account("sips:alice@example.com");
+        for (registrar, over) in [
+            ("sip:pbx.example.com", "UDP"),
+            ("sip:pbx;transport=tcp", "TCP"),
+        ] {
+            secure.registrar = Some(registrar.into());
+            let error = SipAccount::from_config(&secure).expect_err("a plain hop for sips:");
+            assert_eq!(error.field, "registrar");
+            assert!(
+                error.message.contains(&format!("reached over {over}"))
+                    && error.message.contains("RFC 3261"),
+                "{error}"
+            );
+        }
+        secure.registrar = Some("sip:pbx.example.com;transport=tls".into());
+        secure.outbound_proxy = Some("sip:proxy.example.com".into());
+        let error = SipAccount::from_config(&secure).expect_err("a plain proxy for sips:");
+        assert_eq!(error.field, "outbound_proxy");
+        secure.outbound_proxy = Some("sips:proxy.example.com".into());
+        let sip = SipAccount::from_config(&secure).expect("TLS on every hop");
+        assert_eq!(sip.next_hop().transport, Transport::Tls);
+
         let mut config = account("sip:alice@example.com");
         config.registrar = Some("sip:h;transport=ws".into());
         let error = SipAccount::from_config(&config).expect_err("refused");

@@ -164,16 +164,17 @@ fn validate_account(
         "auth_user",
         "leave it out to use the AOR's user",
     )?;
-    let check_server = |value: Option<Spanned<String>>,
-                        field: &str|
-     -> Result<Option<String>, ConfigError> {
-        let Some(value) = value else { return Ok(None) };
-        let span = value.span();
-        let text = value.into_inner();
-        let uri = SipUri::parse(&text).map_err(|e| err(span.clone(), field, e.to_string()))?;
-        ServerTarget::from_uri(&uri).map_err(|e: TargetError| err(span, field, e.to_string()))?;
-        Ok(Some(text))
-    };
+    let check_server =
+        |value: Option<Spanned<String>>, field: &str| -> Result<Option<String>, ConfigError> {
+            let Some(value) = value else { return Ok(None) };
+            let span = value.span();
+            let text = value.into_inner();
+            let uri = SipUri::parse(&text).map_err(|e| err(span.clone(), field, e.to_string()))?;
+            ServerTarget::from_uri(&uri)
+                .and_then(|t| t.for_aor(&aor_uri))
+                .map_err(|e: TargetError| err(span, field, e.to_string()))?;
+            Ok(Some(text))
+        };
     let registrar = check_server(raw.registrar, "registrar")?;
     let outbound_proxy = check_server(raw.outbound_proxy, "outbound_proxy")?;
     if registrar.is_none() {

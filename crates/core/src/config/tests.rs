@@ -219,6 +219,15 @@ fn invalid_values_are_refused_where_they_are() {
             "4:13: accounts[0].registrar: ",
         ),
         (
+            "id = \"a\"\naor = \"sips:a@h\"\nregistrar = \"sip:h\"",
+            "4:13: accounts[0].registrar: the address of record is a sips: URI, which requires \
+             TLS on every hop",
+        ),
+        (
+            "id = \"a\"\naor = \"sips:a@h\"\noutbound_proxy = \"sip:p;transport=tcp\"",
+            "4:18: accounts[0].outbound_proxy: the address of record is a sips: URI",
+        ),
+        (
             "id = \"a\"\naor = \"sip:a@h\"\noutbound_proxy = \"sip:p;transport=sctp\"",
             "4:18: accounts[0].outbound_proxy: ",
         ),
