@@ -16,22 +16,20 @@ pub enum Error {
         detail: String,
     },
     /// The server's certificate does not chain to a trusted root (or does not name the host).
-    #[error(
-        "the certificate of {host} is not trusted: {detail}; set tls.ca_file to the CA that \
-         signed it or, for this account only, insecure_skip_verify"
-    )]
+    #[error("{detail}")]
     TlsUntrusted {
         /// Host as configured.
         host: String,
-        /// What rustls said.
+        /// Why, and what to do, in words (`voicelamp_tls::explain`): "the certificate of
+        /// {host} is not trusted: …".
         detail: String,
     },
     /// Any other TLS failure (handshake, protocol, configuration).
-    #[error("TLS with {host} failed: {detail}")]
+    #[error("{detail}")]
     Tls {
         /// Host as configured.
         host: String,
-        /// What went wrong.
+        /// What went wrong and what to do, in words, naming the host.
         detail: String,
     },
     /// No TCP connection could be made.

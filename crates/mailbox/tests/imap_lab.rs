@@ -354,6 +354,38 @@ async fn wrong_password_is_refused_clearly() {
     );
 }
 
+/// A mail server's self-signed `CA:TRUE` certificate, listed itself in `ca_file`, is trusted for
+/// the names it carries, and refused in words for any other.
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn a_self_signed_ca_certificate_listed_in_ca_file_is_trusted_for_its_name_only() {
+    lab::require_lab();
+    let (_front, account) = lab::via_tls_front("IP:127.0.0.1,DNS:localhost", "1014");
+    let store = ImapStore::with_timing(account, lab::timing()).unwrap();
+    store
+        .check()
+        .await
+        .expect("the listed certificate is trusted");
+    store.folders().await.expect("folders through it");
+
+    let (_front, account) = lab::via_tls_front("DNS:localhost", "1014");
+    let e = ImapStore::with_timing(account, lab::timing())
+        .unwrap()
+        .check()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::TlsUntrusted { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the certificate of {host} is not trusted: it is not made out to {host}; connect with \
+             the name the certificate carries, or have the server's certificate reissued for \
+             {host}",
+            host = lab::host()
+        )
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
 async fn tls_untrusted_insecure_opt_out_and_starttls() {
@@ -375,7 +407,8 @@ async fn tls_untrusted_insecure_opt_out_and_starttls() {
         "{text}"
     );
     assert!(
-        text.contains("tls.ca_file") && text.contains("insecure_skip_verify"),
+        text.contains("it is signed by an authority this computer does not know")
+            && text.contains("to ca_file in the account's TLS settings"),
         "{text}"
     );
 

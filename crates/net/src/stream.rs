@@ -72,7 +72,10 @@ async fn connect(
                 .connect(setup.name.clone(), tcp)
                 .await
                 .map_err(|e| {
-                    format!("TLS handshake with {remote} ({:?}) failed: {e}", setup.name)
+                    format!(
+                        "TLS with {remote}: {}",
+                        voicelamp_tls::explain_io(&setup.name.to_str(), &e)
+                    )
                 })?;
             Ok((Stream::Tls(Box::new(stream)), local))
         }

@@ -7,12 +7,13 @@ use rustls_pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 use voicelamp_tls::{TlsError, Trust};
 
-/// A connector for one account's settings.
-pub fn connector(options: &TlsOptions) -> Result<TlsConnector, NetError> {
+/// A connector for the settings of the account of `aor`.
+pub fn connector(options: &TlsOptions, aor: &str) -> Result<TlsConnector, NetError> {
+    let what = format!("the SIP account {aor}");
     let config = voicelamp_tls::client_config(Trust {
         ca_file: options.ca_file.as_deref(),
         insecure_skip_verify: options.insecure_skip_verify,
-        what: "this SIP account",
+        what: &what,
     })
     .map_err(net_error)?;
     Ok(TlsConnector::from(config))
@@ -40,8 +41,12 @@ mod tests {
             ca_file: Some("/nonexistent/ca.pem".into()),
             insecure_skip_verify: false,
         };
-        assert!(matches!(connector(&options), Err(NetError::CaFile { .. })));
-        assert!(connector(&TlsOptions::default()).is_ok());
+        let aor = "sip:1001@pbx.example.com";
+        assert!(matches!(
+            connector(&options, aor),
+            Err(NetError::CaFile { .. })
+        ));
+        assert!(connector(&TlsOptions::default(), aor).is_ok());
         assert!(server_name("127.0.0.1").is_ok());
         assert!(server_name("pbx.example.com").is_ok());
     }

@@ -3,20 +3,31 @@
 //! file, with certificate verification on unless that one account explicitly opts out — which is
 //! logged as a loud warning every time a configuration is built.
 //!
+//! A server certificate that is itself listed in the account's CA file is trusted as the
+//! server's own even when it is a CA certificate (the self-signed `CA:TRUE` certificate many PBXs
+//! ship, which rustls alone refuses as `CaUsedAsEndEntity`): only byte for byte, only while it is
+//! valid and names the host, and logged each time. It also words handshake failures for people
+//! ([`explain`], [`explain_io`]).
+//!
 //! It must never turn verification off on its own, never trust a CA file that yields no
 //! certificate, and never open a connection (the callers own their sockets).
+
+mod words;
+
+pub use words::{explain, explain_io, is_untrusted};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::rustls::client::WebPkiServerVerifier;
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
 };
 use tokio_rustls::rustls::crypto::{self, CryptoProvider};
 use tokio_rustls::rustls::{
-    self, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    self, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
 /// What one account trusts.
@@ -82,10 +93,38 @@ pub fn client_config(trust: Trust<'_>) -> Result<Arc<ClientConfig>, TlsError> {
             .with_no_client_auth()
     } else {
         builder
-            .with_root_certificates(roots(trust.ca_file)?)
+            .dangerous()
+            .with_custom_certificate_verifier(verifier(trust.ca_file, trust.what)?)
             .with_no_client_auth()
     };
     Ok(Arc::new(config))
+}
+
+/// The verifier of an account that verifies: WebPKI over the platform's roots and `ca_file`'s
+/// certificates, with [`ListedServerCert`]'s exception when there is a CA file.
+fn verifier(ca_file: Option<&Path>, what: &str) -> Result<Arc<dyn ServerCertVerifier>, TlsError> {
+    let mut roots = platform_store();
+    let mut listed = Vec::new();
+    if let Some(path) = ca_file {
+        listed = ca_certificates(path)?;
+        for cert in &listed {
+            roots.add(cert.clone()).map_err(|e| TlsError::CaFile {
+                path: path.to_owned(),
+                why: e.to_string(),
+            })?;
+        }
+    }
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+        .build()
+        .map_err(|e| TlsError::Setup(e.to_string()))?;
+    if listed.is_empty() {
+        return Ok(webpki);
+    }
+    Ok(Arc::new(ListedServerCert {
+        webpki,
+        listed,
+        what: what.to_owned(),
+    }))
 }
 
 /// The name a server certificate must carry: a DNS name or an IP address.
@@ -96,26 +135,112 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
     })
 }
 
-fn roots(ca_file: Option<&Path>) -> Result<RootCertStore, TlsError> {
+fn platform_store() -> RootCertStore {
     let mut roots = RootCertStore::empty();
     let (_added, _ignored) = roots.add_parsable_certificates(platform_roots().iter().cloned());
-    if let Some(path) = ca_file {
-        let ca_error = |why: String| TlsError::CaFile {
-            path: path.to_owned(),
-            why,
-        };
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| ca_error(e.to_string()))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| ca_error(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(ca_error("no PEM certificate in the file".into()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| ca_error(e.to_string()))?;
-        }
+    roots
+}
+
+/// Every certificate of the CA file at `path`; at least one.
+fn ca_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let ca_error = |why: String| TlsError::CaFile {
+        path: path.to_owned(),
+        why,
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| ca_error(e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| ca_error(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(ca_error("no PEM certificate in the file".into()));
     }
-    Ok(roots)
+    Ok(certs)
+}
+
+/// The usual WebPKI check, plus one exception: a server certificate refused only because it is
+/// a CA certificate (`CaUsedAsEndEntity`) is trusted when the account's CA file lists exactly
+/// this certificate and it names the server. webpki checks an end-entity certificate's validity
+/// period before its basic constraints, so a certificate refused this way is within its validity
+/// period; its handshake signatures are still checked with its key.
+#[derive(Debug)]
+struct ListedServerCert {
+    webpki: Arc<WebPkiServerVerifier>,
+    /// The certificates of the CA file, DER.
+    listed: Vec<CertificateDer<'static>>,
+    /// The account, for the log.
+    what: String,
+}
+
+fn is_ca_used_as_end_entity(error: &rustls::Error) -> bool {
+    matches!(
+        error,
+        rustls::Error::InvalidCertificate(CertificateError::Other(other))
+            if matches!(other.0.downcast_ref::<webpki::Error>(), Some(webpki::Error::CaUsedAsEndEntity))
+    )
+}
+
+impl ServerCertVerifier for ListedServerCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let refused = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Err(e) if is_ca_used_as_end_entity(&e) => e,
+            verdict => return verdict,
+        };
+        if !self
+            .listed
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            return Err(refused);
+        }
+        let cert = webpki::EndEntityCert::try_from(end_entity)
+            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        if cert.verify_is_valid_for_subject_name(server_name).is_err() {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName,
+            ));
+        }
+        tracing::info!(
+            server = %server_name.to_str(),
+            "{}: trusting the server's certificate because the account's ca_file lists exactly              this certificate, although it is a CA certificate (a self-signed server certificate)",
+            self.what
+        );
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// The opt-out verifier: accepts any certificate but still checks the handshake signatures.
@@ -196,6 +321,77 @@ mod tests {
         })
         .expect_err("no certificate");
         assert!(err.to_string().contains("no PEM certificate"), "{err}");
+    }
+
+    /// A self-signed `CA:TRUE` certificate for `names` (subjectAltName), made by openssl in
+    /// `dir`; returns its PEM path and DER.
+    fn self_signed_ca(dir: &Path, file: &str, names: &str) -> (PathBuf, CertificateDer<'static>) {
+        let pem = dir.join(file);
+        let key = dir.join(format!("{file}.key"));
+        let status = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&pem)
+            .args([
+                "-subj",
+                "/CN=pbx",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+            ])
+            .arg("-addext")
+            .arg(format!("subjectAltName={names}"))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl runs (Debian package openssl)");
+        assert!(status.success(), "openssl made the certificate");
+        let der = CertificateDer::from_pem_file(&pem).expect("PEM certificate");
+        (pem, der)
+    }
+
+    fn check(
+        verifier: &dyn ServerCertVerifier,
+        cert: &CertificateDer<'_>,
+        host: &str,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        verifier.verify_server_cert(cert, &[], &server_name(host).unwrap(), &[], UnixTime::now())
+    }
+
+    #[test]
+    fn a_self_signed_ca_certificate_listed_in_ca_file_is_trusted_for_its_names_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (pem, cert) = self_signed_ca(dir.path(), "pbx.pem", "IP:127.0.0.1,DNS:localhost");
+        let (_, stranger) = self_signed_ca(dir.path(), "other.pem", "IP:127.0.0.1");
+
+        let listed = verifier(Some(&pem), "test account").expect("verifier");
+        check(listed.as_ref(), &cert, "127.0.0.1").expect("listed, names 127.0.0.1");
+        check(listed.as_ref(), &cert, "localhost").expect("listed, names localhost");
+        for other_host in ["127.0.0.2", "pbx.example.com"] {
+            let e = check(listed.as_ref(), &cert, other_host).expect_err("other host");
+            assert_eq!(
+                e,
+                rustls::Error::InvalidCertificate(CertificateError::NotValidForName),
+                "{other_host}"
+            );
+        }
+        // Another self-signed CA certificate for the same address is not listed: refused.
+        let e = check(listed.as_ref(), &stranger, "127.0.0.1").expect_err("not listed");
+        assert!(is_ca_used_as_end_entity(&e), "{e:?}");
+        // Without the CA file the same certificate is refused as before.
+        let unlisted = verifier(None, "test account").expect("verifier");
+        let e = check(unlisted.as_ref(), &cert, "127.0.0.1").expect_err("no ca_file");
+        assert!(is_ca_used_as_end_entity(&e), "{e:?}");
+        assert!(
+            client_config(Trust {
+                ca_file: Some(&pem),
+                insecure_skip_verify: false,
+                what: "test",
+            })
+            .is_ok()
+        );
     }
 
     #[test]

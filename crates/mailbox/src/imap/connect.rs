@@ -9,7 +9,7 @@ use async_imap::Client;
 use async_imap::imap_proto::{Capability, Outcome, Response, ResponseCode};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{self, CertificateError, ClientConfig};
+use tokio_rustls::rustls::{self, ClientConfig};
 
 use super::stream::ImapStream;
 use super::tls::server_name;
@@ -251,31 +251,12 @@ fn tls_error(host: &str, e: std::io::Error) -> Error {
     let rustls_error = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    let detail = voicelamp_tls::explain_io(host, &e);
+    let host = host.to_owned();
     match rustls_error {
-        Some(rustls::Error::InvalidCertificate(ce)) => Error::TlsUntrusted {
-            host: host.to_owned(),
-            detail: match ce {
-                CertificateError::UnknownIssuer => {
-                    "it is not signed by a certificate authority this computer trusts".into()
-                }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => {
-                    format!("it is not made out to {host}")
-                }
-                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                    "it has expired".into()
-                }
-                other => format!("{other:?}"),
-            },
-        },
-        Some(other) => Error::Tls {
-            host: host.to_owned(),
-            detail: other.to_string(),
-        },
-        None => Error::ServerGone {
-            host: host.to_owned(),
-            detail: format!("during the TLS handshake: {e}"),
-        },
+        Some(tls) if voicelamp_tls::is_untrusted(tls) => Error::TlsUntrusted { host, detail },
+        Some(_) => Error::Tls { host, detail },
+        None => Error::ServerGone { host, detail },
     }
 }
 

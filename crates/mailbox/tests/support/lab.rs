@@ -72,6 +72,25 @@ pub fn account(user: &str) -> ImapAccount {
     }
 }
 
+#[path = "../../../../tests/lab/tls_front.rs"]
+mod tls_front;
+pub use tls_front::TlsFront;
+
+/// `tests/lab/tls-front` in front of the lab's plain IMAP port, its self-signed `CA:TRUE`
+/// certificate made out to `names`, and the account of `user` reaching Dovecot through it over
+/// IMAPS, its `ca_file` listing exactly that certificate.
+pub fn via_tls_front(names: &str, user: &str) -> (TlsFront, ImapAccount) {
+    let front = TlsFront::start(
+        &lab_dir().join("../.."),
+        names,
+        &format!("{}:{}", host(), imap_port()),
+    );
+    let mut account = account(user);
+    account.port = front.port;
+    account.ca_file = Some(front.cert.clone());
+    (front, account)
+}
+
 /// Short timeouts so a broken test fails quickly.
 pub fn timing() -> ImapTiming {
     ImapTiming {

@@ -173,7 +173,7 @@ impl Driver {
                         return;
                     };
                     let host = target.host.trim_start_matches('[').trim_end_matches(']');
-                    match tls::connector(&entry.spec.tls)
+                    match tls::connector(&entry.spec.tls, &entry.spec.aor)
                         .and_then(|c| Ok((c, tls::server_name(host)?)))
                     {
                         Ok((connector, name)) => Some(TlsSetup { connector, name }),

@@ -208,3 +208,28 @@ pub fn registered(event: &NetEvent) -> Option<()> {
         _ => None,
     }
 }
+
+#[path = "../../../../tests/lab/tls_front.rs"]
+mod tls_front;
+pub use tls_front::TlsFront;
+
+impl Lab {
+    /// `tests/lab/tls-front` in front of the lab's SIP/TCP port, its certificate made out to
+    /// `names`.
+    pub fn tls_front(&self, names: &str) -> TlsFront {
+        TlsFront::start(
+            &repo_root(),
+            names,
+            &format!("{}:{}", self.host, self.tcp_port),
+        )
+    }
+
+    /// An account of lab user `user` registering over TLS through `front`, its `ca_file`
+    /// listing exactly the front's certificate.
+    pub fn account_via(&self, front: &TlsFront, user: &str) -> AccountSpec {
+        let mut spec = self.account(user, Transport::Tls);
+        spec.registrar = format!("sip:{}:{};transport=tls", self.host, front.port);
+        spec.tls.ca_file = Some(front.cert.clone());
+        spec
+    }
+}
