@@ -6,13 +6,14 @@
 //! app's data dir per account). The file is created 0600 (the directory 0700 if we create it);
 //! each append is written and `fsync`ed before the caller is told the change is queued. Replaying
 //! removes entries by rewriting the file atomically (temporary file, `fsync`, rename, `fsync` of
-//! the directory). A line torn by a crash mid-append is dropped on open with a warning; every
-//! complete line before it survives.
+//! the directory). A line torn by a crash mid-append (even inside a character) is dropped on open
+//! with a warning; every complete line survives, and the file is rewritten so that the next
+//! append starts on a fresh line.
 //!
 //! [`crate::journaled::JournaledStore`] decides when to append and when to replay.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -75,14 +76,17 @@ impl Journal {
         }
         let mut entries = Vec::new();
         let mut dropped = 0;
-        match File::open(&path) {
-            Ok(f) => {
-                for (n, line) in BufReader::new(f).lines().enumerate() {
-                    let line = line.map_err(|e| err(&e))?;
-                    if line.trim().is_empty() {
+        let mut torn_end = false;
+        match fs::read(&path) {
+            Ok(bytes) => {
+                // Bytes, not text: a line torn inside a character is invalid UTF-8, and must cost
+                // only itself.
+                torn_end = !bytes.is_empty() && !bytes.ends_with(b"\n");
+                for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+                    if line.trim_ascii().is_empty() {
                         continue;
                     }
-                    match serde_json::from_str::<Entry>(&line) {
+                    match serde_json::from_slice::<Entry>(line) {
                         Ok(e) => entries.push(e),
                         Err(e) => {
                             dropped += 1;
@@ -99,8 +103,9 @@ impl Journal {
             Err(e) => return Err(err(&e)),
         }
         let mut journal = Self { path, entries };
-        if dropped > 0 {
-            // Rewrite so that the next append does not continue a torn line.
+        if dropped > 0 || torn_end {
+            // Rewrite, so that the next append starts on a line of its own instead of
+            // continuing a torn one.
             let entries = journal.entries.clone();
             journal.replace(entries)?;
         }
@@ -296,5 +301,45 @@ mod tests {
         j.append(entry(3, Change::MarkHeard)).unwrap();
         drop(j);
         assert_eq!(Journal::open(dir.path()).unwrap().entries().len(), 2);
+    }
+
+    #[test]
+    fn a_torn_line_of_invalid_utf8_is_dropped_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(dir.path()).unwrap();
+        j.append(entry(1, Change::MarkHeard)).unwrap();
+        j.append(entry(2, Change::Delete)).unwrap();
+        drop(j);
+        // A crash mid-append in a folder name that was not ASCII.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(FILE))
+            .unwrap();
+        f.write_all(b"{\"folder\":\"Bo\xc3").unwrap();
+        drop(f);
+        let mut j = Journal::open(dir.path()).expect("the journal opens");
+        assert_eq!(
+            j.entries(),
+            &[entry(1, Change::MarkHeard), entry(2, Change::Delete)]
+        );
+        j.append(entry(3, Change::MarkNew)).unwrap();
+        drop(j);
+        assert_eq!(Journal::open(dir.path()).unwrap().entries().len(), 3);
+    }
+
+    #[test]
+    fn an_entry_torn_before_its_newline_is_kept_and_the_next_starts_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = serde_json::to_string(&entry(1, Change::MarkHeard)).unwrap();
+        // The whole entry reached the disk, its newline did not.
+        fs::write(dir.path().join(FILE), line).unwrap();
+        let mut j = Journal::open(dir.path()).unwrap();
+        assert_eq!(j.entries(), &[entry(1, Change::MarkHeard)]);
+        j.append(entry(2, Change::MarkNew)).unwrap();
+        drop(j);
+        assert_eq!(
+            Journal::open(dir.path()).unwrap().entries(),
+            &[entry(1, Change::MarkHeard), entry(2, Change::MarkNew)]
+        );
     }
 }
