@@ -8,6 +8,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
@@ -61,23 +62,40 @@ impl AudioCache {
         self.dir.join(format!("{name}.{id}.wav"))
     }
 
-    /// The cached WAV of a message, if present (and marks it used).
+    /// The cached WAV of a message, if present and whole (and marks it used). A file that is not
+    /// a whole WAV (torn by a crash, or damaged) is removed, so the message is decoded again.
     pub fn get(&self, folder: &str, id: MessageId) -> Option<Vec<u8>> {
         let path = self.path(folder, id);
         let bytes = fs::read(&path).ok()?;
+        if !is_whole_wav(&bytes) {
+            tracing::warn!(
+                "audio cache {}: not a whole WAV file ({} bytes); decoding the message again",
+                path.display(),
+                bytes.len()
+            );
+            let _ = fs::remove_file(&path);
+            return None;
+        }
         if let Ok(f) = File::options().write(true).open(&path) {
             let _ = f.set_modified(SystemTime::now());
         }
         Some(bytes)
     }
 
-    /// Stores a message's WAV, then evicts the least recently used files beyond the limit.
+    /// Stores a message's WAV, then evicts the least recently used files beyond the limit. The
+    /// file is written under a name of its own (several windows or processes may store the same
+    /// message at once), synced, renamed into place and the directory synced: a crash leaves the
+    /// old file or the new one, never part of one.
     pub fn put(&self, folder: &str, id: MessageId, wav: &[u8]) -> Result<(), Error> {
+        static WRITES: AtomicU64 = AtomicU64::new(0);
         let path = self.path(folder, id);
-        let tmp = path.with_extension("tmp");
+        let unique = WRITES.fetch_add(1, Ordering::Relaxed);
+        let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
+        tmp_name.push(format!(".{}-{unique}.{TMP}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
         let write = || -> std::io::Result<()> {
             let mut o = OpenOptions::new();
-            o.create(true).write(true).truncate(true);
+            o.create_new(true).write(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::OpenOptionsExt;
@@ -85,9 +103,20 @@ impl AudioCache {
             }
             let mut f = o.open(&tmp)?;
             f.write_all(wav)?;
-            fs::rename(&tmp, &path)
+            f.sync_all()?;
+            drop(f);
+            fs::rename(&tmp, &path)?;
+            #[cfg(unix)]
+            File::open(&self.dir)?.sync_all()?;
+            Ok(())
         };
-        write().map_err(|e| Error::Config(format!("audio cache {}: {e}", path.display())))?;
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::Config(format!(
+                "audio cache {}: {e}",
+                path.display()
+            )));
+        }
         self.evict();
         Ok(())
     }
@@ -109,6 +138,20 @@ impl AudioCache {
                 Some((m.modified().ok()?, m.len(), e.path()))
             })
             .collect();
+        // A temporary file that old was left by a writer that crashed.
+        if let Some(cutoff) = SystemTime::now().checked_sub(STALE_TMP)
+            && let Ok(dir) = fs::read_dir(&self.dir)
+        {
+            for e in dir.filter_map(Result::ok) {
+                let stale = e.path().extension().is_some_and(|x| x == TMP)
+                    && e.metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t < cutoff);
+                if stale {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
         if let Some(cutoff) = self
             .max_age
             .and_then(|age| SystemTime::now().checked_sub(age))
@@ -156,6 +199,23 @@ impl AudioCache {
     }
 }
 
+/// The extension of files being written.
+const TMP: &str = "tmp";
+
+/// A temporary file older than this is left over from a crash.
+const STALE_TMP: Duration = Duration::from_secs(3600);
+
+/// True when `bytes` is a RIFF WAVE file exactly as long as its header says.
+fn is_whole_wav(bytes: &[u8]) -> bool {
+    bytes.len() >= 44
+        && bytes.starts_with(b"RIFF")
+        && &bytes[8..12] == b"WAVE"
+        && bytes[4..8]
+            .try_into()
+            .map(u32::from_le_bytes)
+            .is_ok_and(|riff| u64::from(riff) + 8 == bytes.len() as u64)
+}
+
 /// Decodes in progress: one at a time, whatever the number of accounts and windows.
 static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
@@ -179,15 +239,73 @@ mod tests {
         }
     }
 
+    /// A well-formed 8 kHz mono WAV of `samples` samples, each `fill`.
+    fn wav(samples: usize, fill: i16) -> Vec<u8> {
+        crate::audio::DecodedAudio {
+            sample_rate: 8000,
+            channels: 1,
+            samples: vec![fill; samples],
+        }
+        .to_wav_bytes()
+    }
+
+    #[test]
+    fn one_message_stored_by_many_at_once_is_stored_by_each() {
+        // Two windows, or the app and the CLI, decoding the same message: each store succeeds
+        // and what is left is one whole file.
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::open(dir.path(), 1 << 30).unwrap();
+        let bytes = wav(4000, 7);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..100 {
+                        cache
+                            .put("INBOX", id(1), &bytes)
+                            .expect("every store succeeds");
+                    }
+                });
+            }
+        });
+        assert_eq!(cache.get("INBOX", id(1)), Some(bytes));
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+    }
+
+    #[test]
+    fn a_truncated_file_is_not_served_and_is_decoded_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = AudioCache::open(dir.path(), 1 << 20).unwrap();
+        let whole = wav(800, 3);
+        cache.put("INBOX", id(1), &whole).unwrap();
+        // What a crash leaves of a file whose data never reached the disk.
+        let path = cache.path("INBOX", id(1));
+        File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        assert_eq!(cache.get("INBOX", id(1)), None, "a torn WAV is not played");
+        assert!(!path.exists(), "and is removed");
+        fs::write(&path, b"not a wav at all").unwrap();
+        assert_eq!(cache.get("INBOX", id(1)), None);
+        cache.put("INBOX", id(1), &whole).unwrap();
+        assert_eq!(cache.get("INBOX", id(1)), Some(whole));
+    }
+
     #[test]
     fn put_get_remove_and_private_files() {
         let dir = tempfile::tempdir().unwrap();
         let cache = AudioCache::open(&dir.path().join("c"), 1 << 20).unwrap();
         assert_eq!(cache.get("INBOX", id(1)), None);
-        cache.put("INBOX", id(1), b"RIFF1").unwrap();
-        cache.put("Old/../x", id(1), b"RIFF2").unwrap();
-        assert_eq!(cache.get("INBOX", id(1)).as_deref(), Some(&b"RIFF1"[..]));
-        assert_eq!(cache.get("Old/../x", id(1)).as_deref(), Some(&b"RIFF2"[..]));
+        cache.put("INBOX", id(1), &wav(10, 1)).unwrap();
+        cache.put("Old/../x", id(1), &wav(10, 2)).unwrap();
+        assert_eq!(cache.get("INBOX", id(1)), Some(wav(10, 1)));
+        assert_eq!(cache.get("Old/../x", id(1)), Some(wav(10, 2)));
         let files: Vec<_> = fs::read_dir(dir.path().join("c")).unwrap().collect();
         assert_eq!(files.len(), 2, "folder names cannot escape the directory");
         #[cfg(unix)]
@@ -207,8 +325,8 @@ mod tests {
     fn files_unused_for_longer_than_the_age_go_whatever_the_size() {
         let dir = tempfile::tempdir().unwrap();
         let cache = AudioCache::open(dir.path(), 1 << 20).unwrap();
-        cache.put("INBOX", id(1), b"RIFF-old").unwrap();
-        cache.put("INBOX", id(2), b"RIFF-recent").unwrap();
+        cache.put("INBOX", id(1), &wav(10, 1)).unwrap();
+        cache.put("INBOX", id(2), &wav(10, 2)).unwrap();
         let path = |uid: u32| cache.path("INBOX", id(uid));
         let (first, second) = (path(1), path(2));
         let aged = |file: &Path, days: u64| {
@@ -226,7 +344,7 @@ mod tests {
         assert!(cache.get("INBOX", id(2)).is_some(), "used 3 days ago");
         // And on each store.
         aged(&second, 31);
-        cache.put("INBOX", id(3), b"RIFF-new").unwrap();
+        cache.put("INBOX", id(3), &wav(10, 3)).unwrap();
         assert!(cache.get("INBOX", id(2)).is_none());
         assert!(cache.get("INBOX", id(3)).is_some());
     }
@@ -234,10 +352,11 @@ mod tests {
     #[test]
     fn least_recently_used_files_go_first() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = AudioCache::open(dir.path(), 25).unwrap();
+        // Room for two files of 64 bytes (44 of header, 10 samples), not three.
+        let cache = AudioCache::open(dir.path(), 130).unwrap();
         let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         for uid in 1..=2 {
-            cache.put("INBOX", id(uid), &[0; 10]).unwrap();
+            cache.put("INBOX", id(uid), &wav(10, 0)).unwrap();
             let f = File::options()
                 .write(true)
                 .open(cache.path("INBOX", id(uid)))
@@ -246,7 +365,7 @@ mod tests {
                 .unwrap();
         }
         cache.get("INBOX", id(1)); // used now: newer than 2
-        cache.put("INBOX", id(3), &[0; 10]).unwrap();
+        cache.put("INBOX", id(3), &wav(10, 0)).unwrap();
         assert!(
             cache.get("INBOX", id(2)).is_none(),
             "least recently used evicted"
