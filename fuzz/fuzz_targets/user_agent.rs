@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
             now,
             Input::Datagram {
                 from: server,
+                transport: Transport::Udp,
                 bytes: chunk.to_vec(),
             },
         );

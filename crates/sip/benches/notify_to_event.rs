@@ -35,6 +35,7 @@ fn registered_ua(now: Instant, server: SocketAddr) -> UserAgent {
         now,
         Input::Datagram {
             from: server,
+            transport: Transport::Udp,
             bytes: ok,
         },
     );
@@ -72,6 +73,7 @@ fn step(ua: &mut UserAgent, datagrams: &[Vec<u8>], start: Instant, server: Socke
         now,
         Input::Datagram {
             from: server,
+            transport: Transport::Udp,
             bytes,
         },
     );

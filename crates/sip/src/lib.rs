@@ -15,8 +15,9 @@
 //!   [`registration_state`](UserAgent::registration_state),
 //!   [`subscription_state`](UserAgent::subscription_state),
 //!   [`subscribes_sent`](UserAgent::subscribes_sent): read-only, no side effects.
-//! * **Input** — [`handle_input`](UserAgent::handle_input)`(now, Input::Datagram { from, bytes })`
-//!   for every datagram (or framed stream message) that arrives, and
+//! * **Input** — [`handle_input`](UserAgent::handle_input)`(now, Input::Datagram { from,
+//!   transport, bytes })` for every datagram (or framed stream message) that arrives, with the
+//!   transport it arrived on (answers go back the same way), and
 //!   `handle_input(now, Input::Timeout)` when the deadline passed.
 //! * **Mutators** — [`add_account`](UserAgent::add_account) (starts registering; mailbox
 //!   subscriptions start once registered, or at once for a subscribe-only account:

@@ -3,11 +3,13 @@
 //!
 //! A NOTIFY is accepted when its Request-URI user or `To` user matches a registered account
 //! and its source is trusted by that account's [`UnsolicitedTrust`]: by default only the
-//! account's flow address (registrar or outbound proxy). Otherwise: `489` for another event
+//! account's flow, the same transport (the account's connection for TCP/TLS) and the same
+//! address as its registrar or outbound proxy — a UDP datagram that claims the address of a TLS
+//! registrar is not its flow. Otherwise: `489` for another event
 //! package, `481` when it carries a To tag (a dialog that is not ours, e.g. a subscription we
 //! replaced) or no registered account matches, `403` for an untrusted source.
 
-use crate::config::{AccountConfig, UnsolicitedTrust};
+use crate::config::{AccountConfig, Transport, UnsolicitedTrust};
 use crate::message::Request;
 use crate::subscription::EVENT;
 use std::net::SocketAddr;
@@ -59,10 +61,11 @@ pub fn mailbox_for(account: &AccountConfig, message_account: Option<&str>) -> St
         .unwrap_or_else(|| account.aor.clone())
 }
 
-/// Judges an out-of-dialog NOTIFY from `from` against the accounts (with their
-/// registration status in `registered`, same order).
+/// Judges an out-of-dialog NOTIFY that arrived from `from` over `transport` against the
+/// accounts (with their registration status in `registered`, same order).
 pub fn judge(
     request: &Request,
+    transport: Transport,
     from: SocketAddr,
     accounts: &[&AccountConfig],
     registered: &[bool],
@@ -96,7 +99,11 @@ pub fn judge(
     match account.unsolicited {
         UnsolicitedTrust::Never => Verdict::Reject(403),
         UnsolicitedTrust::AnySource => Verdict::Accept(index),
-        UnsolicitedTrust::FlowOnly if from == account.flow.remote => Verdict::Accept(index),
+        UnsolicitedTrust::FlowOnly
+            if transport == account.flow.transport && from == account.flow.remote =>
+        {
+            Verdict::Accept(index)
+        }
         UnsolicitedTrust::FlowOnly => Verdict::Reject(403),
     }
 }

@@ -48,6 +48,10 @@ pub enum Input {
     Datagram {
         /// Source address.
         from: SocketAddr,
+        /// The transport it arrived on: a UDP datagram, or a message of the TCP/TLS connection
+        /// to `from`. Trust in an unsolicited NOTIFY needs both to be the account's flow, and
+        /// an answer goes back the same way (never where the request's `Via` points).
+        transport: Transport,
         /// Bytes.
         bytes: Vec<u8>,
     },
@@ -258,7 +262,11 @@ impl UserAgent {
     pub fn handle_input(&mut self, now: Instant, input: Input) {
         let now = self.monotonic(now);
         match input {
-            Input::Datagram { from, bytes } => self.handle_datagram(now, from, &bytes),
+            Input::Datagram {
+                from,
+                transport,
+                bytes,
+            } => self.handle_datagram(now, from, transport, &bytes),
             Input::Timeout => self.handle_timeout(now),
         }
         self.pump(now);

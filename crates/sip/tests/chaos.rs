@@ -27,6 +27,7 @@ impl Peer for Client {
             now,
             Input::Datagram {
                 from,
+                transport: Transport::Udp,
                 bytes: bytes.to_vec(),
             },
         );

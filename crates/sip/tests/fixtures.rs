@@ -31,6 +31,7 @@ fn registered_ua(now: Instant) -> UserAgent {
         now,
         Input::Datagram {
             from: server_addr(),
+            transport: Transport::Udp,
             bytes: ok,
         },
     );
@@ -44,6 +45,7 @@ fn deliver(ua: &mut UserAgent, now: Instant, bytes: &[u8]) -> (u16, Vec<Event>) 
         now,
         Input::Datagram {
             from: server_addr(),
+            transport: Transport::Udp,
             bytes: bytes.to_vec(),
         },
     );

@@ -7,7 +7,7 @@ mod common;
 use common::ua::{account, mailbox_events, pair, reconnect, stale_count};
 use common::{SERVER, Server};
 use std::time::Duration;
-use voicelamp_sip::config::UnsolicitedTrust;
+use voicelamp_sip::config::{Transport, UnsolicitedTrust};
 use voicelamp_sip::message::{Message, Method};
 use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
 use voicelamp_sip::user_agent::{Event, Input, Source};
@@ -83,6 +83,7 @@ fn unsolicited_notify_is_judged_by_the_trust_setting() {
             now,
             Input::Datagram {
                 from: from.parse().expect("addr"),
+                transport: Transport::Udp,
                 bytes: notify,
             },
         );

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use std::time::{Duration, Instant};
 use voicelamp_sip::auth::Credentials;
-use voicelamp_sip::config::{UaConfig, UnsolicitedTrust};
+use voicelamp_sip::config::{Transport, UaConfig, UnsolicitedTrust};
 use voicelamp_sip::message::{Message, Method};
 use voicelamp_sip::message_summary::SummaryBody;
 use voicelamp_sip::subscription::{StaleReason, SubscriptionState};
@@ -98,6 +98,7 @@ fn unsolicited_notify_rules() {
             now,
             Input::Datagram {
                 from: from.parse().expect("addr"),
+                transport: Transport::Udp,
                 bytes,
             },
         );
@@ -173,6 +174,7 @@ fn any_source_trust_accepts_unsolicited_from_elsewhere() {
         now,
         Input::Datagram {
             from: "198.51.100.99:5060".parse().expect("addr"),
+            transport: Transport::Udp,
             bytes: n,
         },
     );
@@ -214,6 +216,7 @@ fn options_is_answered_and_keepalives_are_scheduled() {
         now,
         Input::Datagram {
             from: server_addr(),
+            transport: Transport::Udp,
             bytes: options,
         },
     );
@@ -308,6 +311,7 @@ fn garbage_is_reported_not_fatal() {
         now,
         Input::Datagram {
             from: server_addr(),
+            transport: Transport::Udp,
             bytes: b"\x00\x01garbage".to_vec(),
         },
     );
@@ -331,7 +335,7 @@ proptest! {
         pair.run_for(Duration::from_secs(5));
         let now = pair.now;
         for bytes in datagrams {
-            pair.client.ua.handle_input(now, Input::Datagram { from: server_addr(), bytes });
+            pair.client.ua.handle_input(now, Input::Datagram { from: server_addr(), transport: Transport::Udp, bytes });
         }
         while pair.client.ua.poll_transmit().is_some() {}
         while pair.client.ua.poll_event().is_some() {}
@@ -409,6 +413,7 @@ fn options_pair(server: Server) -> (Pair<Client>, AccountId) {
         events: Vec::new(),
         sent: Vec::new(),
         now: start,
+        transport: Transport::Udp,
     };
     (Pair::new(start, client, server), id)
 }

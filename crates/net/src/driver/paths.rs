@@ -58,11 +58,28 @@ impl Driver {
                     }
                     self.udp_route.insert(from, socket);
                 }
-                self.ua.handle_input(now, Input::Datagram { from, bytes });
+                let transport = Transport::Udp;
+                self.ua.handle_input(
+                    now,
+                    Input::Datagram {
+                        from,
+                        transport,
+                        bytes,
+                    },
+                );
             }
             Internal::Received { conn, from, bytes } => {
-                if self.conns.contains_key(&conn) {
-                    self.ua.handle_input(now, Input::Datagram { from, bytes });
+                // A message of a connection arrived on its transport; the user agent trusts and
+                // answers it by that, never by what a datagram claims.
+                if let Some(transport) = self.conns.get(&conn).map(|c| c.transport) {
+                    self.ua.handle_input(
+                        now,
+                        Input::Datagram {
+                            from,
+                            transport,
+                            bytes,
+                        },
+                    );
                 }
             }
             Internal::Connected { conn, local } => {

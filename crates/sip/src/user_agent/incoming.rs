@@ -26,14 +26,20 @@ pub(super) struct ServerEntry {
 }
 
 impl UserAgent {
-    pub(super) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
+    pub(super) fn handle_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        transport: Transport,
+        bytes: &[u8],
+    ) {
         if message::is_keepalive(bytes) {
             return;
         }
         tracing::debug!(%from, "sip recv\n{}", message::redact(bytes));
         match Message::parse(bytes) {
             Ok(Message::Response(response)) => self.handle_response(now, &response),
-            Ok(Message::Request(request)) => self.handle_request(now, from, request),
+            Ok(Message::Request(request)) => self.handle_request(now, from, transport, request),
             Err(error) => push_bounded(&mut self.events, Event::InvalidMessage { from, error }),
         }
     }
@@ -64,7 +70,13 @@ impl UserAgent {
         // A stray response: dropped (RFC 3261 §8.1.3.3).
     }
 
-    fn handle_request(&mut self, now: Instant, from: SocketAddr, request: Request) {
+    fn handle_request(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        transport: Transport,
+        request: Request,
+    ) {
         if request.method == Method::Other("ACK".into()) {
             return;
         }
@@ -92,12 +104,9 @@ impl UserAgent {
             }
             return;
         }
-        let transport = match via.transport.to_ascii_uppercase().as_str() {
-            "TCP" => Transport::Tcp,
-            "TLS" => Transport::Tls,
-            _ => Transport::Udp,
-        };
-        let (status, extra) = self.process_request(now, from, &request);
+        // The answer goes back the way the request came (the source address, on the transport
+        // or connection it arrived on), whatever its Via claims.
+        let (status, extra) = self.process_request(now, from, transport, &request);
         let mut builder = MessageBuilder::response_to(
             &request,
             status,
@@ -137,6 +146,7 @@ impl UserAgent {
         &mut self,
         now: Instant,
         from: SocketAddr,
+        transport: Transport,
         request: &Request,
     ) -> (u16, Vec<(&'static str, &'static str)>) {
         match request.method {
@@ -147,7 +157,10 @@ impl UserAgent {
                     ("Accept", message_summary::CONTENT_TYPE),
                 ],
             ),
-            Method::Notify => (self.handle_notify(now, from, request), Vec::new()),
+            Method::Notify => (
+                self.handle_notify(now, from, transport, request),
+                Vec::new(),
+            ),
             // Calls forked to this registration: the most neutral refusal, so that the
             // caller hears the answer of the user's phones rather than ours.
             Method::Other(ref m) if m == "INVITE" => (480, Vec::new()),
@@ -155,7 +168,13 @@ impl UserAgent {
         }
     }
 
-    fn handle_notify(&mut self, now: Instant, from: SocketAddr, request: &Request) -> u16 {
+    fn handle_notify(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        transport: Transport,
+        request: &Request,
+    ) -> u16 {
         for (i, account) in self.accounts.iter_mut().enumerate() {
             if let Some(sub) = account
                 .subscriptions
@@ -176,7 +195,7 @@ impl UserAgent {
             .map(|a| a.registration.is_registered() || !a.config.register)
             .collect();
         let configs: Vec<&AccountConfig> = self.accounts.iter().map(|a| &a.config).collect();
-        match unsolicited::judge(request, from, &configs, &registered) {
+        match unsolicited::judge(request, transport, from, &configs, &registered) {
             Verdict::Reject(status) => status,
             Verdict::Accept(index) => {
                 let account = AccountId(index);

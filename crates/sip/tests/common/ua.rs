@@ -17,6 +17,8 @@ pub struct Client {
     pub events: Vec<(Instant, Event)>,
     pub sent: Vec<Transmit>,
     pub now: Instant,
+    /// The transport datagrams from the server arrive on (the account's).
+    pub transport: Transport,
 }
 
 impl Client {
@@ -34,6 +36,7 @@ impl Peer for Client {
             now,
             Input::Datagram {
                 from,
+                transport: self.transport,
                 bytes: bytes.to_vec(),
             },
         );
@@ -79,12 +82,14 @@ pub fn account(mailboxes: &[&str]) -> AccountConfig {
 pub fn pair(server: Server, account: AccountConfig) -> (Pair<Client>, AccountId) {
     let start = Instant::now();
     let mut ua = UserAgent::new(UaConfig::default(), ChaCha8Rng::seed_from_u64(1));
+    let transport = account.flow.transport;
     let id = ua.add_account(start, account).expect("account");
     let client = Client {
         ua,
         events: Vec::new(),
         sent: Vec::new(),
         now: start,
+        transport,
     };
     (Pair::new(start, client, server), id)
 }
