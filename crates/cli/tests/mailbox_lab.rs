@@ -538,3 +538,46 @@ async fn a_mark_made_while_the_server_is_away_is_journaled_and_sent_later() {
     let flags = s.imap("flags", "INBOX", uid, "").await;
     assert!(flags.contains("\\Seen"), "{flags}");
 }
+
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn a_mark_without_folder_while_the_server_is_away_is_journaled_and_finds_its_folder() {
+    let s = Setup::new("1024");
+    // Not in INBOX: the replay has to find the folder.
+    let id = s.seed(&["--format", "pcm", "--folder", "Old"]).await;
+    let uid = uid_of(&id);
+    let reachable = std::fs::read_to_string(s.config()).unwrap();
+    // A port nobody listens on: the server is "away".
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    s.write(&format!(
+        "[accounts.tls]\nca_file = \"{}\"\n[accounts.voicemail]\nimap = \"imaps://127.0.0.1:{closed}\"\n",
+        ca_file()
+    ));
+    let out = s.run(&["mark-heard", "vm", &id]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{id}: not marked heard yet"))
+            && stderr.contains("kept in the offline journal"),
+        "{stderr}"
+    );
+    assert!(!s.imap("flags", "Old", uid, "").await.contains("\\Seen"));
+
+    // Back online: the next command sends the journaled mark to the folder that holds it.
+    std::fs::write(s.config(), reachable).unwrap();
+    let list = s.list(Some("Old")).await;
+    let listed = list
+        .iter()
+        .find(|v| v["id"] == id.as_str())
+        .expect("listed");
+    assert_eq!(listed["heard"], true);
+    let flags = s.imap("flags", "Old", uid, "").await;
+    assert!(flags.contains("\\Seen"), "{flags}");
+    let journal = s.dir.path().join("data/voicemail/vm/journal.jsonl");
+    let left = std::fs::read_to_string(&journal).unwrap_or_default();
+    assert!(left.trim().is_empty(), "the journal is empty again: {left}");
+}

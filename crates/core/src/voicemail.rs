@@ -349,6 +349,29 @@ impl Mailbox {
         Ok(applied)
     }
 
+    /// Makes `change` to message `id` in `folder`, or when no folder is given in the shown folder
+    /// that lists it. When the server cannot be reached to find that folder, the change is
+    /// journaled without one and its replay finds the folder (the id carries the folder's
+    /// UIDVALIDITY): a change is never refused only because the server is away. Returns the
+    /// folder when it is known.
+    pub async fn apply_to(
+        &self,
+        id: MessageId,
+        folder: Option<&str>,
+        change: Change,
+    ) -> Result<(Option<String>, Applied), VoicemailError> {
+        let folder = match self.locate(id, folder).await {
+            Ok(folder) => folder,
+            Err(VoicemailError::Store(e)) if e.is_retryable() => {
+                tracing::info!("{e}; {change:?} of {id} queued until its folder can be found");
+                return Ok((None, self.store.queue_unlocated(id, change).await?));
+            }
+            Err(e) => return Err(e),
+        };
+        let applied = self.apply(&folder, id, change).await?;
+        Ok((Some(folder), applied))
+    }
+
     /// Replays changes journaled while the server was away.
     pub async fn sync(&self) -> Result<SyncReport, VoicemailError> {
         Ok(self.store.sync().await?)

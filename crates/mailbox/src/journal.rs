@@ -42,7 +42,8 @@ pub enum Change {
 /// One queued change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Folder of the message.
+    /// Folder of the message; empty when it was not known (the change was made without a folder
+    /// while the server could not be asked which one holds the message): the replay finds it.
     pub folder: String,
     /// The message.
     pub id: MessageId,

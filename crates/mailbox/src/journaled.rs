@@ -107,6 +107,21 @@ impl<S: VoicemailStore> JournaledStore<S> {
         Ok(Applied::Queued)
     }
 
+    /// Queues a change to message `id` whose folder is not known because the server cannot be
+    /// reached to find it (a message id carries its folder's UIDVALIDITY, not the folder). The
+    /// replay looks for the message in every folder, INBOX first and Trash last, and applies the
+    /// change where it is; if no folder holds it any more, the change is dropped.
+    pub async fn queue_unlocated(&self, id: MessageId, change: Change) -> Result<Applied, Error> {
+        let mut journal = self.journal.lock().await;
+        journal.append(Entry {
+            folder: String::new(),
+            id,
+            change,
+            at: OffsetDateTime::now_utc(),
+        })?;
+        Ok(Applied::Queued)
+    }
+
     /// Replays the journal. Errors only when the journal file cannot be written.
     pub async fn sync(&self) -> Result<SyncReport, Error> {
         let mut journal = self.journal.lock().await;
@@ -127,7 +142,11 @@ impl<S: VoicemailStore> JournaledStore<S> {
                         "offline journal: dropping {:?} of {} in {} made at {}: {e}",
                         entry.change,
                         entry.id,
-                        entry.folder,
+                        if entry.folder.is_empty() {
+                            "its folder"
+                        } else {
+                            &entry.folder
+                        },
                         entry.at
                     );
                     report.dropped.push((entry, e.to_string()));
@@ -141,12 +160,43 @@ impl<S: VoicemailStore> JournaledStore<S> {
     }
 
     async fn run(&self, e: &Entry) -> Result<(), Error> {
+        let found;
+        let folder = if e.folder.is_empty() {
+            found = self.locate(e.id).await?;
+            found.as_str()
+        } else {
+            e.folder.as_str()
+        };
         match &e.change {
-            Change::MarkHeard => self.inner.mark_heard(&e.folder, e.id).await,
-            Change::MarkNew => self.inner.mark_new(&e.folder, e.id).await,
-            Change::Delete => self.inner.delete(&e.folder, e.id).await,
-            Change::MoveTo { target } => self.inner.move_to(&e.folder, e.id, target).await,
+            Change::MarkHeard => self.inner.mark_heard(folder, e.id).await,
+            Change::MarkNew => self.inner.mark_new(folder, e.id).await,
+            Change::Delete => self.inner.delete(folder, e.id).await,
+            Change::MoveTo { target } => self.inner.move_to(folder, e.id, target).await,
         }
+    }
+
+    /// The folder that lists message `id`: INBOX first, Trash last, the others in the server's
+    /// order (the order the app shows them in).
+    async fn locate(&self, id: MessageId) -> Result<String, Error> {
+        let mut folders = self.inner.folders().await?;
+        folders.sort_by_key(|f| match f.to_ascii_lowercase().as_str() {
+            "inbox" => 0,
+            "trash" => 2,
+            _ => 1,
+        });
+        for folder in folders {
+            match self.inner.list(&folder).await {
+                Ok(list) if list.iter().any(|v| v.id == id) => return Ok(folder),
+                Ok(_) => {}
+                Err(e) if e.is_gone() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::MessageGone {
+            folder: "any folder".into(),
+            id,
+            reason: "no folder lists it (deleted or moved elsewhere)".into(),
+        })
     }
 
     /// Replays pending entries before a read, ignoring failures (the read reports its own).
@@ -170,7 +220,8 @@ impl<S: VoicemailStore> VoicemailStore for JournaledStore<S> {
         self.settle().await;
         let mut list = self.inner.list(folder).await?;
         for e in self.journal.lock().await.entries() {
-            if e.folder != folder {
+            // An entry whose folder is not known yet applies to its message wherever it is.
+            if !e.folder.is_empty() && e.folder != folder {
                 continue;
             }
             match &e.change {
@@ -434,6 +485,29 @@ mod tests {
             let list = s.list("INBOX").await.unwrap();
             assert_eq!(list.len(), 1);
             assert!(!list[0].heard);
+        });
+    }
+
+    #[test]
+    fn a_change_queued_without_its_folder_is_applied_where_the_message_is() {
+        block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let s = JournaledStore::open(Fake::with(&[1, 2]), dir.path()).unwrap();
+            s.inner().offline.store(true, Ordering::SeqCst);
+            assert_eq!(
+                s.queue_unlocated(id(2), Change::MarkHeard).await.unwrap(),
+                Applied::Queued
+            );
+            s.queue_unlocated(id(9), Change::MarkHeard).await.unwrap();
+            let list = s.list("INBOX").await.unwrap();
+            assert!(list.iter().find(|v| v.id == id(2)).unwrap().heard);
+            drop(s);
+
+            let s = JournaledStore::open(Fake::with(&[1, 2]), dir.path()).unwrap();
+            let report = s.sync().await.unwrap();
+            assert_eq!((report.applied, report.remaining), (1, 0));
+            assert_eq!(report.dropped.len(), 1, "no folder holds 9");
+            assert_eq!(*s.inner().log.lock().unwrap(), ["heard 2"]);
         });
     }
 }

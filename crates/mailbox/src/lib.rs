@@ -21,7 +21,8 @@
 //!   from IDLE or polling, reconnecting with jittered backoff. An audio part over
 //!   [`imap::MAX_AUDIO_PART_BYTES`] is refused from its BODYSTRUCTURE, before any of it is fetched.
 //! - [`journal`] and [`journaled`]: [`JournaledStore`] queues changes durably while the server is
-//!   unreachable and replays them in order ([`JournaledStore::sync`]).
+//!   unreachable and replays them in order ([`JournaledStore::sync`]); a change queued without its
+//!   folder finds it at replay ([`JournaledStore::queue_unlocated`]).
 //! - [`audio`]: decoding attachments to 16-bit PCM WAV; [`cache`]: [`AudioCache`], a private
 //!   size-bounded disk cache of decoded messages ([`AudioCache::fetch_wav`], which decodes on the
 //!   blocking threads, one message at a time).

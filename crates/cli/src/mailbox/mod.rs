@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Without `--folder`, `list` shows every configured folder (or every folder the server has) and
-//! the id commands find the folder that holds the message. Exit codes: 0 done, 1 the server or
+//! the id commands find the folder that holds the message; while the server is away a mark or a
+//! delete is journaled without its folder, which is found when the change is sent. Exit codes: 0 done, 1 the server or
 //! the message failed (unreachable, login refused, untrusted certificate, message gone) or a
 //! change could only be queued, 2 usage or configuration.
 
@@ -180,20 +181,28 @@ async fn change(
     done: &str,
 ) -> Result<ExitCode, Failure> {
     let mailbox = open(config, &target.account).await?;
-    let folder = mailbox.locate(target.id, target.folder.as_deref()).await?;
-    let applied = mailbox.apply(&folder, target.id, change).await?;
+    let (folder, applied) = mailbox
+        .apply_to(target.id, target.folder.as_deref(), change)
+        .await?;
     mailbox.close().await;
+    // Without a folder the server could not be asked which one holds the message.
+    let (message, found_later) = match &folder {
+        Some(folder) => (format!("{} in {folder}", target.id), ""),
+        None => (
+            target.id.to_string(),
+            " (the folder that holds the message is found then)",
+        ),
+    };
     match applied {
         Applied::Done => {
-            output::line(&format!("{} in {folder}: {done}", target.id))?;
+            output::line(&format!("{message}: {done}"))?;
             Ok(ExitCode::SUCCESS)
         }
         Applied::Queued => {
             eprintln!(
-                "voicelamp-cli: {} in {folder}: not {done} yet: the mail server cannot be used \
+                "voicelamp-cli: {message}: not {done} yet: the mail server cannot be used \
                  now, so the change is kept in the offline journal and sent by the next mailbox \
-                 command for {} (or the app)",
-                target.id,
+                 command for {} (or the app){found_later}",
                 mailbox.account_id()
             );
             Ok(ExitCode::FAILURE)
