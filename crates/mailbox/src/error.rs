@@ -162,6 +162,7 @@ impl Error {
     /// settings are fixed. The offline journal keeps changes that fail this way.
     pub fn is_retryable(&self) -> bool {
         self.is_offline()
+            || self.is_temporary_refusal()
             || matches!(
                 self,
                 Self::AuthFailed { .. }
@@ -178,6 +179,14 @@ impl Error {
     pub fn is_auth_refused(&self) -> bool {
         matches!(self, Self::AuthFailed { detail, .. }
             if !detail.trim_start().to_ascii_uppercase().starts_with("[UNAVAILABLE]"))
+    }
+
+    /// True when the server refused a command for now (RFC 5530: `NO [UNAVAILABLE]`, `[INUSE]`,
+    /// `[LIMIT]`, `[SERVERBUG]`): the same command may succeed later, so a queued change is kept.
+    pub fn is_temporary_refusal(&self) -> bool {
+        const TEMPORARY: [&str; 4] = ["[UNAVAILABLE]", "[INUSE]", "[LIMIT]", "[SERVERBUG]"];
+        matches!(self, Self::Protocol { detail, .. } | Self::AuthFailed { detail, .. }
+            if TEMPORARY.iter().any(|code| detail.trim_start().to_ascii_uppercase().starts_with(code)))
     }
 
     /// True when retrying the same operation can never succeed because its message is gone.

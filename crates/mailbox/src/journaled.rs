@@ -10,8 +10,10 @@
 //! (e.g. on `MailboxChange::Connected` from a watch) and which every call through this wrapper
 //! tries first while entries are pending. Entries are applied oldest first; each one is removed
 //! from the journal as soon as the server confirmed it. An entry whose message is gone (deleted
-//! elsewhere, folder renumbered) or that the server refuses is dropped with a logged reason; a
-//! retryable failure stops the replay and keeps the rest for next time. Replaying a change the
+//! elsewhere, folder renumbered) or that the server refuses for good is dropped with a logged
+//! reason; a retryable failure (the server away, the account refused until its settings change,
+//! a refusal for now such as `NO [UNAVAILABLE]`) stops the replay and keeps the rest for next
+//! time. Replaying a change the
 //! server had in fact already applied is harmless: flag changes are idempotent, and a second move
 //! finds the message gone.
 //!
@@ -281,6 +283,8 @@ mod tests {
         heard: StdMutex<BTreeMap<u32, bool>>,
         log: StdMutex<Vec<String>>,
         refuse: StdMutex<bool>,
+        /// Changes still to refuse with `NO [UNAVAILABLE]`.
+        unavailable: StdMutex<u32>,
     }
 
     fn id(uid: u32) -> MessageId {
@@ -313,6 +317,16 @@ mod tests {
                     port: 1,
                     detail: "offline".into(),
                 });
+            }
+            {
+                let mut unavailable = self.unavailable.lock().unwrap();
+                if *unavailable > 0 {
+                    *unavailable -= 1;
+                    return Err(Error::Protocol {
+                        command: "UID STORE",
+                        detail: "[UNAVAILABLE] Temporary failure, try again later".into(),
+                    });
+                }
             }
             if *self.refuse.lock().unwrap() {
                 return Err(Error::AuthFailed {
@@ -388,6 +402,46 @@ mod tests {
             .build()
             .unwrap()
             .block_on(f)
+    }
+
+    #[test]
+    fn a_temporary_refusal_keeps_the_change_queued() {
+        block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let fake = Fake::with(&[1, 2]);
+            fake.offline.store(true, Ordering::SeqCst);
+            let s = JournaledStore::open(fake, dir.path()).unwrap();
+            s.mark_heard("INBOX", id(1)).await.unwrap();
+            s.mark_heard("INBOX", id(2)).await.unwrap();
+
+            // Back, but busy: the first replayed change is refused for now.
+            s.inner.offline.store(false, Ordering::SeqCst);
+            *s.inner.unavailable.lock().unwrap() = 1;
+            let report = s.sync().await.unwrap();
+            assert!(report.dropped.is_empty(), "{:?}", report.dropped);
+            assert_eq!(report.remaining, 2);
+            assert!(
+                report
+                    .waiting
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("[UNAVAILABLE]"),
+                "{report:?}"
+            );
+
+            // A later sync applies both, in order.
+            let report = s.sync().await.unwrap();
+            assert_eq!((report.applied, report.remaining), (2, 0), "{report:?}");
+            assert_eq!(*s.inner.log.lock().unwrap(), ["heard 1", "heard 2"]);
+
+            // Online, a temporary refusal queues the change instead of losing it.
+            *s.inner.unavailable.lock().unwrap() = 1;
+            assert_eq!(
+                s.apply("INBOX", id(2), Change::MarkNew).await.unwrap(),
+                Applied::Queued
+            );
+            assert_eq!(s.pending().await.len(), 1);
+        });
     }
 
     #[test]
