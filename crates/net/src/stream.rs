@@ -36,7 +36,10 @@ pub(crate) async fn run(
     outgoing: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
     let why = match tokio::time::timeout(connect_timeout, connect(remote, local_port, tls)).await {
-        Err(_) => format!("no connection to {remote} within {connect_timeout:?}"),
+        Err(_) => format!(
+            "no connection to {remote} within {} s",
+            connect_timeout.as_secs_f32()
+        ),
         Ok(Err(why)) => why,
         Ok(Ok((Stream::Tcp(s), local))) => serve(id, remote, local, s, &internal, outgoing).await,
         Ok(Ok((Stream::Tls(s), local))) => serve(id, remote, local, *s, &internal, outgoing).await,

@@ -108,9 +108,11 @@ fn verifier(ca_file: Option<&Path>, what: &str) -> Result<Arc<dyn ServerCertVeri
     if let Some(path) = ca_file {
         listed = ca_certificates(path)?;
         for cert in &listed {
-            roots.add(cert.clone()).map_err(|e| TlsError::CaFile {
+            roots.add(cert.clone()).map_err(|_| TlsError::CaFile {
                 path: path.to_owned(),
-                why: e.to_string(),
+                why: "holds a certificate that is malformed and cannot be trusted; export it \
+                      again as PEM"
+                    .into(),
             })?;
         }
     }
@@ -148,13 +150,23 @@ fn ca_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError
         why,
     };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| ca_error(e.to_string()))?
+        .map_err(|e| ca_error(pem_words(e)))?
         .collect::<Result<_, _>>()
-        .map_err(|e| ca_error(e.to_string()))?;
+        .map_err(|e| ca_error(pem_words(e)))?;
     if certs.is_empty() {
         return Err(ca_error("no PEM certificate in the file".into()));
     }
     Ok(certs)
+}
+
+/// Why a PEM file cannot be used, in words (pki-types' own text shows bytes as Debug).
+fn pem_words(e: rustls_pki_types::pem::Error) -> String {
+    match e {
+        rustls_pki_types::pem::Error::Io(e) => format!("cannot be read: {e}"),
+        _ => "is not a readable PEM file (a section is cut off or damaged); export the \
+              certificate again as PEM"
+            .into(),
+    }
 }
 
 /// The usual WebPKI check, plus one exception: a server certificate refused only because it is
@@ -321,6 +333,23 @@ mod tests {
         })
         .expect_err("no certificate");
         assert!(err.to_string().contains("no PEM certificate"), "{err}");
+
+        let cut = dir.path().join("cut.pem");
+        std::fs::write(&cut, "-----BEGIN CERTIFICATE-----\nMIIB\n").expect("write");
+        let err = client_config(Trust {
+            ca_file: Some(&cut),
+            insecure_skip_verify: false,
+            what: "test",
+        })
+        .expect_err("cut off");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "tls.ca_file {}: is not a readable PEM file (a section is cut off or damaged); \
+                 export the certificate again as PEM",
+                cut.display()
+            )
+        );
     }
 
     /// A self-signed `CA:TRUE` certificate for `names` (subjectAltName), made by openssl in

@@ -79,9 +79,19 @@ impl Ctx {
             },
             other => Error::Protocol {
                 command,
-                detail: other.to_string(),
+                detail: unreadable(&other),
             },
         }
+    }
+}
+
+/// async-imap's other errors in words (its own text can hold raw bytes and `Debug` output).
+fn unreadable(e: &async_imap::error::Error) -> String {
+    use async_imap::error::Error as E;
+    match e {
+        E::Validate(_) => "a name holds a character that IMAP cannot send".to_owned(),
+        E::Append => "the server did not store the message".to_owned(),
+        _ => "an answer this app cannot read; the server may not speak standard IMAP".to_owned(),
     }
 }
 
@@ -277,6 +287,29 @@ mod tests {
             "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"
         )));
         assert!(!offers_plain(&parse("* OK ready\r\n")));
+    }
+
+    #[test]
+    fn other_imap_errors_are_words_without_bytes_or_debug() {
+        use async_imap::error::{Error as E, ParseError as P};
+        let bytes = vec![0xff, 0xfe];
+        let not_utf8 = std::str::from_utf8(&bytes).unwrap_err();
+        for e in [
+            E::Parse(P::DataNotUtf8(bytes.clone(), not_utf8)),
+            E::Parse(P::Invalid(vec![1, 2, 3])),
+            E::Parse(P::Unexpected("Fetch { message: 1, attributes: [] }".into())),
+        ] {
+            let ctx = Ctx {
+                host: "127.0.0.1".into(),
+                limit: Duration::from_secs(1),
+            };
+            let said = ctx.imap_error("FETCH", e).to_string();
+            assert_eq!(
+                said,
+                "the mail server answered FETCH with: an answer this app cannot read; the server \
+                 may not speak standard IMAP"
+            );
+        }
     }
 
     #[test]

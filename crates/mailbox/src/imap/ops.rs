@@ -412,9 +412,12 @@ pub async fn fetch_audio(
         part.encoding,
         TransferEncoding::QuotedPrintable | TransferEncoding::Other(_)
     ) {
+        let name = match &part.encoding {
+            TransferEncoding::Other(name) => name.as_str(),
+            _ => "quoted-printable",
+        };
         return Err(malformed(format!(
-            "the audio attachment uses an unsupported transfer encoding ({:?})",
-            part.encoding
+            "the audio attachment uses an unsupported transfer encoding ({name})"
         )));
     }
     let path: Vec<u32> = part
