@@ -2,7 +2,10 @@
 //! (`mailboxes=` on a PJSIP endpoint), carriers and hosted PBXs to a registered Contact.
 //!
 //! A NOTIFY is accepted when its Request-URI user or `To` user matches a registered account
-//! and its source is trusted by that account's [`UnsolicitedTrust`]: by default only the
+//! and its source is trusted by that account's [`UnsolicitedTrust`]. When several accounts
+//! have that user (extension 100 on two PBXs), the one whose flow it arrived on takes it; from
+//! elsewhere, only an account trusting any source whose domain the `To` names (or the only
+//! such account) — several left is `481`, never a guess. Trust: by default only the
 //! account's flow, the same transport (the account's connection for TCP/TLS) and the same
 //! address as its registrar or outbound proxy — a UDP datagram that claims the address of a TLS
 //! registrar is not its flow. Otherwise: `489` for another event
@@ -81,30 +84,56 @@ pub fn judge(
     let to_user = request.head.to.user.as_deref();
     let to_host = request.head.to.host.to_ascii_lowercase();
     let uri_user = request.uri_user.as_deref();
-    let found = accounts.iter().enumerate().find(|(i, account)| {
-        if !registered.get(*i).copied().unwrap_or(false) {
-            return false;
-        }
-        let (aor_user, aor_host) = user_host(&account.aor);
-        let by_uri = uri_user.is_some()
-            && (uri_user == Some(account.contact_user.as_str()) || uri_user == aor_user.as_deref());
-        let by_to = to_user.is_some()
-            && to_user == aor_user.as_deref()
-            && host_only(&to_host) == host_only(&aor_host);
-        by_uri || by_to
-    });
-    let Some((index, account)) = found else {
+    // Every registered account the NOTIFY may be for, by its user part.
+    let candidates: Vec<(usize, &AccountConfig)> = accounts
+        .iter()
+        .enumerate()
+        .filter(|(i, account)| {
+            if !registered.get(*i).copied().unwrap_or(false) {
+                return false;
+            }
+            let (aor_user, aor_host) = user_host(&account.aor);
+            let by_uri = uri_user.is_some()
+                && (uri_user == Some(account.contact_user.as_str())
+                    || uri_user == aor_user.as_deref());
+            let by_to = to_user.is_some()
+                && to_user == aor_user.as_deref()
+                && host_only(&to_host) == host_only(&aor_host);
+            by_uri || by_to
+        })
+        .map(|(i, account)| (i, *account))
+        .collect();
+    if candidates.is_empty() {
         return Verdict::Reject(481);
+    }
+    // The same extension on two servers: the flow it arrived on says which one sent it.
+    let on_flow = |account: &AccountConfig| {
+        transport == account.flow.transport && from == account.flow.remote
     };
-    match account.unsolicited {
-        UnsolicitedTrust::Never => Verdict::Reject(403),
-        UnsolicitedTrust::AnySource => Verdict::Accept(index),
-        UnsolicitedTrust::FlowOnly
-            if transport == account.flow.transport && from == account.flow.remote =>
-        {
-            Verdict::Accept(index)
-        }
-        UnsolicitedTrust::FlowOnly => Verdict::Reject(403),
+    if let Some(&(index, account)) = candidates.iter().find(|(_, a)| on_flow(a)) {
+        return match account.unsolicited {
+            UnsolicitedTrust::Never => Verdict::Reject(403),
+            UnsolicitedTrust::FlowOnly | UnsolicitedTrust::AnySource => Verdict::Accept(index),
+        };
+    }
+    // From elsewhere: only an account that trusts any source may take it, and only when the
+    // NOTIFY names which one (the To host is its domain, or it is the only one left).
+    let open: Vec<(usize, &AccountConfig)> = candidates
+        .iter()
+        .copied()
+        .filter(|(_, a)| a.unsolicited == UnsolicitedTrust::AnySource)
+        .collect();
+    let by_host: Vec<usize> = open
+        .iter()
+        .filter(|(_, a)| host_only(&user_host(&a.aor).1) == host_only(&to_host))
+        .map(|(i, _)| *i)
+        .collect();
+    match (open.as_slice(), by_host.as_slice()) {
+        ([], _) => Verdict::Reject(403),
+        (_, [index]) | ([(index, _)], []) => Verdict::Accept(*index),
+        // Several accounts it may be for, and nothing says which: lighting one would be a
+        // guess.
+        _ => Verdict::Reject(481),
     }
 }
 
