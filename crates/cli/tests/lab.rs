@@ -398,3 +398,46 @@ async fn a_subscribe_only_account_watches_without_registering() {
         "a REGISTER was sent: {report}"
     );
 }
+
+/// `check` over TLS to a server whose certificate is not trusted (no `ca_file`) names the
+/// certificate problem as why nothing registered — not a missing answer — in words.
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn check_names_an_untrusted_certificate() {
+    let lab = Lab::get();
+    let user = "1015";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nid = \"pbx\"\naor = \"{aor}\"\n\
+             registrar = \"sip:{host}:{port};transport=tls\"\npassword_env = \"VL_TEST_PW_{user}\"\n",
+            aor = lab.aor(user),
+            host = lab.host,
+            port = lab.tls_port,
+        ),
+    )
+    .expect("write config");
+    let started = Instant::now();
+    let output = cli(&config, [user; 3], &["check", "pbx", "--wait", "5"])
+        .output()
+        .await
+        .expect("run the CLI");
+    let report = String::from_utf8_lossy(&output.stdout);
+    eprintln!("check took {:?}:\n{report}", started.elapsed());
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    let words = format!(
+        "  registration: not sent: TLS with {host}:{port}: the certificate of {host} is not \
+         trusted: it is signed by an authority this computer does not know; add the certificate \
+         of the authority that signed it (for a self-signed certificate, the server's \
+         certificate itself) to ca_file in the account's TLS settings\n",
+        host = lab.host,
+        port = lab.tls_port,
+    );
+    assert!(report.contains(&words), "{report}");
+    assert!(!report.contains("no answer"), "{report}");
+    for dump in ["IpAddress(", "Other(", "Error("] {
+        assert!(!report.contains(dump), "{report}");
+    }
+}

@@ -106,6 +106,28 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
         let _ = writeln!(out, "  not started: {why}");
         return (out, false);
     }
+    let target = account
+        .target
+        .as_ref()
+        .map(|t| {
+            format!(
+                "{}:{} over {}",
+                t.host,
+                t.port_or_default(),
+                name(t.transport)
+            )
+        })
+        .unwrap_or_default();
+    let within = if waited == 0 {
+        "yet".to_owned()
+    } else {
+        format!("within {waited} s")
+    };
+    // The path's last failure, which is then why nothing else could happen.
+    let down = match &account.transport {
+        Some(TransportState::Down { why, .. }) => Some(why.as_str()),
+        _ => None,
+    };
     // The path.
     match &account.transport {
         Some(TransportState::Up {
@@ -119,25 +141,13 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
                 name(*transport)
             );
         }
-        Some(TransportState::Down { why, .. }) => {
+        Some(TransportState::Down { .. }) => {
             ok = false;
-            let _ = writeln!(out, "  server: cannot reach it: {why}");
+            let _ = writeln!(out, "  server: {target}: no usable connection");
         }
         None => {
             ok = false;
-            let target = account
-                .target
-                .as_ref()
-                .map(|t| {
-                    format!(
-                        "{}:{} over {}",
-                        t.host,
-                        t.port_or_default(),
-                        name(t.transport)
-                    )
-                })
-                .unwrap_or_default();
-            let _ = writeln!(out, "  server: {target}: no answer within {waited} s");
+            let _ = writeln!(out, "  server: {target}: no answer {within}");
         }
     }
     // Registration.
@@ -176,7 +186,14 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
         }
         None => {
             ok = false;
-            let _ = writeln!(out, "  registration: no answer within {waited} s");
+            match down {
+                Some(why) => {
+                    let _ = writeln!(out, "  registration: not sent: {why}");
+                }
+                None => {
+                    let _ = writeln!(out, "  registration: no answer {within}");
+                }
+            }
         }
     }
     // Mailboxes.
@@ -228,10 +245,14 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
                         matches!(s, RegistrationStatus::Registered { .. })
                     }) =>
                     {
-                        format!("no NOTIFY within {waited} s after registering")
+                        format!("no NOTIFY {within} after registering")
                     }
                     None if !account.register => {
-                        format!("no NOTIFY within {waited} s after subscribing")
+                        format!("no NOTIFY {within} after subscribing")
+                    }
+                    None if down.is_some() => {
+                        "not subscribed: there is no connection to the server (see above)"
+                            .to_owned()
                     }
                     None => "not subscribed: the account is not registered".to_owned(),
                 }
@@ -299,4 +320,68 @@ fn summary_words(s: &MessageSummary) -> String {
         parts.push(format!("for {account}"));
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voicelamp_net::Target;
+    use voicelamp_net::voicelamp_sip::AccountId;
+
+    fn account(transport: Option<TransportState>) -> EngineAccount {
+        EngineAccount {
+            id: "pbx".into(),
+            net_id: Some(AccountId(0)),
+            problem: None,
+            mailboxes: vec!["sip:1001@127.0.0.1".into()],
+            imap_feeds_lamp: false,
+            register: true,
+            imap_live: false,
+            history: Default::default(),
+            transport,
+            target: Some(Target {
+                host: "127.0.0.1".into(),
+                port: Some(5061),
+                transport: Transport::Tls,
+            }),
+        }
+    }
+
+    /// A connection that never came up is why nothing was registered: the report says so on the
+    /// registration line, instead of a missing answer.
+    #[test]
+    fn a_refused_connection_is_named_as_the_registrations_cause() {
+        let why = "TLS with 127.0.0.1:5061: the certificate of 127.0.0.1 is not trusted: it is \
+                   signed by an authority this computer does not know; add …";
+        let (report, ok) = diagnose(
+            &account(Some(TransportState::Down {
+                why: why.into(),
+                retry_in: Duration::from_secs(3),
+            })),
+            15,
+        );
+        assert!(!ok);
+        assert_eq!(
+            report,
+            format!(
+                "account pbx\n  \
+                 server: 127.0.0.1:5061 over TLS: no usable connection\n  \
+                 registration: not sent: {why}\n  \
+                 mailbox sip:1001@127.0.0.1: not subscribed: there is no connection to the \
+                 server (see above)\n  \
+                 verdict: problems found (see above)\n"
+            )
+        );
+        // No state at all yet: then it is a missing answer, said for the time waited.
+        let (report, _) = diagnose(&account(None), 15);
+        assert!(
+            report.contains("  registration: no answer within 15 s\n"),
+            "{report}"
+        );
+        let (report, _) = diagnose(&account(None), 0);
+        assert!(
+            report.contains("  registration: no answer yet\n"),
+            "{report}"
+        );
+    }
 }
