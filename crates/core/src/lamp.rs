@@ -517,6 +517,32 @@ impl LampModel {
         self.stale_account(index, &format!("no connection to the server: {why}"), now)
     }
 
+    /// The computer goes to sleep or woke (`why` says which): every mailbox of every account
+    /// that SIP drives becomes stale, so that no count that may be old is shown as current. A
+    /// lamp its voicemail store drives is left to the store, which reports again when it
+    /// reconnects.
+    pub fn apply_computer_slept(&mut self, why: &str, now: SystemTime) -> Vec<EngineEvent> {
+        let mut out = Vec::new();
+        for index in 0..self.accounts.len() {
+            let uris: Vec<String> = self.accounts[index]
+                .mailboxes
+                .iter()
+                .map(|m| m.uri.clone())
+                .collect();
+            for uri in uris {
+                out.extend(self.set(index, &uri, |lamp| match lamp {
+                    Lamp::Failed { .. }
+                    | Lamp::Active {
+                        source: LampSource::Imap,
+                        ..
+                    } => lamp.clone(),
+                    other => other.staled(why, now),
+                }));
+            }
+        }
+        out
+    }
+
     fn stale_account(&mut self, index: usize, why: &str, now: SystemTime) -> Vec<EngineEvent> {
         let uris: Vec<String> = self.accounts[index]
             .mailboxes

@@ -21,7 +21,14 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 use voicelamp_net::voicelamp_sip::auth::Credentials;
 use voicelamp_net::voicelamp_sip::{AccountId, Event};
-use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, Target, TlsOptions, TransportState};
+use voicelamp_net::{
+    AccountSpec, LifeEvent, Net, NetConfig, NetEvent, Target, TlsOptions, TransportState,
+};
+
+/// A lamp's reason while the computer goes to sleep.
+pub const COMPUTER_SLEEPING: &str = "the computer is going to sleep; checking again when it wakes";
+/// A lamp's reason after the computer woke, until its server confirms the count.
+pub const COMPUTER_WOKE: &str = "the computer was asleep; checking again…";
 
 /// Events kept per account for diagnosis.
 const HISTORY: usize = 1000;
@@ -208,6 +215,13 @@ impl Engine {
                     return Vec::new();
                 }
                 self.model.apply(&event, SystemTime::now())
+            }
+            NetEvent::Life(life) => {
+                let why = match life {
+                    LifeEvent::Sleeping => COMPUTER_SLEEPING,
+                    LifeEvent::Woke => COMPUTER_WOKE,
+                };
+                self.model.apply_computer_slept(why, SystemTime::now())
             }
             NetEvent::Transport { account, state } => {
                 let Some(entry) = self.account_mut(account) else {

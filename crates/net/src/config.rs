@@ -19,6 +19,8 @@ pub struct NetConfig {
     pub reconnect_base: Duration,
     /// Longest wait before reconnecting.
     pub reconnect_max: Duration,
+    /// Sleep, wake and network changes.
+    pub life: crate::life::LifeConfig,
 }
 
 impl Default for NetConfig {
@@ -29,6 +31,7 @@ impl Default for NetConfig {
             connect_timeout: Duration::from_secs(10),
             reconnect_base: Duration::from_secs(1),
             reconnect_max: Duration::from_secs(120),
+            life: crate::life::LifeConfig::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ use voicelamp_sip::registration::RegistrationState;
 use voicelamp_sip::subscription::SubscriptionState;
 use voicelamp_sip::{AccountId, Event, Input, Transport, UserAgent};
 
+mod life;
 mod outgoing;
 mod paths;
 mod shutdown;
@@ -28,6 +29,8 @@ mod shutdown;
 pub enum NetEvent {
     /// An event of the user agent; `account` is the id [`NetHandle::add_account`] returned.
     Sip(Event),
+    /// The computer goes to sleep or woke: what every lamp shows may be old.
+    Life(LifeEvent),
     /// The path to an account's server changed.
     Transport {
         /// Account.
@@ -35,6 +38,16 @@ pub enum NetEvent {
         /// New state.
         state: TransportState,
     },
+}
+
+/// What the computer did, for every account at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifeEvent {
+    /// It is going to sleep (logind's `PrepareForSleep(true)`).
+    Sleeping,
+    /// It woke (logind's `PrepareForSleep(false)` or a clock jump): every account registers and
+    /// subscribes again now.
+    Woke,
 }
 
 /// The path to an account's server.
@@ -79,6 +92,12 @@ pub struct Snapshot {
     pub requests_sent: BTreeMap<String, u64>,
     /// UDP datagrams dropped because they arrived faster than the driver handled them.
     pub datagrams_dropped: u64,
+    /// Wakes handled (each re-registered every account).
+    pub wakes: u64,
+    /// Re-registrations over a fresh flow after a network change, all accounts together.
+    pub network_reflows: u64,
+    /// The OS watchers running ("logind", "netlink").
+    pub os_watchers: Vec<&'static str>,
 }
 
 enum Command {
@@ -164,6 +183,7 @@ pub struct Net {
 
 /// Spawns the driver on the current tokio runtime.
 pub fn spawn(config: NetConfig) -> Net {
+    let life_config = config.life.clone();
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let (internal_tx, internal_rx) = mpsc::unbounded_channel();
@@ -184,7 +204,14 @@ pub fn spawn(config: NetConfig) -> Net {
         udp_tx,
         udp_dropped: Arc::new(AtomicU64::new(0)),
         events: events_tx,
+        life: crate::life::Life::new(life_config.clone()),
+        wakes: 0,
+        network_reflows: 0,
+        os_watchers: Vec::new(),
     };
+    if life_config.watch_os {
+        crate::os::spawn_watchers(&driver.internal_tx);
+    }
     let task = tokio::spawn(driver.run(commands_rx, internal_rx, udp_rx));
     Net {
         handle: NetHandle {
@@ -224,6 +251,15 @@ pub(crate) enum Internal {
         attempt: u64,
         result: Result<Vec<SocketAddr>, String>,
     },
+    /// logind: going to sleep (`true`) or woke (`false`).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    Sleep(bool),
+    /// Addresses or routes changed.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    NetworkChanged { default_route: bool },
+    /// An OS watcher is running.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    OsWatching(&'static str),
 }
 
 /// A UDP socket: address family and requested local port.
@@ -254,6 +290,12 @@ struct AccountEntry {
     retry_at: Option<Instant>,
     /// Guards against late answers of an abandoned resolution.
     attempt: u64,
+    /// The server address of its last path (to ask the routing table about after a change).
+    last_remote: Option<SocketAddr>,
+    /// Our address on its last path.
+    last_local: Option<std::net::IpAddr>,
+    /// Its path is down because no address led to the server.
+    no_route: bool,
 }
 
 struct Driver {
@@ -274,6 +316,10 @@ struct Driver {
     udp_tx: mpsc::Sender<Internal>,
     udp_dropped: Arc<AtomicU64>,
     events: mpsc::UnboundedSender<NetEvent>,
+    life: crate::life::Life,
+    wakes: u64,
+    network_reflows: u64,
+    os_watchers: Vec<&'static str>,
 }
 
 impl Driver {
@@ -283,6 +329,8 @@ impl Driver {
         mut internal: mpsc::UnboundedReceiver<Internal>,
         mut udp: mpsc::Receiver<Internal>,
     ) {
+        self.life
+            .start(Instant::now(), std::time::SystemTime::now());
         let done = loop {
             let deadline = self.next_deadline();
             let sleep = async {
@@ -311,10 +359,10 @@ impl Driver {
 
     fn next_deadline(&self) -> Option<Instant> {
         let reconnect = self.accounts.values().filter_map(|a| a.retry_at).min();
-        match (self.ua.poll_timeout(), reconnect) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.ua.poll_timeout(), reconnect, self.life.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn handle_command(&mut self, command: Command) {
@@ -331,6 +379,9 @@ impl Driver {
                     failures: 0,
                     retry_at: None,
                     attempt: 0,
+                    last_remote: None,
+                    last_local: None,
+                    no_route: false,
                 };
                 self.accounts.insert(id, entry);
                 match target {
@@ -411,6 +462,9 @@ impl Driver {
             accounts,
             requests_sent: self.requests_sent.clone(),
             datagrams_dropped: self.udp_dropped.load(Ordering::Relaxed),
+            wakes: self.wakes,
+            network_reflows: self.network_reflows,
+            os_watchers: self.os_watchers.clone(),
         }
     }
 
@@ -428,5 +482,7 @@ impl Driver {
         for id in due {
             self.start_path(id);
         }
+        self.life.handle_timeout(now, std::time::SystemTime::now());
+        self.life_actions(now);
     }
 }

@@ -23,6 +23,12 @@
 //! its accounts on a jittered, doubling reconnect wait; once connected again the user agent gets
 //! the new flow (`set_flow`) and registers and re-subscribes at once.
 //!
+//! Laptop life (`life`, sans-IO, and the OS watchers in `os`): logind's `PrepareForSleep` and a
+//! clock check (the wall clock running on while the monotonic one stood still) make every lamp
+//! stale ([`NetEvent::Life`]) and, on waking, re-register every account at once; a change of
+//! addresses or routes (netlink), debounced, re-registers an account over a fresh flow when the
+//! address towards its server changed or went away (bounded per account and minute).
+//!
 //! Resolution (RFC 3263 without NAPTR, see `resolve`): an IP address as it is; a host with a
 //! port by A/AAAA; a host without a port by SRV for the account's transport, falling back to
 //! A/AAAA on the default port.
@@ -30,12 +36,17 @@
 mod config;
 mod driver;
 mod error;
+mod life;
+mod os;
 mod resolve;
 mod stream;
 mod tls;
 mod udp;
 
 pub use config::{AccountSpec, NetConfig, Target, TlsOptions};
-pub use driver::{AccountStatus, Net, NetEvent, NetHandle, Snapshot, TransportState, spawn};
+pub use driver::{
+    AccountStatus, LifeEvent, Net, NetEvent, NetHandle, Snapshot, TransportState, spawn,
+};
 pub use error::NetError;
+pub use life::LifeConfig;
 pub use voicelamp_sip;

@@ -530,3 +530,50 @@ fn events_of_unbound_accounts_and_unmonitored_mailboxes_are_ignored() {
         1
     );
 }
+
+#[test]
+fn sleep_makes_every_sip_lamp_stale_with_its_last_counts() {
+    let mut model = LampModel::new(&config());
+    model.apply(
+        &mailbox(
+            OWN,
+            "Messages-Waiting: yes\r\nVoice-Message: 2/0\r\n",
+            Source::Subscription,
+        ),
+        t(0),
+    );
+    model.apply_imap_counts("office", SUPPORT, 4, Some(0), t(1));
+    let why = "the computer was asleep; checking again…";
+    let events = model.apply_computer_slept(why, t(10));
+    // The lit SIP lamp and the fax's unknown one; the store's lamp is the store's to renew.
+    assert_eq!(events.len(), 2, "{:?}", json(&events));
+    let own = model.lamp("office", OWN).expect("own");
+    assert_eq!(own.state(), LampState::Stale);
+    assert_eq!(own.counts().map(MailboxCounts::total_new), Some(2));
+    assert!(json(&events)[0].contains(r#""state":"stale""#));
+    assert!(json(&events)[0].contains(why));
+    assert_eq!(
+        model.lamp("office", SUPPORT).map(Lamp::state),
+        Some(LampState::Active)
+    );
+    assert_eq!(
+        model
+            .lamp("fax", "sip:fax@pbx.example.com")
+            .map(Lamp::state),
+        Some(LampState::Stale)
+    );
+    // Never shown as current again until the server says so; a repeat changes nothing.
+    assert!(model.apply_computer_slept(why, t(11)).is_empty());
+    model.apply(
+        &mailbox(
+            OWN,
+            "Messages-Waiting: yes\r\nVoice-Message: 3/0\r\n",
+            Source::Subscription,
+        ),
+        t(12),
+    );
+    assert_eq!(
+        model.lamp("office", OWN).map(Lamp::state),
+        Some(LampState::Active)
+    );
+}

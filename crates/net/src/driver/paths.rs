@@ -125,6 +125,19 @@ impl Driver {
                     Ok(addrs) => self.use_addresses(now, account, &target, &addrs).await,
                 }
             }
+            Internal::Sleep(going) => {
+                self.life
+                    .sleep_signal(now, std::time::SystemTime::now(), going);
+                self.life_actions(now);
+            }
+            Internal::NetworkChanged { default_route } => {
+                self.life.network_event(now, default_route);
+            }
+            Internal::OsWatching(what) => {
+                if !self.os_watchers.contains(&what) {
+                    self.os_watchers.push(what);
+                }
+            }
         }
     }
 
@@ -140,6 +153,9 @@ impl Driver {
             .iter()
             .find_map(|a| udp::local_ip_towards(*a).map(|ip| (*a, ip)))
         else {
+            if let Some(entry) = self.accounts.get_mut(&id) {
+                entry.no_route = true;
+            }
             let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
             self.path_failed(now, id, format!("no route to {}", list.join(", ")));
             return;
@@ -266,6 +282,9 @@ impl Driver {
             return;
         };
         entry.retry_at = None;
+        entry.last_remote = Some(flow.remote);
+        entry.last_local = Some(flow.local.ip());
+        entry.no_route = false;
         match entry.ua {
             Some(ua_id) => self.ua.set_flow(now, ua_id, flow),
             None => match self.ua.add_account(now, entry.spec.to_account_config(flow)) {
@@ -300,7 +319,7 @@ impl Driver {
         );
     }
 
-    fn path_failed(&mut self, now: Instant, id: AccountId, why: String) {
+    pub(super) fn path_failed(&mut self, now: Instant, id: AccountId, why: String) {
         let base = self.config.reconnect_base;
         let max = self.config.reconnect_max;
         let jitter = self.rng.next_u32();
