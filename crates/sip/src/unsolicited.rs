@@ -3,7 +3,8 @@
 //!
 //! A NOTIFY is accepted when its Request-URI user or `To` user matches a registered account
 //! and its source is trusted by that account's [`UnsolicitedTrust`]. When several accounts
-//! have that user (extension 100 on two PBXs), the one whose flow it arrived on takes it; from
+//! have that user (extension 100 on two PBXs), the one whose flow it arrived on takes it (the
+//! `To` host decides between tenants of one server); from
 //! elsewhere, only an account trusting any source whose domain the `To` names (or the only
 //! such account) — several left is `481`, never a guess. Trust: by default only the
 //! account's flow, the same transport (the account's connection for TCP/TLS) and the same
@@ -110,7 +111,25 @@ pub fn judge(
     let on_flow = |account: &AccountConfig| {
         transport == account.flow.transport && from == account.flow.remote
     };
-    if let Some(&(index, account)) = candidates.iter().find(|(_, a)| on_flow(a)) {
+    let names_host =
+        |account: &AccountConfig| host_only(&user_host(&account.aor).1) == host_only(&to_host);
+    let flow: Vec<(usize, &AccountConfig)> = candidates
+        .iter()
+        .copied()
+        .filter(|(_, a)| on_flow(a))
+        .collect();
+    // Several on one flow (tenants of one hosted PBX): the To host says which.
+    let flow_host: Vec<(usize, &AccountConfig)> = flow
+        .iter()
+        .copied()
+        .filter(|(_, a)| names_host(a))
+        .collect();
+    let chosen = match (flow.as_slice(), flow_host.as_slice()) {
+        ([], _) => None,
+        ([only], _) | (_, [only]) => Some(*only),
+        _ => return Verdict::Reject(481),
+    };
+    if let Some((index, account)) = chosen {
         return match account.unsolicited {
             UnsolicitedTrust::Never => Verdict::Reject(403),
             UnsolicitedTrust::FlowOnly | UnsolicitedTrust::AnySource => Verdict::Accept(index),
@@ -125,7 +144,7 @@ pub fn judge(
         .collect();
     let by_host: Vec<usize> = open
         .iter()
-        .filter(|(_, a)| host_only(&user_host(&a.aor).1) == host_only(&to_host))
+        .filter(|(_, a)| names_host(a))
         .map(|(i, _)| *i)
         .collect();
     match (open.as_slice(), by_host.as_slice()) {

@@ -252,3 +252,21 @@ fn from_elsewhere_the_host_decides_and_an_ambiguous_notify_lights_nothing() {
     let (status, lit) = light(&mut ua, stranger, notify_for_100("192.0.2.99", "s4", 9));
     assert_eq!((status, lit), (481, vec![]));
 }
+
+#[test]
+fn tenants_of_one_server_are_told_apart_by_the_to_host() {
+    let now = Instant::now();
+    let mut ua = UserAgent::new(UaConfig::default(), ChaCha8Rng::seed_from_u64(22));
+    for tenant in ["a.example", "b.example"] {
+        let mut a = extension_100(tenant, PBX_A, UnsolicitedTrust::FlowOnly);
+        a.register = false; // subscribe-only: judged by the trust setting alone
+        ua.add_account(now, a).expect("account");
+    }
+    while ua.poll_transmit().is_some() {}
+    let (status, lit) = light(&mut ua, PBX_A, notify_for_100("b.example", "t1", 1));
+    assert_eq!((status, lit), (200, vec![AccountId(1)]));
+    let (status, lit) = light(&mut ua, PBX_A, notify_for_100("a.example", "t2", 1));
+    assert_eq!((status, lit), (200, vec![AccountId(0)]));
+    let (status, lit) = light(&mut ua, PBX_A, notify_for_100("c.example", "t3", 1));
+    assert_eq!((status, lit), (481, vec![]));
+}
