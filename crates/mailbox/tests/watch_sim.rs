@@ -63,7 +63,8 @@ fn serve(script: Script) -> Server {
 
 async fn session(socket: tokio::net::TcpStream, script: Script, seen: mpsc::UnboundedSender<Seen>) {
     let (r, mut w) = socket.into_split();
-    let mut r = BufReader::new(r);
+    // `next_line` is cancel-safe: a keepalive sent while a line is half read loses nothing.
+    let mut r = BufReader::new(r).lines();
     let say = async |w: &mut tokio::net::tcp::OwnedWriteHalf, text: String| {
         w.write_all(text.as_bytes()).await.is_ok()
     };
@@ -71,10 +72,9 @@ async fn session(socket: tokio::net::TcpStream, script: Script, seen: mpsc::Unbo
         return;
     }
     loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+        let Ok(Some(line)) = r.next_line().await else {
             return;
-        }
+        };
         let mut words = line.split_whitespace();
         let tag = words.next().unwrap_or("*").to_owned();
         let command = words.next().unwrap_or("").to_ascii_uppercase();
@@ -109,12 +109,11 @@ async fn session(socket: tokio::net::TcpStream, script: Script, seen: mpsc::Unbo
                     return;
                 }
                 let started = Instant::now();
-                let mut done = String::new();
                 loop {
                     let keepalive = tokio::time::sleep(Duration::from_secs(120));
                     tokio::select! {
-                        n = r.read_line(&mut done) => {
-                            if n.unwrap_or(0) == 0 {
+                        line = r.next_line() => {
+                            if !matches!(line, Ok(Some(_))) {
                                 return;
                             }
                             break;
@@ -129,8 +128,7 @@ async fn session(socket: tokio::net::TcpStream, script: Script, seen: mpsc::Unbo
                 let _ = seen.send(Seen::Done(started.elapsed()));
                 if script == Script::SilentInIdle {
                     // Never answers again; reads until the client gives up.
-                    let mut rest = String::new();
-                    while r.read_line(&mut rest).await.unwrap_or(0) > 0 {}
+                    while let Ok(Some(_)) = r.next_line().await {}
                     return;
                 }
                 format!("{tag} OK Idle completed\r\n")

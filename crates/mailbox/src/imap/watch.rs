@@ -282,9 +282,12 @@ impl Worker {
         }
         let outcome = {
             let (wait, _stop) = handle.wait_with_timeout(store.timing.idle_refresh);
+            // The refresh is a deadline for the whole IDLE, whatever the server says meanwhile
+            // (keepalives such as `* OK Still here` must not stretch it past RFC 2177's 29 min).
+            let wait = tokio::time::timeout(store.timing.idle_refresh, wait);
             tokio::pin!(wait);
             tokio::select! {
-                r = &mut wait => Some(r),
+                r = &mut wait => Some(r.unwrap_or(Ok(IdleResponse::Timeout))),
                 () = self.tx.closed() => None,
             }
         };
