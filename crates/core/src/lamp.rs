@@ -480,6 +480,37 @@ impl LampModel {
         self.set(index, mailbox, |_| lamp)
     }
 
+    /// The voicemail store of a mailbox whose lamp it drives refused the account's password and
+    /// is not tried again until the settings change: a lamp with nothing else to go by (unknown,
+    /// or its counts from IMAP) fails with `why`, which says what to do; counts from SIP are left
+    /// alone.
+    pub fn apply_imap_refused(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        why: &str,
+        now: SystemTime,
+    ) -> Vec<EngineEvent> {
+        let Some(index) = self.accounts.iter().position(|a| a.id == account) else {
+            return Vec::new();
+        };
+        self.set(index, mailbox, |lamp| match lamp {
+            Lamp::Unknown
+            | Lamp::Active {
+                source: LampSource::Imap,
+                ..
+            }
+            | Lamp::Stale {
+                last: None | Some((_, LampSource::Imap)),
+                ..
+            } => Lamp::Failed {
+                why: why.to_owned(),
+                at: now,
+            },
+            other => other.clone(),
+        })
+    }
+
     /// The voicemail store of a mailbox whose lamp it drives cannot be reached: a lamp whose
     /// counts came from IMAP becomes stale with `why` (counts from SIP are left alone).
     pub fn apply_imap_lost(

@@ -45,6 +45,9 @@ pub enum ImapReport {
     },
     /// The store cannot be reached (why, in words).
     Lost(String),
+    /// The store refused the account's password and is not tried again until the settings
+    /// change (why, in words, with what to do).
+    Refused(String),
 }
 
 /// What stops the engine from starting.
@@ -319,6 +322,7 @@ impl Engine {
                     .apply_imap_counts(account, &mailbox, *unseen, Some(*urgent_unseen), now)
             }
             ImapReport::Lost(why) => self.model.apply_imap_lost(account, &mailbox, why, now),
+            ImapReport::Refused(why) => self.model.apply_imap_refused(account, &mailbox, why, now),
         }
     }
 

@@ -150,9 +150,16 @@ async fn report_to_engine(
     folder: &str,
     change: &MailboxChange,
 ) {
-    if let MailboxChange::Disconnected { reason } | MailboxChange::Stopped { reason } = change {
-        engine.imap_report(account, ImapReport::Lost(reason.clone()));
-        return;
+    match change {
+        MailboxChange::Disconnected { reason } => {
+            engine.imap_report(account, ImapReport::Lost(reason.clone()));
+            return;
+        }
+        MailboxChange::Stopped { reason } => {
+            engine.imap_report(account, ImapReport::Refused(reason.clone()));
+            return;
+        }
+        _ => {}
     }
     match mailbox.store().unseen_counts(folder).await {
         Ok(counts) => engine.imap_report(

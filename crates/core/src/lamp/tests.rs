@@ -453,6 +453,42 @@ fn a_lost_store_stales_only_lamps_it_drives() {
 }
 
 #[test]
+fn a_refused_password_fails_the_lamps_the_store_drives_saying_why() {
+    let why = "the mail server mail.example.com refused the password for alice; correct it in \
+               Settings (not tried again until the settings change)";
+    let mut model = LampModel::new(&config());
+    // Nothing heard yet: the lamp says why it never will be until the password is corrected.
+    let events = model.apply_imap_refused("office", SUPPORT, why, t(1));
+    assert_eq!(events.len(), 1);
+    let lamp = model.lamp("office", SUPPORT).expect("lamp");
+    assert_eq!(lamp.state(), LampState::Failed);
+    assert!(json(&events)[0].contains(why), "{}", json(&events)[0]);
+    // Counts from the store, then the password changed on the server.
+    model.apply_imap_counts("office", SUPPORT, 2, Some(0), t(2));
+    let events = model.apply_imap_refused("office", SUPPORT, why, t(3));
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        model.lamp("office", SUPPORT).map(Lamp::state),
+        Some(LampState::Failed)
+    );
+    assert!(!json(&events)[0].contains("cannot be reached"));
+    // Counts from SIP are left alone.
+    model.apply(
+        &mailbox(
+            OWN,
+            "Messages-Waiting: yes\r\nVoice-Message: 1/0\r\n",
+            Source::Subscription,
+        ),
+        t(4),
+    );
+    assert!(
+        model
+            .apply_imap_refused("office", OWN, why, t(5))
+            .is_empty()
+    );
+}
+
+#[test]
 fn unreadable_body_makes_a_lit_lamp_stale() {
     let mut model = LampModel::new(&config());
     let error = voicelamp_sip::message_summary::parse(b"Messages-Waiting: perhaps\r\n")
