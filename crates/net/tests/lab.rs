@@ -181,6 +181,16 @@ async fn tls_self_signed_ca_certificate_listed_in_ca_file_registers() {
     stop(net).await;
 }
 
+/// Such a certificate without any subjectAltName, naming the server only in its common name, is
+/// trusted when listed itself in `ca_file`.
+#[tokio::test]
+#[ignore = "needs the lab: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored"]
+async fn tls_listed_self_signed_certificate_naming_the_server_in_its_cn_registers() {
+    let lab = Lab::get();
+    let front = lab.tls_front(&format!("CN:{}", lab.host));
+    stop(start(lab.account_via(&front, "1016")).await).await;
+}
+
 /// The same kind of certificate, listed in `ca_file` but made out to another name than the one
 /// the account connects to, is refused, in words.
 #[tokio::test]

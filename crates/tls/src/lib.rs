@@ -12,6 +12,7 @@
 //! It must never turn verification off on its own, never trust a CA file that yields no
 //! certificate, and never open a connection (the callers own their sockets).
 
+mod common_name;
 mod words;
 
 pub use words::{explain, explain_io, is_untrusted};
@@ -169,9 +170,10 @@ fn pem_words(e: rustls_pki_types::pem::Error) -> String {
     }
 }
 
-/// The usual WebPKI check, plus one exception: a server certificate refused only because it is
-/// a CA certificate (`CaUsedAsEndEntity`) is trusted when the account's CA file lists exactly
-/// this certificate and it names the server. webpki checks an end-entity certificate's validity
+/// The usual WebPKI check, plus exceptions for a server certificate the account's CA file lists
+/// exactly, byte for byte: it is trusted although it is a CA certificate (`CaUsedAsEndEntity`),
+/// and, when it has no subjectAltName at all, when its common name names the server (RFC 6125
+/// §6.4.4) — it must name the server either way. webpki checks an end-entity certificate's validity
 /// period before its basic constraints, so a certificate refused this way is within its validity
 /// period; its handshake signatures are still checked with its key.
 #[derive(Debug)]
@@ -191,6 +193,15 @@ fn is_ca_used_as_end_entity(error: &rustls::Error) -> bool {
     )
 }
 
+/// A name mismatch of a certificate that presents no subjectAltName at all.
+fn has_no_names(error: &rustls::Error) -> bool {
+    matches!(
+        error,
+        rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { presented, .. })
+            if presented.is_empty()
+    )
+}
+
 impl ServerCertVerifier for ListedServerCert {
     fn verify_server_cert(
         &self,
@@ -207,26 +218,45 @@ impl ServerCertVerifier for ListedServerCert {
             ocsp_response,
             now,
         ) {
-            Err(e) if is_ca_used_as_end_entity(&e) => e,
-            verdict => return verdict,
+            Ok(verified) => return Ok(verified),
+            Err(e) => e,
         };
-        if !self
-            .listed
-            .iter()
-            .any(|c| c.as_ref() == end_entity.as_ref())
-        {
+        let listed = || {
+            self.listed
+                .iter()
+                .any(|c| c.as_ref() == end_entity.as_ref())
+        };
+        let by_cn = || {
+            common_name::common_name(end_entity)
+                .is_some_and(|cn| common_name::names(&cn, server_name))
+        };
+        let how = if is_ca_used_as_end_entity(&refused) && listed() {
+            let cert = webpki::EndEntityCert::try_from(end_entity)
+                .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+            match cert.verify_is_valid_for_subject_name(server_name) {
+                Ok(()) => "although it is a CA certificate (a self-signed server certificate)",
+                Err(webpki::Error::CertNotValidForName(names))
+                    if names.presented.is_empty() && by_cn() =>
+                {
+                    "although it is a CA certificate (a self-signed server certificate) and names \
+                     the server only in its common name"
+                }
+                Err(_) => {
+                    return Err(rustls::Error::InvalidCertificate(
+                        CertificateError::NotValidForName,
+                    ));
+                }
+            }
+        } else if has_no_names(&refused) && listed() && by_cn() {
+            // The chain and validity passed: webpki checks the name last.
+            "although it names the server only in its common name (no subjectAltName)"
+        } else {
             return Err(refused);
-        }
-        let cert = webpki::EndEntityCert::try_from(end_entity)
-            .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        if cert.verify_is_valid_for_subject_name(server_name).is_err() {
-            return Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName,
-            ));
-        }
+        };
         tracing::info!(
             server = %server_name.to_str(),
-            "{}: trusting the server's certificate because the account's ca_file lists exactly              this certificate, although it is a CA certificate (a self-signed server certificate)",
+            "{}: trusting the server's certificate because the account's ca_file lists exactly \
+             this certificate, {how}",
             self.what
         );
         Ok(ServerCertVerified::assertion())
@@ -352,33 +382,45 @@ mod tests {
         );
     }
 
-    /// A self-signed `CA:TRUE` certificate for `names` (subjectAltName), made by openssl in
-    /// `dir`; returns its PEM path and DER.
-    fn self_signed_ca(dir: &Path, file: &str, names: &str) -> (PathBuf, CertificateDer<'static>) {
+    /// A self-signed certificate made by openssl in `dir`, of subject CN `cn`, with these
+    /// `-addext` extensions; returns its PEM path and DER.
+    fn self_signed(
+        dir: &Path,
+        file: &str,
+        cn: &str,
+        extensions: &[&str],
+    ) -> (PathBuf, CertificateDer<'static>) {
         let pem = dir.join(file);
         let key = dir.join(format!("{file}.key"));
-        let status = std::process::Command::new("openssl")
-            .args([
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "1",
-            ])
+        let mut openssl = std::process::Command::new("openssl");
+        openssl
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256"])
+            .args(["-days", "1", "-subj", &format!("/O=PBX/CN={cn}")])
             .arg("-keyout")
             .arg(&key)
             .arg("-out")
-            .arg(&pem)
-            .args([
-                "-subj",
-                "/CN=pbx",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-            ])
-            .arg("-addext")
-            .arg(format!("subjectAltName={names}"))
+            .arg(&pem);
+        for extension in extensions {
+            openssl.args(["-addext", extension]);
+        }
+        let status = openssl
             .stderr(std::process::Stdio::null())
             .status()
             .expect("openssl runs (Debian package openssl)");
         assert!(status.success(), "openssl made the certificate");
         let der = CertificateDer::from_pem_file(&pem).expect("PEM certificate");
         (pem, der)
+    }
+
+    /// A self-signed `CA:TRUE` certificate for subjectAltName `names`.
+    fn self_signed_ca(dir: &Path, file: &str, names: &str) -> (PathBuf, CertificateDer<'static>) {
+        let san = format!("subjectAltName={names}");
+        self_signed(
+            dir,
+            file,
+            "pbx",
+            &["basicConstraints=critical,CA:TRUE", &san],
+        )
     }
 
     fn check(
@@ -421,6 +463,47 @@ mod tests {
             })
             .is_ok()
         );
+    }
+
+    /// Without any subjectAltName, a listed certificate (CA or not) may name the server in its
+    /// common name; one with subjectAltNames never by its CN, and an unlisted one never at all.
+    #[test]
+    fn a_listed_certificate_without_alternative_names_may_name_the_server_in_its_cn() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca = "basicConstraints=critical,CA:TRUE";
+        let leaf = "basicConstraints=critical,CA:FALSE";
+        for (file, cn, extension, host) in [
+            ("ca-ip.pem", "127.0.0.1", ca, "127.0.0.1"),
+            ("ca-dns.pem", "pbx.example.com", ca, "PBX.example.com"),
+            ("leaf-dns.pem", "pbx.example.com", leaf, "pbx.example.com"),
+        ] {
+            let (pem, cert) = self_signed(dir.path(), file, cn, &[extension]);
+            assert_eq!(common_name::common_name(&cert).as_deref(), Some(cn));
+            let listed = verifier(Some(&pem), "test account").expect("verifier");
+            check(listed.as_ref(), &cert, host).expect("listed, CN names the host");
+            let e = check(listed.as_ref(), &cert, "pbx.example.org").expect_err("other host");
+            assert!(
+                matches!(
+                    e,
+                    rustls::Error::InvalidCertificate(
+                        CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. }
+                    )
+                ),
+                "{file}: {e:?}"
+            );
+            let unlisted = verifier(None, "test account").expect("verifier");
+            check(unlisted.as_ref(), &cert, host).expect_err("not listed");
+        }
+        // subjectAltNames present: the CN does not count.
+        let (pem, cert) = self_signed(
+            dir.path(),
+            "san.pem",
+            "127.0.0.1",
+            &[ca, "subjectAltName=DNS:localhost"],
+        );
+        let listed = verifier(Some(&pem), "test account").expect("verifier");
+        check(listed.as_ref(), &cert, "127.0.0.1").expect_err("CN ignored beside SANs");
     }
 
     #[test]
