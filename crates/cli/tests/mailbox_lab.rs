@@ -467,6 +467,26 @@ async fn a_wrong_password_is_a_clear_error_and_never_printed() {
         "{stderr}"
     );
 
+    // A watch logs in once, says why it stops and what to do, and exits 1 instead of retrying.
+    let out = s
+        .run_with("hunter2-wrong", &["watch", "vm", "--json"])
+        .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["event"], "stopped");
+    let reason = lines[0]["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("refused the password for 1017")
+            && reason.contains("correct it in Settings"),
+        "{reason}"
+    );
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+
     // A password source that is not there is a configuration problem: exit 2.
     let mut command = s.command("", &["list", "vm"]);
     command.env_remove("VL_TEST_IMAP_PW");
