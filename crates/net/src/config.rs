@@ -21,6 +21,11 @@ pub struct NetConfig {
     pub reconnect_max: Duration,
     /// Sleep, wake and network changes.
     pub life: crate::life::LifeConfig,
+    /// While a server is away (TCP connect refused or timed out, UDP answered by "port
+    /// unreachable"), how often its transport is probed: a TCP/TLS connect attempt or a 4-byte
+    /// UDP datagram, never a SIP request. Once it answers, the accounts register and subscribe
+    /// again at once.
+    pub probe_interval: Duration,
 }
 
 impl Default for NetConfig {
@@ -32,6 +37,7 @@ impl Default for NetConfig {
             reconnect_base: Duration::from_secs(1),
             reconnect_max: Duration::from_secs(120),
             life: crate::life::LifeConfig::default(),
+            probe_interval: Duration::from_secs(2),
         }
     }
 }

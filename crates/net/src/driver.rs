@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use voicelamp_sip::auth::Credentials;
 use voicelamp_sip::registration::RegistrationState;
 use voicelamp_sip::subscription::SubscriptionState;
-use voicelamp_sip::{AccountId, Event, Input, Transport, UserAgent};
+use voicelamp_sip::{AccountId, Event, Flow, Input, Transport, UserAgent};
 
 mod life;
 mod outgoing;
@@ -87,7 +87,8 @@ pub struct AccountStatus {
 pub struct Snapshot {
     /// Per account id.
     pub accounts: BTreeMap<usize, AccountStatus>,
-    /// Requests sent per method (first transmissions and retransmissions; keepalives not
+    /// Requests that left per method (first transmissions and retransmissions; keepalives,
+    /// and requests not sent for want of a connection or to a UDP server that refuses, not
     /// counted).
     pub requests_sent: BTreeMap<String, u64>,
     /// UDP datagrams dropped because they arrived faster than the driver handled them.
@@ -198,6 +199,7 @@ pub fn spawn(config: NetConfig) -> Net {
         udp_route: HashMap::new(),
         conns: HashMap::new(),
         conn_by_remote: HashMap::new(),
+        udp_probes: HashMap::new(),
         next_conn: 0,
         requests_sent: BTreeMap::new(),
         internal_tx,
@@ -243,8 +245,15 @@ pub(crate) enum Internal {
     },
     /// A stream connected.
     Connected { conn: ConnId, local: SocketAddr },
-    /// A stream ended (or never connected).
-    Closed { conn: ConnId, why: String },
+    /// A stream ended (or never connected); `reached`: the server's TCP port answered (a
+    /// failure after that backs off, one before is probed again at the probe interval).
+    Closed {
+        conn: ConnId,
+        why: String,
+        reached: bool,
+    },
+    /// What a UDP probe of a server saw: `refused` when "port unreachable" came back.
+    UdpProbe { remote: SocketAddr, refused: bool },
     /// A name resolved (or not).
     Resolved {
         account: AccountId,
@@ -296,6 +305,20 @@ struct AccountEntry {
     last_local: Option<std::net::IpAddr>,
     /// Its path is down because no address led to the server.
     no_route: bool,
+    /// The path in use (the one restored when a UDP server answers again).
+    flow: Option<Flow>,
+    /// The path was lost since it was last up: when it is up again, the server is taken as
+    /// restarted (see [`UserAgent::server_back`]).
+    down: bool,
+    /// When the user agent was last told that the server came back.
+    back_at: Option<Instant>,
+}
+
+/// The probe of one UDP server.
+struct UdpProbe {
+    task: JoinHandle<()>,
+    /// The last probe was answered by "port unreachable".
+    refused: bool,
 }
 
 struct Driver {
@@ -309,6 +332,8 @@ struct Driver {
     udp_route: HashMap<SocketAddr, UdpKey>,
     conns: HashMap<ConnId, Conn>,
     conn_by_remote: HashMap<(Transport, SocketAddr), ConnId>,
+    /// One probe per UDP server in use.
+    udp_probes: HashMap<SocketAddr, UdpProbe>,
     next_conn: ConnId,
     requests_sent: BTreeMap<String, u64>,
     internal_tx: mpsc::UnboundedSender<Internal>,
@@ -382,6 +407,9 @@ impl Driver {
                     last_remote: None,
                     last_local: None,
                     no_route: false,
+                    flow: None,
+                    down: false,
+                    back_at: None,
                 };
                 self.accounts.insert(id, entry);
                 match target {

@@ -20,8 +20,10 @@
 //! by every account that uses the same server) feed it. After every input the driver drains
 //! `poll_transmit`, then `poll_event`, then waits for the earliest of a socket message, the
 //! user agent's deadline or a reconnect deadline, and a command. A connection that ends puts
-//! its accounts on a jittered, doubling reconnect wait; once connected again the user agent gets
-//! the new flow (`set_flow`) and registers and re-subscribes at once.
+//! its accounts on a jittered, doubling reconnect wait, or, while the server does not answer at
+//! all, on a short fixed probe cadence (TCP/TLS: a connect attempt; UDP: a probe datagram that
+//! sees ICMP "port unreachable"); once it answers, the user agent is told the server is back
+//! (`server_back`) and registers and subscribes anew at once.
 //!
 //! Laptop life (`life`, sans-IO, and the OS watchers in `os`): logind's `PrepareForSleep` and a
 //! clock check (the wall clock running on while the monotonic one stood still) make every lamp

@@ -35,16 +35,29 @@ pub(crate) async fn run(
     internal: mpsc::UnboundedSender<Internal>,
     outgoing: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
-    let why = match tokio::time::timeout(connect_timeout, connect(remote, local_port, tls)).await {
-        Err(_) => format!(
-            "no connection to {remote} within {} s",
-            connect_timeout.as_secs_f32()
-        ),
-        Ok(Err(why)) => why,
-        Ok(Ok((Stream::Tcp(s), local))) => serve(id, remote, local, s, &internal, outgoing).await,
-        Ok(Ok((Stream::Tls(s), local))) => serve(id, remote, local, *s, &internal, outgoing).await,
-    };
-    let _ = internal.send(Internal::Closed { conn: id, why });
+    let (why, reached) =
+        match tokio::time::timeout(connect_timeout, connect(remote, local_port, tls)).await {
+            Err(_) => (
+                format!(
+                    "no connection to {remote} within {} s",
+                    connect_timeout.as_secs_f32()
+                ),
+                false,
+            ),
+            Ok(Err(failed)) => failed,
+            Ok(Ok((Stream::Tcp(s), local))) => {
+                (serve(id, remote, local, s, &internal, outgoing).await, true)
+            }
+            Ok(Ok((Stream::Tls(s), local))) => (
+                serve(id, remote, local, *s, &internal, outgoing).await,
+                true,
+            ),
+        };
+    let _ = internal.send(Internal::Closed {
+        conn: id,
+        why,
+        reached,
+    });
 }
 
 enum Stream {
@@ -52,21 +65,25 @@ enum Stream {
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
+/// Connects (and handshakes); a failure says why and whether the server's TCP port answered.
 async fn connect(
     remote: SocketAddr,
     local_port: u16,
     tls: Option<TlsSetup>,
-) -> Result<(Stream, SocketAddr), String> {
+) -> Result<(Stream, SocketAddr), (String, bool)> {
     let tcp = if local_port == 0 {
         TcpStream::connect(remote).await
     } else {
-        bound_socket(remote, local_port)?.connect(remote).await
+        bound_socket(remote, local_port)
+            .map_err(|why| (why, true))?
+            .connect(remote)
+            .await
     }
-    .map_err(|e| format!("cannot connect to {remote}: {e}"))?;
+    .map_err(|e| (format!("cannot connect to {remote}: {e}"), false))?;
     let _ = tcp.set_nodelay(true);
     let local = tcp
         .local_addr()
-        .map_err(|e| format!("no local address: {e}"))?;
+        .map_err(|e| (format!("no local address: {e}"), true))?;
     match tls {
         None => Ok((Stream::Tcp(tcp), local)),
         Some(setup) => {
@@ -75,9 +92,12 @@ async fn connect(
                 .connect(setup.name.clone(), tcp)
                 .await
                 .map_err(|e| {
-                    format!(
-                        "TLS with {remote}: {}",
-                        voicelamp_tls::explain_io(&setup.name.to_str(), &e)
+                    (
+                        format!(
+                            "TLS with {remote}: {}",
+                            voicelamp_tls::explain_io(&setup.name.to_str(), &e)
+                        ),
+                        true,
                     )
                 })?;
             Ok((Stream::Tls(Box::new(stream)), local))

@@ -6,6 +6,7 @@ use crate::error::NetError;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
@@ -55,6 +56,68 @@ pub(crate) fn local_ip_towards(remote: SocketAddr) -> Option<IpAddr> {
     (!ip.is_unspecified()).then_some(ip)
 }
 
+/// How long a UDP probe waits for "port unreachable" after its datagram.
+const PROBE_WINDOW: Duration = Duration::from_millis(500);
+/// How often a UDP server that answered the last probe is probed again.
+pub(crate) const PROBE_WHILE_UP: Duration = Duration::from_secs(10);
+
+/// Probes `remote` until the driver stops: a 4-byte CRLFCRLF datagram from a socket of its own,
+/// connected to the server, so that the kernel reports the server's ICMP "port unreachable"
+/// (the server is down or restarting) as a refused receive. Two refusals in a row (one may be a
+/// server still starting) are reported as refused, the first probe without one as open. Every
+/// `interval` after a refusal, every [`PROBE_WHILE_UP`] otherwise. A server that cannot be
+/// reached at all (no ICMP comes back) is never reported refused: its accounts keep their SIP
+/// timeouts and backoff.
+pub(crate) async fn probe(
+    remote: SocketAddr,
+    interval: Duration,
+    internal: mpsc::UnboundedSender<Internal>,
+) {
+    let any: SocketAddr = if remote.is_ipv6() {
+        SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), 0)
+    } else {
+        SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0)
+    };
+    let socket = match UdpSocket::bind(any).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!(%remote, error = %e, "no UDP probe socket");
+            return;
+        }
+    };
+    if let Err(e) = socket.connect(remote).await {
+        tracing::debug!(%remote, error = %e, "UDP probe cannot connect");
+        return;
+    }
+    let refused_kind = |e: &std::io::Error| e.kind() == std::io::ErrorKind::ConnectionRefused;
+    let mut buf = [0u8; 512];
+    let mut refusals = 0u32;
+    loop {
+        let sent_at = tokio::time::Instant::now();
+        let refused = match socket.send(voicelamp_sip::keepalive::PING).await {
+            Err(e) => refused_kind(&e),
+            Ok(_) => matches!(
+                tokio::time::timeout(PROBE_WINDOW, socket.recv(&mut buf)).await,
+                Ok(Err(e)) if refused_kind(&e)
+            ),
+        };
+        refusals = if refused {
+            refusals.saturating_add(1)
+        } else {
+            0
+        };
+        let report = Internal::UdpProbe {
+            remote,
+            refused: refusals >= 2,
+        };
+        if internal.send(report).is_err() {
+            return;
+        }
+        let next = if refused { interval } else { PROBE_WHILE_UP };
+        tokio::time::sleep_until(sent_at + next.max(PROBE_WINDOW)).await;
+    }
+}
+
 /// Forwards every datagram to the driver until the driver stops; when the driver's queue is full
 /// the datagram is dropped and counted in `dropped` (a warning at the first drop and at every
 /// thousandth).
@@ -97,7 +160,6 @@ pub(crate) async fn read_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     /// A flood while the driver does not read: the queue holds at most its bound, the rest is
     /// dropped and counted.

@@ -274,6 +274,12 @@ impl Registration {
         }
     }
 
+    /// The server came back after an outage: the next failure waits the first step of the
+    /// backoff again, not the step the outage had grown to.
+    pub fn reset_backoff(&mut self) {
+        self.failures = 0;
+    }
+
     /// The driver reconnected or the local address changed: register again at once through
     /// `flow`, removing the old binding when the Contact changes.
     pub fn set_flow(&mut self, now: Instant, flow: Flow, rng: &mut dyn RngCore) {

@@ -372,6 +372,29 @@ impl Subscription {
         }
     }
 
+    /// The server came back after an outage and remembers nothing: a subscription that is
+    /// active, being set up or waiting for its backoff starts anew at once (new dialog, backoff
+    /// forgotten) and is reported stale until its first NOTIFY. Stopped, idle and failed ones
+    /// (refused by the server, wrong credentials) are left as they are. `contact` is the
+    /// Contact of the new requests.
+    pub fn start_over(&mut self, now: Instant, contact: &str, rng: &mut dyn RngCore) {
+        self.contact = contact.to_owned();
+        match self.state {
+            SubscriptionState::Active | SubscriptionState::Subscribing => {
+                self.events
+                    .push_back(SubscriptionEvent::Stale(StaleReason::FlowChanged));
+            }
+            SubscriptionState::Waiting { .. } => {}
+            _ => return,
+        }
+        self.failures = 0;
+        self.retry_at = None;
+        self.refresh_at = None;
+        self.notify_deadline = None;
+        self.pending = None;
+        self.new_subscription(now, rng);
+    }
+
     /// Uses `flow` for the next requests (after a reconnect).
     pub fn set_flow(&mut self, flow: Flow) {
         self.flow = flow;

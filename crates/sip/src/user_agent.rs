@@ -168,6 +168,8 @@ struct Account {
     subscriptions: Vec<Subscription>,
     subscriptions_started: bool,
     refresh_subscriptions: bool,
+    /// Once registered, start every subscription anew (the server came back from an outage).
+    restart_subscriptions: bool,
     keepalive: Keepalive,
     /// Last re-registration caused by a keepalive (rate limit).
     keepalive_reregistered_at: Option<Instant>,
@@ -306,6 +308,7 @@ impl UserAgent {
             subscriptions: Vec::new(),
             subscriptions_started: false,
             refresh_subscriptions: false,
+            restart_subscriptions: false,
             keepalive,
             keepalive_reregistered_at: None,
             closing: false,
@@ -364,6 +367,36 @@ impl UserAgent {
                 } else {
                     sub.set_contact(now, &contact, &mut self.rng);
                 }
+            }
+        }
+        self.pump(now);
+    }
+
+    /// The driver saw the account's server come back after an outage (its transport answers
+    /// again) through `flow`: the server remembers nothing, so register again at once and, once
+    /// registered, start every subscription anew, with every backoff the outage had grown
+    /// forgotten. The driver calls this once per outage (a server that flaps is the driver's to
+    /// space out), never for a server input.
+    pub fn server_back(&mut self, now: Instant, account: AccountId, flow: Flow) {
+        let now = self.monotonic(now);
+        let Some(a) = self.accounts.get_mut(account.0) else {
+            return;
+        };
+        if a.closing {
+            return;
+        }
+        a.config.flow = flow;
+        for sub in &mut a.subscriptions {
+            sub.set_flow(flow);
+        }
+        a.registration.reset_backoff();
+        a.registration.set_flow(now, flow, &mut self.rng);
+        if a.config.register {
+            a.restart_subscriptions = a.subscriptions_started;
+        } else {
+            let contact = a.registration.contact_uri();
+            for sub in &mut a.subscriptions {
+                sub.start_over(now, &contact, &mut self.rng);
             }
         }
         self.pump(now);

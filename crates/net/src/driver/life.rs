@@ -86,6 +86,7 @@ impl Driver {
                     now,
                     id,
                     "this computer has no network address that leads to the server".to_owned(),
+                    false,
                 );
             }
         }

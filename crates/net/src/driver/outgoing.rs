@@ -28,17 +28,21 @@ impl Driver {
         }
     }
 
+    /// Sends one message; requests that left are counted per method. Nothing is sent to a UDP
+    /// server whose probe is answered by "port unreachable", nor without a connection.
     async fn send(&mut self, transport: Transport, destination: SocketAddr, payload: Vec<u8>) {
-        if let Some(method) = request_method(&payload) {
-            *self.requests_sent.entry(method).or_default() += 1;
-        }
-        match transport {
+        let method = request_method(&payload);
+        let sent = match transport {
             Transport::Udp => {
                 let key = self
                     .udp_route
                     .get(&destination)
                     .copied()
                     .unwrap_or((destination.is_ipv6(), 0));
+                if self.udp_probes.get(&destination).is_some_and(|p| p.refused) {
+                    tracing::debug!(%destination, "UDP server refuses: message not sent");
+                    return;
+                }
                 let socket = match self.udp_socket(key) {
                     Ok(s) => s,
                     Err(e) => {
@@ -46,8 +50,12 @@ impl Driver {
                         return;
                     }
                 };
-                if let Err(e) = socket.send_to(&payload, destination).await {
-                    tracing::debug!(%destination, error = %e, "UDP send failed");
+                match socket.send_to(&payload, destination).await {
+                    Ok(_) => true,
+                    Err(e) => {
+                        tracing::debug!(%destination, error = %e, "UDP send failed");
+                        false
+                    }
                 }
             }
             Transport::Tcp | Transport::Tls => {
@@ -60,7 +68,11 @@ impl Driver {
                 if !sent {
                     tracing::debug!(%destination, ?transport, "no connection: message dropped");
                 }
+                sent
             }
+        };
+        if sent && let Some(method) = method {
+            *self.requests_sent.entry(method).or_default() += 1;
         }
     }
 

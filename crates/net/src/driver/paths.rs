@@ -1,8 +1,15 @@
 //! Connection management: resolving an account's server, binding the UDP sockets and
 //! opening TCP/TLS connections (shared by accounts with the same server), what the socket tasks
 //! report, and the path of each account going up or down (with jittered backoff).
+//!
+//! A server that is away (TCP connect refused or timed out, UDP probes answered by "port
+//! unreachable") is probed at [`NetConfig::probe_interval`](crate::NetConfig) instead of the
+//! growing backoff: a connect attempt or a 4-byte datagram, never a SIP request, and UDP
+//! requests to it are not sent meanwhile. When it answers, its accounts are told the server is
+//! back ([`UserAgent::server_back`](voicelamp_sip::UserAgent::server_back)): they register and
+//! subscribe anew at once, at most once per [`BACK_SPACING`].
 
-use super::{Conn, Driver, Internal, NetEvent, TransportState, UdpEntry, UdpKey};
+use super::{Conn, Driver, Internal, NetEvent, TransportState, UdpEntry, UdpKey, UdpProbe};
 use crate::config::Target;
 use crate::error::NetError;
 use crate::stream::{self, TlsSetup};
@@ -17,6 +24,9 @@ use voicelamp_sip::{AccountId, Flow, Input, Transport};
 
 /// Most UDP peers whose socket is remembered.
 const MAX_UDP_ROUTES: usize = 1024;
+/// Shortest time between two "server back" restarts of one account: a server that flaps
+/// gets at most two rounds of REGISTER and SUBSCRIBE a minute from it.
+pub(crate) const BACK_SPACING: Duration = Duration::from_secs(30);
 
 impl Driver {
     /// Resolves the account's server (in a task); the answer arrives as `Internal::Resolved`.
@@ -96,16 +106,17 @@ impl Driver {
                     self.path_ready(now, id, flow);
                 }
             }
-            Internal::Closed { conn, why } => {
+            Internal::Closed { conn, why, reached } => {
                 let Some(c) = self.conns.remove(&conn) else {
                     return;
                 };
                 self.conn_by_remote.remove(&(c.transport, c.remote));
                 tracing::info!(remote = %c.remote, transport = ?c.transport, %why, "connection ended");
                 for id in c.accounts {
-                    self.path_failed(now, id, why.clone());
+                    self.path_failed(now, id, why.clone(), !reached);
                 }
             }
+            Internal::UdpProbe { remote, refused } => self.udp_probed(now, remote, refused),
             Internal::Resolved {
                 account,
                 attempt,
@@ -121,7 +132,7 @@ impl Driver {
                     return;
                 };
                 match result {
-                    Err(why) => self.path_failed(now, account, why),
+                    Err(why) => self.path_failed(now, account, why, false),
                     Ok(addrs) => self.use_addresses(now, account, &target, &addrs).await,
                 }
             }
@@ -157,7 +168,7 @@ impl Driver {
                 entry.no_route = true;
             }
             let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-            self.path_failed(now, id, format!("no route to {}", list.join(", ")));
+            self.path_failed(now, id, format!("no route to {}", list.join(", ")), false);
             return;
         };
         match target.transport {
@@ -173,9 +184,17 @@ impl Driver {
                             local: SocketAddr::new(local_ip, local_port),
                             remote,
                         };
-                        self.path_ready(now, id, flow);
+                        self.ensure_udp_probe(remote);
+                        if self.udp_probes.get(&remote).is_some_and(|p| p.refused) {
+                            if let Some(entry) = self.accounts.get_mut(&id) {
+                                entry.flow = Some(flow);
+                            }
+                            self.udp_down(id, remote);
+                        } else {
+                            self.path_ready(now, id, flow);
+                        }
                     }
-                    Err(e) => self.path_failed(now, id, e.to_string()),
+                    Err(e) => self.path_failed(now, id, e.to_string(), false),
                 }
             }
             Transport::Tcp | Transport::Tls => {
@@ -211,7 +230,7 @@ impl Driver {
                     {
                         Ok((connector, name)) => Some(TlsSetup { connector, name }),
                         Err(e) => {
-                            self.path_failed(now, id, e.to_string());
+                            self.path_failed(now, id, e.to_string(), false);
                             return;
                         }
                     }
@@ -277,6 +296,71 @@ impl Driver {
         Ok(socket)
     }
 
+    /// Starts probing a UDP server, unless that runs already.
+    fn ensure_udp_probe(&mut self, remote: SocketAddr) {
+        if self.udp_probes.contains_key(&remote) {
+            return;
+        }
+        let task = tokio::spawn(udp::probe(
+            remote,
+            self.config.probe_interval,
+            self.internal_tx.clone(),
+        ));
+        self.udp_probes.insert(
+            remote,
+            UdpProbe {
+                task,
+                refused: false,
+            },
+        );
+    }
+
+    /// A UDP probe's answer: on "port unreachable" the accounts using that server go down
+    /// (nothing is sent to it meanwhile); on the first probe after that without it they are up
+    /// again and told that the server is back.
+    fn udp_probed(&mut self, now: Instant, remote: SocketAddr, refused: bool) {
+        let Some(probe) = self.udp_probes.get_mut(&remote) else {
+            return;
+        };
+        if probe.refused == refused {
+            return;
+        }
+        probe.refused = refused;
+        let ids: Vec<AccountId> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| {
+                a.flow
+                    .is_some_and(|f| f.transport == Transport::Udp && f.remote == remote)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if refused {
+                self.udp_down(id, remote);
+            } else if let Some(flow) = self.accounts.get(&id).and_then(|a| a.flow)
+                && self.accounts.get(&id).is_some_and(|a| a.retry_at.is_none())
+            {
+                self.path_ready(now, id, flow);
+            }
+        }
+    }
+
+    fn udp_down(&mut self, id: AccountId, remote: SocketAddr) {
+        let retry_in = self.config.probe_interval;
+        let Some(entry) = self.accounts.get_mut(&id) else {
+            return;
+        };
+        entry.down = true;
+        let why = format!(
+            "{remote} refuses SIP over UDP: nothing listens on its port (the server is down or \
+             restarting); it is probed every {} s",
+            retry_in.as_secs().max(1)
+        );
+        tracing::warn!(account = id.0, %why, "path down");
+        self.report_transport(id, TransportState::Down { why, retry_in });
+    }
+
     fn path_ready(&mut self, now: Instant, id: AccountId, flow: Flow) {
         let Some(entry) = self.accounts.get_mut(&id) else {
             return;
@@ -285,7 +369,20 @@ impl Driver {
         entry.last_remote = Some(flow.remote);
         entry.last_local = Some(flow.local.ip());
         entry.no_route = false;
+        entry.flow = Some(flow);
+        let was_down = std::mem::take(&mut entry.down);
+        let spaced = entry
+            .back_at
+            .is_none_or(|t| now.saturating_duration_since(t) >= BACK_SPACING);
         match entry.ua {
+            Some(ua_id) if was_down && spaced => {
+                entry.back_at = Some(now);
+                tracing::info!(
+                    account = id.0,
+                    "server back: registering and subscribing anew"
+                );
+                self.ua.server_back(now, ua_id, flow);
+            }
             Some(ua_id) => self.ua.set_flow(now, ua_id, flow),
             None => match self.ua.add_account(now, entry.spec.to_account_config(flow)) {
                 Some(ua_id) => {
@@ -319,18 +416,27 @@ impl Driver {
         );
     }
 
-    pub(super) fn path_failed(&mut self, now: Instant, id: AccountId, why: String) {
+    /// The path failed: try again after the jittered, doubling backoff, or, when the server
+    /// did not answer at all (`probe`: TCP connect refused or timed out), at the probe interval
+    /// (±25 %) without growing the backoff: that attempt is a cheap connect, not SIP.
+    pub(super) fn path_failed(&mut self, now: Instant, id: AccountId, why: String, probe: bool) {
         let base = self.config.reconnect_base;
         let max = self.config.reconnect_max;
-        let jitter = self.rng.next_u32();
+        let interval = self.config.probe_interval;
+        let jitter = f64::from(self.rng.next_u32()) / f64::from(u32::MAX);
         let Some(entry) = self.accounts.get_mut(&id) else {
             return;
         };
         entry.conn = None;
-        let ceiling = base.saturating_mul(1u32 << entry.failures.min(16)).min(max);
-        // Between half and all of the ceiling, so that many clients spread out.
-        let wait = ceiling / 2 + ceiling.mul_f64(f64::from(jitter) / f64::from(u32::MAX) / 2.0);
-        entry.failures = entry.failures.saturating_add(1);
+        entry.down = true;
+        let wait = if probe {
+            interval.mul_f64(0.75 + jitter / 2.0)
+        } else {
+            let ceiling = base.saturating_mul(1u32 << entry.failures.min(16)).min(max);
+            entry.failures = entry.failures.saturating_add(1);
+            // Between half and all of the ceiling, so that many clients spread out.
+            ceiling / 2 + ceiling.mul_f64(jitter / 2.0)
+        };
         entry.retry_at = Some(now + wait);
         tracing::warn!(account = id.0, %why, retry_in = ?wait, "path down");
         self.report_transport(

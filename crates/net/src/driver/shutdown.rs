@@ -42,6 +42,9 @@ impl Driver {
         for entry in self.udp.values() {
             entry.reader.abort();
         }
+        for probe in self.udp_probes.values() {
+            probe.task.abort();
+        }
         // Dropping the senders closes the connections.
         self.conns.clear();
     }

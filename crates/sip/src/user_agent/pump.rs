@@ -173,6 +173,10 @@ fn on_registration_event(
             account.keepalive.start(now);
             if !account.subscriptions_started {
                 create_subscriptions(account, &contact, config, rng);
+            } else if account.restart_subscriptions {
+                for sub in &mut account.subscriptions {
+                    sub.start_over(now, &contact, rng);
+                }
             } else if contact_changed || account.refresh_subscriptions {
                 for sub in &mut account.subscriptions {
                     if contact_changed {
@@ -183,6 +187,7 @@ fn on_registration_event(
                 }
             }
             account.refresh_subscriptions = false;
+            account.restart_subscriptions = false;
         }
         RegistrationEvent::Failed { reason, retry_in } => push_bounded(
             events,
