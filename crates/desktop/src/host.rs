@@ -82,14 +82,71 @@ impl Paths {
         }
     }
 
-    fn create_dir(&self) -> std::io::Result<()> {
-        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)?;
-        std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))
+    /// Makes the private folder (mode 0700) unless it exists, then checks that it is safe: a
+    /// real folder (not a symlink), owned by this user, that no one else may enter. In the shared
+    /// temporary folder anyone may create `voicelamp-USER` first; the lock and the socket are
+    /// never put in a folder that is not this user's alone.
+    fn create_dir(&self) -> Result<(), String> {
+        use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, PermissionsExt as _};
+        let shown = self.dir.display();
+        let mut builder = std::fs::DirBuilder::new();
+        builder.mode(0o700);
+        let created = match builder.create(&self.dir) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                builder.recursive(true).create(&self.dir).map_err(|e| {
+                    format!("{shown} cannot be created ({e}); check that its parent folder can be written")
+                })?;
+                true
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{shown} cannot be created ({e}); check that its parent folder can be written"
+                ));
+            }
+        };
+        if created {
+            // The umask may have taken bits away; the folder is ours, so set exactly 0700.
+            std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("{shown} cannot be made private ({e})"))?;
+        }
+        let found = std::fs::symlink_metadata(&self.dir)
+            .map_err(|e| format!("{shown} cannot be read ({e})"))?;
+        if found.file_type().is_symlink() {
+            return Err(format!(
+                "{shown} is a symbolic link, not a folder; someone may be trying to take over \
+                 Voicelamp's socket: remove it, or set XDG_RUNTIME_DIR to your private runtime folder"
+            ));
+        }
+        if !found.is_dir() {
+            return Err(format!(
+                "{shown} is not a folder; remove it and start Voicelamp again"
+            ));
+        }
+        let me = current_uid().map_err(|e| format!("this user's id cannot be read ({e})"))?;
+        if found.uid() != me {
+            return Err(format!(
+                "{shown} belongs to another user (uid {}), so Voicelamp will not put its socket \
+                 there: remove that folder, or set XDG_RUNTIME_DIR to your private runtime folder",
+                found.uid()
+            ));
+        }
+        let mode = found.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            return Err(format!(
+                "{shown} may be entered by other users (mode {mode:04o}); make it private with \
+                 `chmod 700 {shown}` and start Voicelamp again"
+            ));
+        }
+        Ok(())
     }
+}
+
+/// The effective user id of this process (the owner of its `/proc` entry).
+fn current_uid() -> std::io::Result<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").map(|m| m.uid())
 }
 
 /// Runs the tray process until the person quits (or the session ends); its exit code.
@@ -116,8 +173,8 @@ pub fn run(options: AppOptions) -> i32 {
 /// Becomes the running instance at `paths` and serves until the person quits, or hands `args`
 /// (this launch's command line) to the instance that runs; the exit code.
 pub async fn serve(options: AppOptions, paths: Paths, args: Vec<String>) -> i32 {
-    if let Err(e) = paths.create_dir() {
-        eprintln!("voicelamp: {} cannot be used: {e}", paths.dir.display());
+    if let Err(reason) = paths.create_dir() {
+        eprintln!("voicelamp: {reason}");
         return 1;
     }
     let lock = match claim(&paths.lock) {

@@ -112,3 +112,84 @@ async fn a_window_asks_and_a_second_launch_hands_its_link_over() {
     assert!(!running.is_finished(), "the tray process keeps running");
     running.abort();
 }
+
+/// A uid that is not this process's (the running user's folder must be refused when another
+/// user owns it).
+fn someone_else() -> u32 {
+    use std::os::unix::fs::MetadataExt as _;
+    let status = std::fs::read_to_string("/proc/self/status").expect("process status");
+    let euid: u32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|u| u.parse().ok())
+        .expect("effective uid");
+    let root = std::fs::metadata("/").expect("root folder").uid();
+    if euid == root { 65534 } else { root }
+}
+
+/// The folder of the lock and socket is refused (exit code 1, nothing created in it) unless it
+/// is a real folder of this user's with mode 0700: another user's folder in the shared temporary
+/// folder, a symlink planted there, or a folder others may enter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsafe_private_folder_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // A symlink to a folder of the attacker's choosing.
+    let target = dir.path().join("elsewhere");
+    std::fs::create_dir(&target).expect("target");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o700)).expect("mode");
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let code = serve(options(dir.path()), Paths::in_dir(link), vec![]).await;
+    assert_eq!(code, 1, "a symlinked folder must be refused");
+    assert!(
+        std::fs::read_dir(&target).expect("target").next().is_none(),
+        "nothing may be created through the symlink"
+    );
+
+    // A folder others may enter.
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).expect("open");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).expect("mode");
+    let code = serve(options(dir.path()), Paths::in_dir(open.clone()), vec![]).await;
+    assert_eq!(code, 1, "a folder with mode 0755 must be refused");
+    assert!(std::fs::read_dir(&open).expect("open").next().is_none());
+
+    // Another user's folder (as root: one given to nobody; otherwise one root owns).
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).expect("other");
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o700)).expect("mode");
+    let uid = someone_else();
+    let foreign = if std::os::unix::fs::chown(&other, Some(uid), None).is_ok() {
+        other
+    } else {
+        // Not root: the filesystem's root folder belongs to someone else.
+        std::path::PathBuf::from("/")
+    };
+    let code = serve(options(dir.path()), Paths::in_dir(foreign.clone()), vec![]).await;
+    assert_eq!(
+        code,
+        1,
+        "{} is another user's and must be refused",
+        foreign.display()
+    );
+    assert!(!foreign.join("host.sock").exists());
+
+    // A folder that does not exist yet is made private.
+    let fresh = dir.path().join("fresh");
+    let paths = Paths::in_dir(fresh.clone());
+    let running = tokio::spawn(serve(
+        options(dir.path()),
+        paths.clone(),
+        vec!["voicelamp".into(), "--minimized".into()],
+    ));
+    wait_for_socket(&paths).await;
+    let mode = std::fs::symlink_metadata(&fresh)
+        .expect("fresh")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+    running.abort();
+}
