@@ -429,11 +429,21 @@ impl Shell for HostShell {
     }
 }
 
+/// Messages waiting to be written to one connection. A window that does not read (hung, or
+/// stopped in a debugger) fills this queue and then the socket's buffers; from then on its calls
+/// are no longer read and its events are skipped, so it cannot grow the tray process's memory.
+/// When it reads again, it gets the whole current view once ([`forward_events`]).
+const QUEUE: usize = 64;
+
+/// Calls of one connection answered at once; the next is read when one is done.
+const CALLS_IN_FLIGHT: usize = 16;
+
 /// One connection: a window (asks and is told) or a launch handing over.
 async fn connection(shell: Arc<HostShell>, backend: Backend, stream: UnixStream) {
     let (read, mut write) = stream.into_split();
     let mut read = tokio::io::BufReader::new(read);
-    let (out, mut outgoing) = mpsc::unbounded_channel::<FromHost>();
+    let (out, mut outgoing) = mpsc::channel::<FromHost>(QUEUE);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(CALLS_IN_FLIGHT));
     let writer = tokio::spawn(async move {
         while let Some(message) = outgoing.recv().await {
             if write.write_all(&protocol::encode(&message)).await.is_err() {
@@ -464,14 +474,20 @@ async fn connection(shell: Arc<HostShell>, backend: Backend, stream: UnixStream)
             ToHost::Window => {}
             ToHost::Launch { args } => {
                 shell.launch(&args);
-                let _ = out.send(FromHost::Launched);
+                let _ = out.send(FromHost::Launched).await;
             }
             ToHost::Call { id, call } => {
+                // Waits (reading nothing more) while as many calls wait for their answer to be
+                // taken: the window's writes then block, not the tray's memory grow.
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    break;
+                };
                 let backend = backend.clone();
                 let out = out.clone();
                 tokio::spawn(async move {
                     let result = backend.handle(*call).await;
-                    let _ = out.send(FromHost::Reply { id, result });
+                    let _ = out.send(FromHost::Reply { id, result }).await;
+                    drop(permit);
                 });
             }
         }
@@ -483,11 +499,12 @@ async fn connection(shell: Arc<HostShell>, backend: Backend, stream: UnixStream)
     writer.abort();
 }
 
-/// Tells one window every event; one that fell behind gets the whole current view again.
+/// Tells one window every event; one that fell behind (its queue full while the bounded
+/// broadcast went on) gets the whole current view again instead of what it missed.
 async fn forward_events(
     mut events: broadcast::Receiver<HostEvent>,
     engine: EngineService,
-    out: mpsc::UnboundedSender<FromHost>,
+    out: mpsc::Sender<FromHost>,
 ) {
     loop {
         let event = match events.recv().await {
@@ -495,7 +512,7 @@ async fn forward_events(
             Err(broadcast::error::RecvError::Lagged(_)) => HostEvent::Lines(engine.view()),
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        if out.send(FromHost::Event { event }).is_err() {
+        if out.send(FromHost::Event { event }).await.is_err() {
             return;
         }
     }

@@ -193,3 +193,98 @@ async fn an_unsafe_private_folder_is_refused() {
     assert_eq!(mode & 0o777, 0o700);
     running.abort();
 }
+
+/// A window that asks and never reads its answers: the tray process stops reading from it once
+/// a bounded number of answers wait (its queue and the socket's buffers), instead of queueing
+/// answers without end; and once it reads again, it is answered and the tray still serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_that_does_not_read_cannot_grow_the_tray() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncBufReadExt as _;
+    use voicelamp_desktop::protocol::{ToHost, encode};
+
+    /// Far more calls than the socket's buffers hold (about 60 bytes each).
+    const CALLS: usize = 200_000;
+    /// Calls the tray may take before it stops reading: its queue, the calls in flight, and
+    /// the kernel's buffers of both directions (a few hundred kilobytes each).
+    const BOUND: usize = 20_000;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = Paths::in_dir(dir.path().join("run"));
+    let running = tokio::spawn(serve(
+        options(dir.path()),
+        paths.clone(),
+        vec!["voicelamp".into(), "--minimized".into()],
+    ));
+    wait_for_socket(&paths).await;
+
+    let stream = tokio::net::UnixStream::connect(&paths.socket)
+        .await
+        .expect("connect");
+    let (read, mut write) = stream.into_split();
+    let written = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let written = written.clone();
+        tokio::spawn(async move {
+            write
+                .write_all(&encode(&ToHost::Window))
+                .await
+                .expect("hello");
+            let call = |id: u64| {
+                encode(&ToHost::Call {
+                    id,
+                    call: Box::new(Call::LinesView),
+                })
+            };
+            for id in 0..CALLS as u64 {
+                write.write_all(&call(id)).await.expect("call");
+                written.fetch_add(1, Ordering::SeqCst);
+            }
+            // Kept open: a window that closes its side has gone, and its answers with it.
+            write
+        })
+    };
+
+    // Wait until the writes stop advancing (the tray no longer reads) or all went through.
+    let mut last = usize::MAX;
+    let mut still = 0;
+    while !writer.is_finished() && still < 20 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = written.load(Ordering::SeqCst);
+        if now == last {
+            still += 1;
+        } else {
+            still = 0;
+            last = now;
+        }
+    }
+    let taken = written.load(Ordering::SeqCst);
+    eprintln!("the tray took {taken} of {CALLS} calls before it stopped reading");
+    assert!(
+        taken < BOUND,
+        "the tray took {taken} calls from a window that reads none of its answers (bound {BOUND})"
+    );
+
+    // The window reads again: its answers come, and the tray still serves the rest.
+    let mut read = tokio::io::BufReader::new(read);
+    let mut line = String::new();
+    let mut answers = 0usize;
+    tokio::time::timeout(DEADLINE * 6, async {
+        while answers < CALLS {
+            line.clear();
+            if read.read_line(&mut line).await.expect("read") == 0 {
+                break;
+            }
+            if line.contains("\"reply\"") {
+                answers += 1;
+            }
+        }
+    })
+    .await
+    .expect("every call is answered once the window reads");
+    assert_eq!(answers, CALLS, "every call is answered");
+    let _write = writer.await.expect("every call was written");
+    assert!(!running.is_finished(), "the tray process keeps running");
+    running.abort();
+}
