@@ -38,12 +38,14 @@ pub async fn check(
     let (mut engine, _) = Engine::start(config, Some(account), secrets, user_agent)?;
     let deadline = tokio::time::Instant::now() + wait;
     tokio::pin!(stop);
-    while !answered(&engine.accounts[0]) {
+    let mut failures = SameFailures::default();
+    while !answered(&engine.accounts[0]) && failures.count < SAME_FAILURES_ENOUGH {
         tokio::select! {
             () = &mut stop => break,
             () = tokio::time::sleep_until(deadline) => break,
             changes = engine.next() => if changes.is_none() { break },
         }
+        failures.saw(engine.accounts[0].transport.as_ref());
     }
     let snapshot = engine.net.handle.snapshot().await.ok();
     engine.shutdown().await;
@@ -61,6 +63,38 @@ pub async fn check(
         ok,
         requests_sent,
     })
+}
+
+/// Connection attempts in a row that failed with the same reason, after which `check` reports
+/// instead of waiting on: the answer will not change (an untrusted certificate, a closed port).
+/// With the driver's reconnect backoff the third comes about 3 s after the first.
+const SAME_FAILURES_ENOUGH: u32 = 3;
+
+/// Counts connection attempts in a row that failed the same way.
+#[derive(Debug, Default)]
+struct SameFailures {
+    last: Option<TransportState>,
+    count: u32,
+}
+
+impl SameFailures {
+    /// Looks at the path's state after an event: a new `Down` (each attempt reports one, with
+    /// its own retry time) with the reason of the one before counts one more; anything else
+    /// starts over.
+    fn saw(&mut self, now: Option<&TransportState>) {
+        if now == self.last.as_ref() {
+            return;
+        }
+        self.count = match (now, &self.last) {
+            (
+                Some(TransportState::Down { why, .. }),
+                Some(TransportState::Down { why: before, .. }),
+            ) if why == before => self.count + 1,
+            (Some(TransportState::Down { .. }), _) => 1,
+            _ => 0,
+        };
+        self.last = now.cloned();
+    }
 }
 
 /// The registration ended one way or the other, and every mailbox has had an answer.
@@ -345,6 +379,31 @@ mod tests {
                 transport: Transport::Tls,
             }),
         }
+    }
+
+    #[test]
+    fn only_new_attempts_failing_the_same_way_count() {
+        let down = |why: &str, secs| TransportState::Down {
+            why: why.into(),
+            retry_in: Duration::from_millis(secs),
+        };
+        let mut failures = SameFailures::default();
+        failures.saw(None);
+        assert_eq!(failures.count, 0);
+        failures.saw(Some(&down("refused", 800)));
+        // Other events leave the state as it was: not a new attempt.
+        failures.saw(Some(&down("refused", 800)));
+        assert_eq!(failures.count, 1);
+        failures.saw(Some(&down("refused", 1_800)));
+        assert_eq!(failures.count, 2);
+        failures.saw(Some(&down("certificate", 3_000)));
+        assert_eq!(failures.count, 1);
+        failures.saw(Some(&TransportState::Up {
+            transport: Transport::Tls,
+            local: "127.0.0.1:1".parse().unwrap(),
+            remote: "127.0.0.1:2".parse().unwrap(),
+        }));
+        assert_eq!(failures.count, 0);
     }
 
     /// A connection that never came up is why nothing was registered: the report says so on the
