@@ -26,6 +26,10 @@ pub struct NetConfig {
     /// UDP datagram, never a SIP request. Once it answers, the accounts register and subscribe
     /// again at once.
     pub probe_interval: Duration,
+    /// Tests only: the DNS server asked instead of the system's (e.g. a `dnsmasq` on loopback
+    /// serving a test's SRV records); `None` (always, in the product): the system's, unless
+    /// the environment variable `VOICELAMP_DNS_SERVER=IP:PORT` names one.
+    pub dns_server: Option<std::net::SocketAddr>,
 }
 
 impl Default for NetConfig {
@@ -38,6 +42,7 @@ impl Default for NetConfig {
             reconnect_max: Duration::from_secs(120),
             life: crate::life::LifeConfig::default(),
             probe_interval: Duration::from_secs(2),
+            dns_server: None,
         }
     }
 }

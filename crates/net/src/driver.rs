@@ -312,6 +312,13 @@ struct AccountEntry {
     down: bool,
     /// When the user agent was last told that the server came back.
     back_at: Option<Instant>,
+    /// How many addresses the server's name resolved to, best first (RFC 3263 order).
+    addr_count: usize,
+    /// Which of them is used (counted from the best).
+    addr_index: usize,
+    /// Addresses that failed since the account last registered: once all have, the account
+    /// waits (backoff or probe) and starts again from the best.
+    addr_failures: usize,
 }
 
 /// The probe of one UDP server.
@@ -410,6 +417,9 @@ impl Driver {
                     flow: None,
                     down: false,
                     back_at: None,
+                    addr_count: 0,
+                    addr_index: 0,
+                    addr_failures: 0,
                 };
                 self.accounts.insert(id, entry);
                 match target {

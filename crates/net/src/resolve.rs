@@ -3,9 +3,16 @@
 //! SRV (`_sip._udp`, `_sip._tcp`, `_sips._tcp` by transport), targets in priority order (higher
 //! weight first within a priority), and falls back to A/AAAA on the default port when there is
 //! no SRV record. NAPTR is not used: the transport is always known from the configuration.
+//!
+//! Tests only: [`NetConfig::dns_server`](crate::NetConfig::dns_server), or else the environment
+//! variable `VOICELAMP_DNS_SERVER=IP:PORT`, sends every DNS question (SRV, and A/AAAA of host
+//! names) to that one server instead of the system's, e.g. a `dnsmasq` on loopback serving the
+//! SRV records of a test. Products never set either.
 
 use crate::config::Target;
 use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use std::cmp::Reverse;
 use std::net::{IpAddr, SocketAddr};
@@ -16,20 +23,61 @@ use voicelamp_sip::Transport;
 const DNS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most SRV targets tried.
 const MAX_SRV_TARGETS: usize = 8;
+/// The test-only override of the DNS server (see the module's documentation).
+const DNS_SERVER_VAR: &str = "VOICELAMP_DNS_SERVER";
+
+/// The DNS server to ask instead of the system's: the configured one, else the one named by
+/// [`DNS_SERVER_VAR`] (when it is an `IP:PORT`).
+fn dns_override(configured: Option<SocketAddr>) -> Option<SocketAddr> {
+    if configured.is_some() {
+        return configured;
+    }
+    let value = std::env::var(DNS_SERVER_VAR).ok()?;
+    match value.trim().parse() {
+        Ok(addr) => Some(addr),
+        Err(_) => {
+            tracing::warn!(%value, "{DNS_SERVER_VAR} is not an IP:PORT; using the system's DNS");
+            None
+        }
+    }
+}
+
+fn resolver(dns: Option<SocketAddr>) -> Result<TokioResolver, String> {
+    let built = match dns {
+        Some(server) => {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = server.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = server.port();
+            let config = ResolverConfig::from_name_servers(vec![NameServerConfig::new(
+                server.ip(),
+                true,
+                vec![udp, tcp],
+            )]);
+            TokioResolver::builder_with_config(config, TokioRuntimeProvider::default()).build()
+        }
+        None => TokioResolver::builder_tokio().and_then(|b| b.build()),
+    };
+    built.map_err(|e| e.to_string())
+}
 
 /// The addresses to try, best first.
-pub(crate) async fn resolve(target: &Target) -> Result<Vec<SocketAddr>, String> {
+pub(crate) async fn resolve(
+    target: &Target,
+    dns_server: Option<SocketAddr>,
+) -> Result<Vec<SocketAddr>, String> {
+    let dns = dns_override(dns_server);
     let host = target.host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, target.port_or_default())]);
     }
     if target.port.is_none() {
-        let srv = srv(host, target.transport).await;
+        let srv = srv(host, target.transport, dns).await;
         if !srv.is_empty() {
             return Ok(srv);
         }
     }
-    address(host, target.port_or_default()).await
+    address(host, target.port_or_default(), dns).await
 }
 
 /// The SRV name of a host for a transport.
@@ -42,8 +90,8 @@ pub(crate) fn srv_name(host: &str, transport: Transport) -> String {
     format!("{service}.{}.", host.trim_end_matches('.'))
 }
 
-async fn srv(host: &str, transport: Transport) -> Vec<SocketAddr> {
-    let resolver = match TokioResolver::builder_tokio().and_then(|b| b.build()) {
+async fn srv(host: &str, transport: Transport, dns: Option<SocketAddr>) -> Vec<SocketAddr> {
+    let resolver = match resolver(dns) {
         Ok(resolver) => resolver,
         Err(e) => {
             tracing::debug!(error = %e, "no DNS resolver configuration; using A/AAAA only");
@@ -80,7 +128,7 @@ async fn srv(host: &str, transport: Transport) -> Vec<SocketAddr> {
     records.sort_by_key(|(priority, weight, _, _)| (*priority, Reverse(*weight)));
     let mut out = Vec::new();
     for (_, _, target, port) in records.into_iter().take(MAX_SRV_TARGETS) {
-        match address(&target, port).await {
+        match address(&target, port, dns).await {
             Ok(addrs) => out.extend(addrs),
             Err(e) => tracing::debug!(%target, error = %e, "SRV target without address"),
         }
@@ -89,7 +137,24 @@ async fn srv(host: &str, transport: Transport) -> Vec<SocketAddr> {
     out
 }
 
-async fn address(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+async fn address(
+    host: &str,
+    port: u16,
+    dns: Option<SocketAddr>,
+) -> Result<Vec<SocketAddr>, String> {
+    if dns.is_some() {
+        let resolver = resolver(dns)?;
+        let lookup = tokio::time::timeout(DNS_TIMEOUT, resolver.lookup_ip(host))
+            .await
+            .map_err(|_| format!("resolving {host} timed out"))?
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+        let addrs: Vec<SocketAddr> = lookup.iter().map(|ip| SocketAddr::new(ip, port)).collect();
+        return if addrs.is_empty() {
+            Err(format!("{host} has no address"))
+        } else {
+            Ok(addrs)
+        };
+    }
     let addrs: Vec<SocketAddr> =
         tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host, port)))
             .await
@@ -131,14 +196,14 @@ mod tests {
             transport: Transport::Udp,
         };
         assert_eq!(
-            resolve(&target("[::1]", Some(5070))).await,
+            resolve(&target("[::1]", Some(5070)), None).await,
             Ok(vec!["[::1]:5070".parse().expect("addr")])
         );
         assert_eq!(
-            resolve(&target("127.0.0.1", None)).await,
+            resolve(&target("127.0.0.1", None), None).await,
             Ok(vec!["127.0.0.1:5060".parse().expect("addr")])
         );
-        let local = resolve(&target("localhost", Some(5080)))
+        let local = resolve(&target("localhost", Some(5080)), None)
             .await
             .expect("localhost");
         assert!(

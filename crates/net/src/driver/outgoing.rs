@@ -4,6 +4,7 @@
 
 use super::{Driver, NetEvent};
 use std::net::SocketAddr;
+use voicelamp_sip::registration::RegistrationFailure;
 use voicelamp_sip::{AccountId, Event, RegistrationStatus, Transport};
 
 impl Driver {
@@ -13,18 +14,36 @@ impl Driver {
             self.send(transmit.transport, transmit.destination, transmit.payload)
                 .await;
         }
+        let mut fail_over = Vec::new();
         while let Some(event) = self.ua.poll_event() {
             let event = self.public_ids(event);
-            if let Event::Registration {
-                account,
-                state: RegistrationStatus::Registered { .. },
-                ..
-            } = &event
-                && let Some(entry) = self.accounts.get_mut(account)
-            {
-                entry.failures = 0;
+            match &event {
+                Event::Registration {
+                    account,
+                    state: RegistrationStatus::Registered { .. },
+                    ..
+                } => {
+                    if let Some(entry) = self.accounts.get_mut(account) {
+                        entry.failures = 0;
+                        entry.addr_failures = 0;
+                    }
+                }
+                // No answer, or 503: the next address of the server (RFC 3263 §4.3).
+                Event::Registration {
+                    account,
+                    state: RegistrationStatus::Failed { .. },
+                    reason:
+                        Some(
+                            RegistrationFailure::Timeout
+                            | RegistrationFailure::Rejected { status: 503, .. },
+                        ),
+                } => fail_over.push(*account),
+                _ => {}
             }
             let _ = self.events.send(NetEvent::Sip(event));
+        }
+        for id in fail_over {
+            self.fail_over(id, "the server did not answer, or was unavailable (503)");
         }
     }
 

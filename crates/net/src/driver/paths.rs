@@ -41,8 +41,9 @@ impl Driver {
         entry.attempt += 1;
         let attempt = entry.attempt;
         let internal = self.internal_tx.clone();
+        let dns_server = self.config.dns_server;
         tokio::spawn(async move {
-            let result = resolve::resolve(&target).await;
+            let result = resolve::resolve(&target, dns_server).await;
             let _ = internal.send(Internal::Resolved {
                 account: id,
                 attempt,
@@ -113,7 +114,9 @@ impl Driver {
                 self.conn_by_remote.remove(&(c.transport, c.remote));
                 tracing::info!(remote = %c.remote, transport = ?c.transport, %why, "connection ended");
                 for id in c.accounts {
-                    self.path_failed(now, id, why.clone(), !reached);
+                    if !self.fail_over(id, &why) {
+                        self.path_failed(now, id, why.clone(), !reached);
+                    }
                 }
             }
             Internal::UdpProbe { remote, refused } => self.udp_probed(now, remote, refused),
@@ -159,9 +162,18 @@ impl Driver {
         target: &Target,
         addrs: &[SocketAddr],
     ) {
-        // The first address that our host can reach (IPv6 only when it has IPv6).
-        let Some((remote, local_ip)) = addrs
+        // The address in turn, else the next one that our host can reach (IPv6 only when it
+        // has IPv6).
+        let start = match self.accounts.get_mut(&id) {
+            Some(entry) => {
+                entry.addr_count = addrs.len();
+                entry.addr_index % addrs.len().max(1)
+            }
+            None => return,
+        };
+        let Some((remote, local_ip)) = addrs[start..]
             .iter()
+            .chain(&addrs[..start])
             .find_map(|a| udp::local_ip_towards(*a).map(|ip| (*a, ip)))
         else {
             if let Some(entry) = self.accounts.get_mut(&id) {
@@ -337,13 +349,48 @@ impl Driver {
             .collect();
         for id in ids {
             if refused {
-                self.udp_down(id, remote);
+                if !self.fail_over(id, &format!("{remote} refuses SIP over UDP")) {
+                    self.udp_down(id, remote);
+                }
             } else if let Some(flow) = self.accounts.get(&id).and_then(|a| a.flow)
                 && self.accounts.get(&id).is_some_and(|a| a.retry_at.is_none())
             {
                 self.path_ready(now, id, flow);
             }
         }
+    }
+
+    /// RFC 3263 §4.3: the address in use failed (no connection, "port unreachable", no answer,
+    /// 503); when the server's name has addresses not yet tried since the last registration,
+    /// move to the next one (in turn, wrapping around) at once and return `true`. Once every
+    /// address failed, `false`: the caller backs off (or probes) as for a single address, and
+    /// the rotation goes on after that wait.
+    pub(super) fn fail_over(&mut self, id: AccountId, why: &str) -> bool {
+        let Some(entry) = self.accounts.get_mut(&id) else {
+            return false;
+        };
+        if entry.addr_failures + 1 >= entry.addr_count {
+            entry.addr_failures = 0;
+            return false;
+        }
+        entry.addr_failures += 1;
+        entry.addr_index += 1;
+        entry.down = true;
+        if let Some(conn) = entry.conn.take()
+            && let Some(c) = self.conns.get_mut(&conn)
+        {
+            c.accounts.retain(|a| *a != id);
+        }
+        tracing::warn!(account = id.0, %why, "trying the next address of the server");
+        self.report_transport(
+            id,
+            TransportState::Down {
+                why: format!("{why}; trying the next address of the server"),
+                retry_in: Duration::ZERO,
+            },
+        );
+        self.start_path(id);
+        true
     }
 
     fn udp_down(&mut self, id: AccountId, remote: SocketAddr) {
