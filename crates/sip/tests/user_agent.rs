@@ -536,3 +536,59 @@ fn retry_now_skips_the_backoff_wait() {
         Some(&SubscriptionState::Active)
     );
 }
+
+/// A server back from an outage remembers nothing: `server_back` registers at once and, once
+/// registered, starts every subscription anew (new dialogs) without waiting for the backoff the
+/// outage had grown; `set_flow` alone leaves the waiting subscriptions to their backoff.
+#[test]
+fn a_server_back_from_an_outage_gets_every_subscription_anew_at_once() {
+    for back in [true, false] {
+        let mut server = Server::new();
+        server.max_expires = 60;
+        let (mut pair, id) = pair(server, account(&["sip:alice@example.com", SUPPORT]));
+        pair.run_for(Duration::from_secs(10));
+        assert_eq!(mailbox_events(&pair).len(), 2);
+        // The outage: every request is lost for two minutes; refreshes time out and back off.
+        // It ends while both subscriptions wait for their backoff (looked at every second of
+        // simulated time, for at most ten minutes).
+        pair.server.drop_next_requests = u32::MAX;
+        pair.run_for(Duration::from_secs(120));
+        let waiting = |pair: &Pair<Client>| {
+            ["sip:alice@example.com", SUPPORT].iter().all(|m| {
+                matches!(
+                    pair.client.ua.subscription_state(id, m),
+                    Some(SubscriptionState::Waiting { .. })
+                )
+            })
+        };
+        for _ in 0..600 {
+            if waiting(&pair) {
+                break;
+            }
+            pair.run_for(Duration::from_secs(1));
+        }
+        assert!(waiting(&pair), "both subscriptions wait for their backoff");
+        pair.server.drop_next_requests = 0;
+        let notifies = mailbox_events(&pair).len();
+        let now = pair.now;
+        if back {
+            pair.client.ua.server_back(now, id, account(&[]).flow);
+        } else {
+            reconnect(&mut pair, id);
+        }
+        pair.run_for(Duration::from_secs(2));
+        let fresh = mailbox_events(&pair).len() - notifies;
+        if back {
+            assert_eq!(
+                fresh, 2,
+                "both mailboxes heard within 2 s of the server's return"
+            );
+            assert!(matches!(
+                pair.client.ua.registration_state(id),
+                Some(voicelamp_sip::registration::RegistrationState::Registered { .. })
+            ));
+        } else {
+            assert_eq!(fresh, 0, "without server_back the backoff is waited out");
+        }
+    }
+}
