@@ -243,6 +243,21 @@ impl Life {
         if !wanted {
             return FlowDecision::Keep;
         }
+        let allowed = self.next_reflow_at(now, account);
+        if allowed > now {
+            self.route_changed |= route_changed;
+            self.check_at = Some(self.check_at.map_or(allowed, |t| t.min(allowed)));
+            return FlowDecision::Keep;
+        }
+        self.reflows.entry(account).or_default().push_back(now);
+        FlowDecision::Reflow
+    }
+
+    /// When `account` may register over a fresh flow again (`now` when it may at once).
+    /// A path that went down for want of a route waits for this before its reconnect, so that
+    /// a flapping link costs at most [`LifeConfig::max_reflows`] registrations per window
+    /// whichever way the path comes back.
+    pub(crate) fn next_reflow_at(&mut self, now: Instant, account: AccountId) -> Instant {
         let window = self.config.reflow_window;
         let max = self.config.max_reflows.max(1);
         let times = self.reflows.entry(account).or_default();
@@ -253,16 +268,14 @@ impl Life {
             times.pop_front();
         }
         if times.len() >= max {
-            let allowed = times.front().map_or(now, |t| *t + window);
-            self.route_changed |= route_changed;
-            self.check_at = Some(self.check_at.map_or(allowed, |t| t.min(allowed)));
-            return FlowDecision::Keep;
+            times.front().map_or(now, |t| *t + window)
+        } else {
+            now
         }
-        times.push_back(now);
-        FlowDecision::Reflow
     }
 
-    /// A re-flow not caused by a network check (a wake) counts towards the bound too.
+    /// A re-flow not decided by [`Life::decide`] (a wake, a path back after it had no route)
+    /// counts towards the bound too.
     pub(crate) fn note_reflow(&mut self, now: Instant, account: AccountId) {
         let times = self.reflows.entry(account).or_default();
         times.push_back(now);

@@ -138,8 +138,12 @@ impl Drop for Lab {
     }
 }
 
-/// The built `voicelamp-cli` (beside this test's binary in the target directory).
+/// The built `voicelamp-cli`: `VOICELAMP_CLI`, else beside this test's binary in the target
+/// directory.
 pub fn cli_program() -> PathBuf {
+    if let Some(path) = std::env::var_os("VOICELAMP_CLI") {
+        return PathBuf::from(path);
+    }
     let exe = std::env::current_exe().expect("the test's own path");
     let dir = exe
         .parent()
@@ -301,42 +305,69 @@ pub fn mailbox_event(
     })
 }
 
-/// When a REGISTER was answered 200 OK after `since` (as the SIP trace shows it), optionally
-/// only one whose answer lists a Contact containing `contact`.
-pub fn registered_after(watch: &Watch, since: Instant, contact: Option<&str>) -> Option<Instant> {
-    // The trace is one log event per message: "sip recv" then the message's lines.
-    let log = watch.log();
-    let mut i = 0;
-    while i < log.len() {
-        if log[i].at >= since && log[i].line.contains("sip recv") {
-            let at = log[i].at;
-            let mut block = Vec::new();
-            let mut j = i + 1;
-            while j < log.len()
-                && !log[j].line.contains("sip recv")
-                && !log[j].line.contains("sip send")
-            {
-                block.push(log[j].line.as_str());
-                j += 1;
+/// The SIP messages of the trace after `since`: (when, sent?, the message's lines). The trace
+/// is one log event per message: "sip send" or "sip recv", then the message's lines.
+pub fn sip_messages(watch: &Watch, since: Instant) -> Vec<(Instant, bool, Vec<String>)> {
+    let mut out: Vec<(Instant, bool, Vec<String>)> = Vec::new();
+    let mut current: Option<(Instant, bool, Vec<String>)> = None;
+    for seen in watch.log() {
+        let send = seen.line.contains("sip send");
+        if send || seen.line.contains("sip recv") {
+            out.extend(current.take());
+            if seen.at >= since {
+                current = Some((seen.at, send, Vec::new()));
             }
-            let ok = block.first().is_some_and(|l| l.starts_with("SIP/2.0 200"));
-            let register = block
-                .iter()
-                .any(|l| l.to_ascii_lowercase().starts_with("cseq:") && l.contains("REGISTER"));
-            let contact_ok = contact.is_none_or(|c| {
-                block
-                    .iter()
-                    .any(|l| l.to_ascii_lowercase().starts_with("contact:") && l.contains(c))
-            });
-            if ok && register && contact_ok {
-                return Some(at);
-            }
-            i = j;
-        } else {
-            i += 1;
+        } else if seen.line.contains(" voicelamp_") {
+            // Another log event ends the message.
+            out.extend(current.take());
+        } else if let Some((_, _, lines)) = current.as_mut() {
+            lines.push(seen.line);
         }
     }
-    None
+    out.extend(current);
+    out
+}
+
+fn header<'a>(lines: &'a [String], name: &str) -> impl Iterator<Item = &'a String> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    lines
+        .iter()
+        .filter(move |l| l.to_ascii_lowercase().starts_with(&prefix))
+}
+
+/// When `user`'s REGISTERs were answered 200 OK after `since` (as the SIP trace shows it),
+/// optionally only answers listing a Contact containing `contact`.
+pub fn register_answers(
+    watch: &Watch,
+    since: Instant,
+    user: &str,
+    contact: Option<&str>,
+) -> Vec<Instant> {
+    let to = format!("<sip:{user}@");
+    sip_messages(watch, since)
+        .into_iter()
+        .filter(|(_, sent, lines)| {
+            !sent
+                && lines.first().is_some_and(|l| l.starts_with("SIP/2.0 200"))
+                && header(lines, "CSeq").any(|l| l.contains("REGISTER"))
+                && header(lines, "To").any(|l| l.contains(&to))
+                && contact.is_none_or(|c| header(lines, "Contact").any(|l| l.contains(c)))
+        })
+        .map(|(at, _, _)| at)
+        .collect()
+}
+
+/// When a REGISTER of `user` was first answered 200 OK after `since`, optionally only one whose
+/// answer lists a Contact containing `contact`.
+pub fn registered_after(
+    watch: &Watch,
+    since: Instant,
+    user: &str,
+    contact: Option<&str>,
+) -> Option<Instant> {
+    register_answers(watch, since, user, contact)
+        .first()
+        .copied()
 }
 
 /// A configuration file in a temporary directory.

@@ -7,8 +7,8 @@
 use std::time::Duration;
 use tokio::time::Instant;
 use voicelamp_faults::{
-    Lab, Watch, fresh_count, mailbox_event, ms, must, quietly, registered_after, require_root,
-    write_config,
+    Lab, Watch, fresh_count, mailbox_event, ms, must, quietly, register_answers, registered_after,
+    require_root, write_config,
 };
 
 const NS: &str = "vl-faults";
@@ -143,7 +143,7 @@ async fn recovered(
             .wait(
                 Duration::from_secs(5),
                 &format!("{} registered from {address} ({what})", USERS[i]),
-                |w| registered_after(w, since, Some(&contact)),
+                |w| registered_after(w, since, USERS[i], Some(&contact)),
             )
             .await;
         registered.push(ms(since, at));
@@ -198,7 +198,7 @@ async fn a_changed_or_returned_address_registers_again_at_once() {
             .wait(
                 Duration::from_secs(10),
                 &format!("{user} registered"),
-                |w| registered_after(w, start, Some(&format!("sip:{user}@{FIRST}"))),
+                |w| registered_after(w, start, user, Some(&format!("sip:{user}@{FIRST}"))),
             )
             .await;
         let want = counts[i];
@@ -269,6 +269,144 @@ async fn a_changed_or_returned_address_registers_again_at_once() {
          lamps current after {current:?} ms (udp, tcp)"
     );
     assert!(current.iter().all(|t| *t < 5000));
+    drop(watch);
+    drop(lab);
+}
+
+/// Waits until the client ran a network check after `since`.
+async fn checked(watch: &mut Watch, since: Instant, what: &str) {
+    watch
+        .wait(
+            Duration::from_secs(10),
+            &format!("a network check ({what})"),
+            |w| {
+                w.log()
+                    .iter()
+                    .any(|l| l.at >= since && l.line.contains("network check"))
+                    .then_some(())
+            },
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs root and the lab: tests/faults/run"]
+async fn a_flapping_link_registers_a_few_times_a_minute_and_recovers_once_it_settles() {
+    require_root("the flapping link test");
+    let ns = Namespace::create();
+    let lab = Lab::start(SERVER);
+    let (_dir, path) = write_config(&config(&lab.sip_port));
+    let mut watch = Watch::start(
+        &["ip", "netns", "exec", NS],
+        &path,
+        &[
+            ("VL_FAULT_PW_1003", "pw-1003"),
+            ("VL_FAULT_PW_1004", "pw-1004"),
+        ],
+    );
+    let start = Instant::now();
+    let n = fresh_count();
+    let counts = [n, n + 1];
+    for (user, count) in USERS.iter().zip(counts) {
+        lab.publish(&["--user", user, "--new", &count.to_string(), "--old", "0"]);
+    }
+    for (i, mailbox) in MAILBOXES.iter().enumerate() {
+        let want = counts[i];
+        watch
+            .wait(Duration::from_secs(10), &format!("{mailbox} lit"), |w| {
+                mailbox_event(w, start, mailbox, |v| {
+                    v["state"] == "active" && v["new"] == want
+                })
+            })
+            .await;
+    }
+
+    // The link flaps: the address goes and comes back, each time as soon as the client has
+    // looked at the change, 8 times.
+    let flapping = Instant::now();
+    let mut last_back = flapping;
+    for cycle in 0..8 {
+        let at = Instant::now();
+        ns.addr("del", FIRST);
+        checked(&mut watch, at, &format!("address gone, cycle {cycle}")).await;
+        last_back = Instant::now();
+        ns.addr("add", FIRST);
+        checked(
+            &mut watch,
+            last_back,
+            &format!("address back, cycle {cycle}"),
+        )
+        .await;
+    }
+    let settled = Instant::now();
+    let flap_secs = settled.duration_since(flapping).as_secs_f64();
+    let during: Vec<usize> = USERS
+        .iter()
+        .map(|user| register_answers(&watch, flapping, user, None).len())
+        .collect();
+    println!(
+        "flapping link: 8 cycles in {flap_secs:.1} s, registrations during it {during:?} (udp, tcp)"
+    );
+    // At most 3 re-registrations over a fresh flow per account and minute (a fourth may be a
+    // path that came back by its reconnect just as the third was decided).
+    for (user, count) in USERS.iter().zip(&during) {
+        assert!(
+            *count <= 4,
+            "{user}: {count} registrations in {flap_secs:.1} s of flapping: {during:?}\n{}",
+            watch.dump()
+        );
+    }
+
+    // Once it settles, every line comes back (a put-off re-registration is kept, not dropped):
+    // registered after the address came back for the last time, lamp current.
+    let mut back = Vec::new();
+    for (i, user) in USERS.iter().enumerate() {
+        let contact = format!("sip:{user}@{FIRST}");
+        let want = counts[i];
+        let at = watch
+            .wait(
+                Duration::from_secs(70),
+                &format!("{user} registered and lit after the flapping"),
+                |w| {
+                    let registered = registered_after(w, last_back, user, Some(&contact))?;
+                    let last = w
+                        .events()
+                        .into_iter()
+                        .rfind(|(_, v)| v["type"] == "mailbox" && v["mailbox"] == MAILBOXES[i])?;
+                    (last.1["state"] == "active" && last.1["new"] == want).then_some(registered)
+                },
+            )
+            .await;
+        back.push(ms(settled, at));
+    }
+    let times: Vec<Vec<u128>> = USERS
+        .iter()
+        .map(|user| {
+            register_answers(&watch, flapping, user, None)
+                .into_iter()
+                .map(|t| ms(flapping, t))
+                .collect()
+        })
+        .collect();
+    println!(
+        "flapping link: registrations at {times:?} ms after it began; back {back:?} ms after it \
+         settled (udp, tcp)"
+    );
+    // In any 60 s: at most 3 re-registrations over a fresh flow per account (+1, as above), plus
+    // the periodic refresh the registrar's 60 s expiry asks for.
+    for (user, times) in USERS.iter().zip(&times) {
+        for (i, first) in times.iter().enumerate() {
+            let in_minute = times[i..]
+                .iter()
+                .take_while(|t| **t - first < 60_000)
+                .count();
+            assert!(
+                in_minute <= 5,
+                "{user}: {in_minute} registrations within 60 s: {times:?}\n{}",
+                watch.dump()
+            );
+        }
+    }
     drop(watch);
     drop(lab);
 }

@@ -209,7 +209,7 @@ async fn prepare_for_sleep_makes_lamps_stale_and_waking_registers_everything_aga
             .wait(
                 Duration::from_secs(5),
                 &format!("{user} registered again"),
-                |w| registered_after(w, woke, Some(&format!("sip:{user}@"))),
+                |w| registered_after(w, woke, user, None),
             )
             .await;
         registered_ms.push(ms(woke, at));

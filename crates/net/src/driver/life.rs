@@ -41,6 +41,7 @@ impl Driver {
 
     fn check_network(&mut self, now: Instant) {
         let route_changed = self.life.take_route_changed();
+        tracing::debug!(route_changed, "network check");
         let mut ids: Vec<AccountId> = self.accounts.keys().copied().collect();
         ids.sort_by_key(|id| id.0);
         let mut lost = Vec::new();
@@ -88,6 +89,11 @@ impl Driver {
                     "this computer has no network address that leads to the server".to_owned(),
                     false,
                 );
+                // Coming back by its reconnect counts like a re-flow, and waits for one.
+                let allowed = self.life.next_reflow_at(now, id);
+                if let Some(entry) = self.accounts.get_mut(&id) {
+                    entry.retry_at = entry.retry_at.map(|t| t.max(allowed));
+                }
             }
         }
         if !again.is_empty() {
@@ -134,6 +140,8 @@ impl Driver {
                 entry.failures = 0;
                 entry.retry_at = None;
                 entry.transport = None;
+                // Already counted by the caller.
+                entry.no_route = false;
             }
             self.start_path(id);
         }

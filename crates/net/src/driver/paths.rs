@@ -415,7 +415,10 @@ impl Driver {
         entry.retry_at = None;
         entry.last_remote = Some(flow.remote);
         entry.last_local = Some(flow.local.ip());
-        entry.no_route = false;
+        if std::mem::take(&mut entry.no_route) {
+            // Back by its reconnect after the network was gone: a re-flow like any other.
+            self.life.note_reflow(now, id);
+        }
         entry.flow = Some(flow);
         let was_down = std::mem::take(&mut entry.down);
         let spaced = entry

@@ -314,3 +314,27 @@ fn a_flapping_link_re_registers_at_most_three_times_a_minute_and_never_gives_up(
     }
     assert!(followed);
 }
+
+#[test]
+fn a_path_that_lost_its_route_waits_for_a_free_re_flow() {
+    let (mut life, clock) = started();
+    let t0 = clock.mono;
+    assert_eq!(life.next_reflow_at(t0, A), t0);
+    for i in 0..3u64 {
+        let at = t0 + Duration::from_secs(i * 5);
+        assert_eq!(
+            life.decide(at, A, PathView::Up(ip(2)), Some(ip(3)), false),
+            FlowDecision::Reflow
+        );
+    }
+    // Three in the window: the next one (by either way back) waits until the first leaves it.
+    let later = t0 + Duration::from_secs(20);
+    assert_eq!(life.next_reflow_at(later, A), t0 + Duration::from_secs(60));
+    life.note_reflow(t0 + Duration::from_secs(60), A);
+    assert_eq!(
+        life.next_reflow_at(t0 + Duration::from_secs(61), A),
+        t0 + Duration::from_secs(65)
+    );
+    // Other accounts are not held back.
+    assert_eq!(life.next_reflow_at(later, AccountId(1)), later);
+}
