@@ -1,7 +1,7 @@
 //! Failover between the addresses of one server name (RFC 3263 §4.3): two lab Kamailios behind
 //! the SRV records of `pbx.voicelamp.test` (priority 10 first, 20 second), served by a `dnsmasq`
 //! on loopback that the driver asks through the test-only `NetConfig::dns_server`. Lines over
-//! UDP and TCP register on the first; when it dies they move to the second by themselves, and a
+//! UDP, TCP and TLS register on the first; when it dies they move to the second by themselves, and a
 //! line started while the first is dead registers on the second. Own labs and ports (see
 //! [`ports`]), stopped on drop, also when the test fails.
 
@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use voicelamp_net::voicelamp_sip::auth::Credentials;
 use voicelamp_net::voicelamp_sip::{AccountId, Event, RegistrationStatus};
-use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, TransportState, spawn};
+use voicelamp_net::{AccountSpec, Net, NetConfig, NetEvent, TlsOptions, TransportState, spawn};
 
 const NAME: &str = "pbx.voicelamp.test";
 
@@ -31,6 +31,7 @@ fn ports() -> (u16, u16, u16) {
 /// A private lab that takes [`NAME`] as its own, stopped on drop.
 struct OwnLab {
     env: Vec<(String, String)>,
+    ca_file: PathBuf,
 }
 
 impl OwnLab {
@@ -45,7 +46,10 @@ impl OwnLab {
             ("LAB_IMAPS_PORT".into(), (port + 3).to_string()),
             ("LAB_SIP_ALIAS".into(), NAME.into()),
         ];
-        Self { env }
+        Self {
+            env,
+            ca_file: dir.join("tls/ca.pem"),
+        }
     }
 
     fn lab(&self, args: &[&str]) {
@@ -90,11 +94,14 @@ impl Dns {
             format!("--host-record=a.{NAME},127.0.0.1"),
             format!("--host-record=b.{NAME},127.0.0.1"),
         ];
-        for service in ["_sip._udp", "_sip._tcp"] {
-            args.push(format!("--srv-host={service}.{NAME},a.{NAME},{first},10,0"));
-            args.push(format!(
-                "--srv-host={service}.{NAME},b.{NAME},{second},20,0"
-            ));
+        // TLS one port above (the labs' layout).
+        for (service, a, b) in [
+            ("_sip._udp", first, second),
+            ("_sip._tcp", first, second),
+            ("_sips._tcp", first + 1, second + 1),
+        ] {
+            args.push(format!("--srv-host={service}.{NAME},a.{NAME},{a},10,0"));
+            args.push(format!("--srv-host={service}.{NAME},b.{NAME},{b},20,0"));
         }
         let child = Command::new("dnsmasq")
             .args(&args)
@@ -195,24 +202,36 @@ async fn a_dead_first_srv_target_fails_over_to_the_second() {
         .handle
         .add_account(account("1002", &format!("sip:{NAME};transport=tcp")))
         .expect("driver runs");
-    // RFC 3263 order: both start on the first target (priority 10).
-    let took = active_on(&mut net, &[(udp, first_port), (tcp, first_port)], SECS(10)).await;
-    eprintln!("UDP and TCP lines active on the first target after {took:?}");
+    // TLS: each lab has its own CA; the server certificates name NAME (LAB_SIP_ALIAS).
+    let cas = std::env::temp_dir().join(format!("voicelamp-failover-cas-{first_port}.pem"));
+    let mut pem = std::fs::read(&first.ca_file).expect("first CA");
+    pem.extend(std::fs::read(&second.ca_file).expect("second CA"));
+    std::fs::write(&cas, pem).expect("CA bundle");
+    let mut spec = account("1003", &format!("sips:{NAME}"));
+    spec.tls = TlsOptions {
+        ca_file: Some(cas),
+        insecure_skip_verify: false,
+    };
+    let tls = net.handle.add_account(spec).expect("driver runs");
+    // RFC 3263 order: all start on the first target (priority 10).
+    let on_first = [(udp, first_port), (tcp, first_port), (tls, first_port + 1)];
+    let took = active_on(&mut net, &on_first, SECS(10)).await;
+    eprintln!("UDP, TCP and TLS lines active on the first target after {took:?}");
 
     // The first target dies: each line moves to the second by itself.
     first.lab(&["sip-stop"]);
-    let took = active_on(
-        &mut net,
-        &[(udp, second_port), (tcp, second_port)],
-        SECS(40),
-    )
-    .await;
-    eprintln!("UDP and TCP lines active on the second target {took:?} after the first died");
+    let on_second = [
+        (udp, second_port),
+        (tcp, second_port),
+        (tls, second_port + 1),
+    ];
+    let took = active_on(&mut net, &on_second, SECS(40)).await;
+    eprintln!("UDP, TCP and TLS lines active on the second target {took:?} after the first died");
 
     // A line started while the first target is dead registers on the second.
     let late = net
         .handle
-        .add_account(account("1003", &format!("sip:{NAME};transport=tcp")))
+        .add_account(account("1004", &format!("sip:{NAME};transport=tcp")))
         .expect("driver runs");
     let took = active_on(&mut net, &[(late, second_port)], SECS(10)).await;
     eprintln!(
