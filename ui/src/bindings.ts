@@ -59,10 +59,10 @@ export const events = {
 };
 
 /* Types */
-/**  Where a new password goes with a form. */
+/**  Where a new password goes with a form. Its `Debug` output leaves the password out. */
 export type AccountChange = AccountChange_Serialize | AccountChange_Deserialize;
 
-/**  Where a new password goes with a form. */
+/**  Where a new password goes with a form. Its `Debug` output leaves the password out. */
 export type AccountChange_Deserialize = {
 	/**  The account being edited; none for a new account. */
 	existingId?: string | null,
@@ -72,7 +72,7 @@ export type AccountChange_Deserialize = {
 	password?: string | null,
 };
 
-/**  Where a new password goes with a form. */
+/**  Where a new password goes with a form. Its `Debug` output leaves the password out. */
 export type AccountChange_Serialize = {
 	/**  The account being edited; none for a new account. */
 	existingId: string | null,
