@@ -24,6 +24,7 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::mailbox::mailbox_stores,
             commands::mailbox::mailbox_list,
             commands::mailbox::mailbox_audio,
+            commands::mailbox::mailbox_audio_chunk,
             commands::mailbox::mailbox_act,
             commands::app::autostart_get,
             commands::app::autostart_set,

@@ -34,8 +34,10 @@ export const commands = {
 	mailboxStores: () => typedError<StoreInfo[], string>(__TAURI_INVOKE("mailbox_stores")),
 	/**  The messages of `folder` (INBOX when none), newest first, with every folder's name. */
 	mailboxList: (account: string, folder: string | null) => typedError<MessageList_Serialize, string>(__TAURI_INVOKE("mailbox_list", { account, folder })),
-	/**  A message's audio as a decoded WAV file. */
+	/**  A message's audio decoded to WAV: its length and chunk size, to read with `mailbox_audio_chunk`. */
 	mailboxAudio: (account: string, folder: string, id: string) => typedError<AudioClip, string>(__TAURI_INVOKE("mailbox_audio", { account, folder, id })),
+	/**  Up to `len` bytes (at most a chunk) of a message's WAV from `offset`, base64. */
+	mailboxAudioChunk: (account: string, folder: string, id: string, offset: number, len: number) => typedError<AudioChunk, string>(__TAURI_INVOKE("mailbox_audio_chunk", { account, folder, id, offset, len })),
 	/**  Marks a message heard or new, or deletes it (to Trash when there is one). */
 	mailboxAct: (account: string, folder: string, id: string, action: MessageAction) => typedError<ActionOutcome, string>(__TAURI_INVOKE("mailbox_act", { account, folder, id, action })),
 	/**  Whether Voicelamp starts (in the tray, without a window) when the person logs in. */
@@ -217,12 +219,22 @@ export type AppInfo = {
 	engineVersion: string,
 };
 
-/**  A message's audio. */
+/**  A piece of a message's WAV file. */
+export type AudioChunk = {
+	/**  Where in the file it starts. */
+	offset: number,
+	/**  The bytes, base64 (fewer than asked at the end of the file, none past it). */
+	base64: string,
+};
+
+/**  A message's audio, ready to be read in chunks ([`AudioChunk`]). */
 export type AudioClip = {
 	/**  `audio/wav`. */
 	mime: string,
-	/**  The WAV file, base64. */
-	base64: string,
+	/**  The WAV file's length in bytes. */
+	size: number,
+	/**  The most bytes one chunk carries ([`AUDIO_CHUNK`](crate::protocol::AUDIO_CHUNK)). */
+	chunk: number,
 };
 
 /**  The outcome of the "test" button: the diagnosis in words. */

@@ -333,6 +333,39 @@ impl Mailbox {
         Ok(self.cache.fetch_wav(&self.store, folder, id).await?)
     }
 
+    /// The length of the message's playable WAV (decoded and cached first when needed).
+    pub async fn wav_len(&self, folder: &str, id: MessageId) -> Result<u64, VoicemailError> {
+        Ok(self.cache.cached_wav_len(&self.store, folder, id).await?)
+    }
+
+    /// Up to `len` bytes of the message's playable WAV from `offset` (fewer at its end), read
+    /// off the async threads; decoded again first if the cache let it go meanwhile.
+    pub async fn read_wav(
+        &self,
+        folder: &str,
+        id: MessageId,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, VoicemailError> {
+        for _ in 0..2 {
+            let cache = self.cache.clone();
+            let key = folder.to_owned();
+            let read = tokio::task::spawn_blocking(move || cache.read_wav(&key, id, offset, len))
+                .await
+                .map_err(|e| {
+                    voicelamp_mailbox::Error::Config(format!("reading the audio stopped: {e}"))
+                })?;
+            if let Some(bytes) = read {
+                return Ok(bytes);
+            }
+            self.wav_len(folder, id).await?;
+        }
+        Err(voicelamp_mailbox::Error::Config(
+            "the message's audio left the cache while it was played; play it again".to_owned(),
+        )
+        .into())
+    }
+
     /// Marks the message heard, new, deleted or moved: at once, or journaled while the server
     /// is away. A deleted or moved message's cached audio is removed.
     pub async fn apply(

@@ -73,6 +73,24 @@ impl Backend {
             } => Reply::Audio(
                 mailbox::audio(&self.engine, &self.mailboxes, &account, &folder, &id).await?,
             ),
+            Call::MailboxAudioChunk {
+                account,
+                folder,
+                id,
+                offset,
+                len,
+            } => Reply::AudioChunk(
+                mailbox::audio_chunk(
+                    &self.engine,
+                    &self.mailboxes,
+                    &account,
+                    &folder,
+                    &id,
+                    offset,
+                    len,
+                )
+                .await?,
+            ),
             Call::MailboxAct {
                 account,
                 folder,

@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::backend::AppInfo;
-use crate::backend::mailbox::{ActionOutcome, AudioClip, MessageAction, MessageList, StoreInfo};
+use crate::backend::mailbox::{
+    ActionOutcome, AudioChunk, AudioClip, MessageAction, MessageList, StoreInfo,
+};
 use crate::backend::settings::{AccountChange, CheckReport, SettingsView};
 use crate::engine::EngineView;
 use crate::mailboxes::MailboxUpdate;
@@ -44,6 +46,14 @@ pub enum Call {
         folder: String,
         id: String,
     },
+    /// Bytes `offset..offset + len` of a message's WAV (at most [`AUDIO_CHUNK`]).
+    MailboxAudioChunk {
+        account: String,
+        folder: String,
+        id: String,
+        offset: u64,
+        len: u32,
+    },
     MailboxAct {
         account: String,
         folder: String,
@@ -71,6 +81,7 @@ pub enum Reply {
     Stores(Vec<StoreInfo>),
     Messages(MessageList),
     Audio(AudioClip),
+    AudioChunk(AudioChunk),
     Outcome(ActionOutcome),
     Flag(bool),
     Text(String),
@@ -118,8 +129,15 @@ pub enum FromHost {
     Launched,
 }
 
-/// The longest message accepted on the socket (a voicemail's audio, base64, fits well within).
-pub const MAX_LINE: usize = 64 * 1024 * 1024;
+/// The most audio bytes one message carries: a message's audio comes in pieces of this size
+/// (1 MiB, about 1.4 MB of base64), however long it is — a two-hour 44.1 kHz stereo message is
+/// 1.27 GB, far beyond what one message may be.
+pub const AUDIO_CHUNK: u32 = 1024 * 1024;
+
+/// The longest message accepted on the socket. Audio comes in [`AUDIO_CHUNK`]s well within it;
+/// the rest (the lines of a thousand mailboxes, a settings view, the recent SIP messages) is
+/// smaller still.
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// One message as a line of JSON.
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {

@@ -283,9 +283,28 @@ async fn the_demo_opens_with_lit_lamps_a_playable_mailbox_and_a_stale_line() {
         Ok(Reply::Audio(clip)) => clip,
         other => panic!("audio: {other:?}"),
     };
-    let wav = base64::engine::general_purpose::STANDARD
-        .decode(clip.base64)
-        .expect("base64");
+    let mut wav = Vec::new();
+    while (wav.len() as f64) < clip.size {
+        let chunk = match client
+            .call(Call::MailboxAudioChunk {
+                account: store.account.clone(),
+                folder: list.folder.clone(),
+                id: message.id.clone(),
+                offset: wav.len() as u64,
+                len: clip.chunk,
+            })
+            .await
+        {
+            Ok(Reply::AudioChunk(chunk)) => chunk,
+            other => panic!("audio chunk: {other:?}"),
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(chunk.base64)
+            .expect("base64");
+        assert!(!bytes.is_empty(), "the audio ended before its size");
+        wav.extend(bytes);
+    }
+    assert_eq!(wav.len() as f64, clip.size);
     let samples = pcm_samples(&wav);
     assert!(samples.len() > 8_000, "at least a second of speech");
     assert!(

@@ -1,6 +1,7 @@
 //! A private on-disk cache of decoded voicemail (16-bit PCM WAV), so a message plays again at once
 //! and without the server. Files are 0600 in a 0700 directory the caller gives (the app's cache
-//! dir per account); the oldest files (by last use) are evicted beyond a size limit, and files
+//! dir per account); the oldest files (by last use) are evicted beyond a size limit (never the
+//! most recently used one, which may alone be larger), and files
 //! unused for longer than an optional age go whatever the size (a voicemail's audio should not
 //! stay on the disk for months after it was played). Deleting a message should
 //! [`remove`](AudioCache::remove) its entry.
@@ -82,6 +83,50 @@ impl AudioCache {
         Some(bytes)
     }
 
+    /// The length of a message's cached WAV when present and whole, from its header alone (a
+    /// long message's file is not read for it); marks it used. A torn file is removed.
+    pub fn wav_len(&self, folder: &str, id: MessageId) -> Option<u64> {
+        use std::io::Read as _;
+        let path = self.path(folder, id);
+        let mut file = File::open(&path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut header = [0u8; 12];
+        file.read_exact(&mut header).ok()?;
+        let riff = u64::from(u32::from_le_bytes([
+            header[4], header[5], header[6], header[7],
+        ]));
+        if len < 44 || !header.starts_with(b"RIFF") || &header[8..12] != b"WAVE" || riff + 8 != len
+        {
+            tracing::warn!(
+                "audio cache {}: not a whole WAV file ({len} bytes); decoding the message again",
+                path.display()
+            );
+            let _ = fs::remove_file(&path);
+            return None;
+        }
+        if let Ok(f) = File::options().write(true).open(&path) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+        Some(len)
+    }
+
+    /// Up to `len` bytes of a message's cached WAV from `offset` (fewer at its end, none past
+    /// it); `None` when it is not cached.
+    pub fn read_wav(
+        &self,
+        folder: &str,
+        id: MessageId,
+        offset: u64,
+        len: usize,
+    ) -> Option<Vec<u8>> {
+        use std::io::{Read as _, Seek as _};
+        let mut file = File::open(self.path(folder, id)).ok()?;
+        file.seek(std::io::SeekFrom::Start(offset)).ok()?;
+        let mut bytes = Vec::with_capacity(len.min(1 << 24));
+        file.take(len as u64).read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    }
+
     /// Stores a message's WAV, then evicts the least recently used files beyond the limit. The
     /// file is written under a name of its own (several windows or processes may store the same
     /// message at once), synced, renamed into place and the directory synced: a crash leaves the
@@ -160,6 +205,10 @@ impl AudioCache {
         }
         let mut total: u64 = files.iter().map(|f| f.1).sum();
         files.sort();
+        // The most recently used file stays even when it alone is over the limit: it is the
+        // message just stored or being played (a two-hour stereo message is 1.27 GB), which is
+        // read from here piece by piece.
+        files.pop();
         for (_, len, path) in files {
             if total <= self.max_bytes {
                 break;
@@ -168,6 +217,23 @@ impl AudioCache {
                 total -= len;
             }
         }
+    }
+
+    /// The length of a message's playable WAV, decoding and caching it first when needed;
+    /// then [`read_wav`](Self::read_wav) serves it piece by piece, so a long message never has
+    /// to be held whole to be played.
+    pub async fn cached_wav_len<S: VoicemailStore>(
+        &self,
+        store: &S,
+        folder: &str,
+        id: MessageId,
+    ) -> Result<u64, Error> {
+        let cache = self.clone();
+        let key = folder.to_owned();
+        if let Some(len) = blocking(move || Ok(cache.wav_len(&key, id))).await? {
+            return Ok(len);
+        }
+        Ok(self.fetch_wav(store, folder, id).await?.len() as u64)
     }
 
     /// The playable WAV of a message: from the cache, else fetched (audio part only), decoded

@@ -4,7 +4,7 @@
 
 use tauri::State;
 use voicelamp_desktop::backend::mailbox::{
-    ActionOutcome, AudioClip, MessageAction, MessageList, StoreInfo,
+    ActionOutcome, AudioChunk, AudioClip, MessageAction, MessageList, StoreInfo,
 };
 use voicelamp_desktop::protocol::Call;
 
@@ -29,7 +29,7 @@ pub async fn mailbox_list(
     expect_reply!(link.call(Call::MailboxList { account, folder }).await, Messages(list) => list)
 }
 
-/// A message's audio as a decoded WAV file.
+/// A message's audio decoded to WAV: its length and chunk size, to read with `mailbox_audio_chunk`.
 #[tauri::command]
 #[specta::specta]
 pub async fn mailbox_audio(
@@ -41,6 +41,33 @@ pub async fn mailbox_audio(
     expect_reply!(
         link.call(Call::MailboxAudio { account, folder, id }).await,
         Audio(clip) => clip
+    )
+}
+
+/// Up to `len` bytes (at most a chunk) of a message's WAV from `offset`, base64.
+#[tauri::command]
+#[specta::specta]
+pub async fn mailbox_audio_chunk(
+    link: State<'_, HostLink>,
+    account: String,
+    folder: String,
+    id: String,
+    offset: f64,
+    len: u32,
+) -> Result<AudioChunk, String> {
+    if !(offset.is_finite() && offset >= 0.0) {
+        return Err("that is not a place in the audio".to_owned());
+    }
+    expect_reply!(
+        link.call(Call::MailboxAudioChunk {
+            account,
+            folder,
+            id,
+            offset: offset as u64,
+            len,
+        })
+        .await,
+        AudioChunk(chunk) => chunk
     )
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { CLIP, fakeMailbox, message, refused } from "../test/mailbox";
+import { chunkOf, fakeMailbox, message, refused } from "../test/mailbox";
 import {
   callerOf,
   clockTime,
@@ -87,9 +87,19 @@ describe("what a row shows", () => {
   });
 });
 
+/** A Blob's bytes (jsdom's Blob has no arrayBuffer()). */
+function bytesOf(blob: Blob): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve([...new Uint8Array(reader.result as ArrayBuffer)]);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(blob);
+  });
+}
+
 describe("audio", () => {
   it("decodes base64 to bytes", () => {
-    expect([...decodeBase64(CLIP.base64)]).toEqual([0x52, 0x49, 0x46, 0x46]);
+    expect([...decodeBase64("UklGRg==")]).toEqual([0x52, 0x49, 0x46, 0x46]);
   });
 
   it("decodes natively where the webview can", () => {
@@ -103,15 +113,39 @@ describe("audio", () => {
     }
   });
 
-  it("wraps the clip in a WAV Blob, and says why when it cannot", async () => {
+  it("reads the clip chunk by chunk into a WAV Blob, and says why when it cannot", async () => {
     const backend = fakeMailbox();
     const clip = await fetchAudio("desk", "INBOX", "7-2");
     expect(clip.ok && clip.value.type).toBe("audio/wav");
     expect(clip.ok && clip.value.size).toBe(4);
-    backend.audio.mockResolvedValue({ status: "ok", data: { mime: "audio/wav", base64: "not base64!" } });
+    expect(clip.ok && (await bytesOf(clip.value))).toEqual([0x52, 0x49, 0x46, 0x46]);
+    expect(backend.chunk.mock.calls.map((c) => [c[3], c[4]])).toEqual([
+      [0, 3],
+      [3, 3],
+    ]);
+    backend.chunk.mockResolvedValueOnce({ status: "ok", data: { offset: 0, base64: "not base64!" } });
     expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: expect.stringContaining("damaged") });
+    backend.chunk.mockResolvedValueOnce({ status: "ok", data: { offset: 3, base64: "UklG" } });
+    expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: expect.stringContaining("damaged") });
+    backend.chunk.mockResolvedValue({ status: "ok", data: { offset: 0, base64: "" } });
+    expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: expect.stringContaining("cut short") });
+    backend.chunk.mockResolvedValue(refused("the mail server is away"));
+    expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: "the mail server is away" });
     backend.audio.mockResolvedValue(refused("no such message"));
     expect(await fetchAudio("desk", "INBOX", "7-2")).toEqual({ ok: false, error: "no such message" });
+  });
+
+  it("asks a long message's chunks in order, each within the chunk size", async () => {
+    const backend = fakeMailbox();
+    const wav = new Uint8Array(10_000).map((_, i) => (i * 7) & 255);
+    backend.audio.mockResolvedValue({ status: "ok", data: { mime: "audio/wav", size: wav.length, chunk: 4096 } });
+    backend.chunk.mockImplementation(async (_a, _f, _i, offset, len) => ({
+      status: "ok",
+      data: chunkOf(wav, offset, Math.min(len, 4096)),
+    }));
+    const clip = await fetchAudio("desk", "INBOX", "7-2");
+    expect(clip.ok && (await bytesOf(clip.value))).toEqual([...wav]);
+    expect(backend.chunk.mock.calls.map((c) => c[3])).toEqual([0, 4096, 8192]);
   });
 
   it("says the engine is away without a backend", async () => {

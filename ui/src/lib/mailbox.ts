@@ -5,6 +5,7 @@ import {
   commands,
   events,
   type ActionOutcome,
+  type AudioChunk,
   type AudioClip,
   type MailboxChanged_Serialize,
   type MessageAction,
@@ -16,7 +17,7 @@ import { outcome, type Outcome, type Unlisten } from "./api";
 import { ago, exactTime, parseTime } from "./clock";
 
 /** An account that has a voicemail store. */
-export type { ActionOutcome, AudioClip, MessageAction, Outcome, StoreInfo };
+export type { ActionOutcome, AudioChunk, AudioClip, MessageAction, Outcome, StoreInfo };
 /** A folder's messages, newest first, and every folder's name. */
 export type MessageList = MessageList_Serialize;
 /** One voicemail message. */
@@ -34,15 +35,40 @@ export function listMessages(account: string, folder: string | null): Promise<Ou
   return outcome(() => commands.mailboxList(account, folder));
 }
 
-/** A message's audio, decoded to WAV by the backend, as a Blob. */
+/**
+ * A message's audio, decoded to WAV by the backend, as a Blob: read chunk by chunk (each at
+ * most `clip.chunk` bytes, so a two-hour stereo message of 1.27 GB crosses the socket in
+ * bounded messages), then played and sought from the Blob.
+ */
 export async function fetchAudio(account: string, folder: string, id: string): Promise<Outcome<Blob>> {
   const clip = await outcome(() => commands.mailboxAudio(account, folder, id));
   if (!clip.ok) return clip;
-  try {
-    return { ok: true, value: clipBlob(clip.value) };
-  } catch {
-    return { ok: false, error: "The message's audio arrived damaged; try again." };
+  const { size, chunk, mime } = clip.value;
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let offset = 0;
+  // Bounded: every chunk but the last is whole, so this is size / chunk calls at most.
+  const calls = chunk > 0 ? Math.ceil(size / chunk) : 0;
+  for (let call = 0; call < calls && offset < size; call += 1) {
+    const piece = await outcome(() => commands.mailboxAudioChunk(account, folder, id, offset, chunk));
+    if (!piece.ok) return piece;
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = chunkBytes(piece.value, offset);
+    } catch {
+      return { ok: false, error: "The message's audio arrived damaged; try again." };
+    }
+    if (bytes.length === 0) break;
+    parts.push(bytes);
+    offset += bytes.length;
   }
+  if (offset !== size) return { ok: false, error: "The message's audio arrived cut short; try again." };
+  return { ok: true, value: new Blob(parts, { type: mime || "audio/wav" }) };
+}
+
+/** A chunk's bytes, checked to start where asked (throws on a wrong place or bad base64). */
+export function chunkBytes(chunk: AudioChunk, offset: number): Uint8Array<ArrayBuffer> {
+  if (chunk.offset !== offset) throw new Error(`chunk at ${chunk.offset}, asked ${offset}`);
+  return decodeBase64(chunk.base64);
 }
 
 /** Marks a message heard or new, or deletes it; "queued" while the server is away. */
@@ -77,13 +103,8 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/**
- * The clip as a Blob for a Blob URL: WebKitGTK refuses media from the app's own scheme,
- * while Blob URLs play and seek in every platform's webview.
- */
-export function clipBlob(clip: AudioClip): Blob {
-  return new Blob([decodeBase64(clip.base64)], { type: clip.mime || "audio/wav" });
-}
+// A Blob URL plays and seeks in every platform's webview; WebKitGTK refuses media from the
+// app's own scheme.
 
 // ---------------------------------------------------------------------------------------
 // Where a navigation points

@@ -37,8 +37,14 @@ export function listing(messages: MessageView[] = inbox(), folder = "INBOX"): Me
   return { folders: ["INBOX", "Old", "Work/Sales"], folder, messages };
 }
 
-/** "RIFF" in base64: enough of a WAV for a Blob. */
-export const CLIP = { mime: "audio/wav", base64: "UklGRg==" };
+/** "RIFF": enough of a WAV for a Blob, served in chunks of 3 bytes (two calls). */
+export const WAV = new Uint8Array([0x52, 0x49, 0x46, 0x46]);
+export const CLIP = { mime: "audio/wav", size: WAV.length, chunk: 3 };
+
+/** The chunk of `wav` at `offset`, as the backend sends it. */
+export function chunkOf(wav: Uint8Array, offset: number, len: number): { offset: number; base64: string } {
+  return { offset, base64: btoa(String.fromCharCode(...wav.subarray(offset, offset + len))) };
+}
 
 /** The store commands answering as a working backend would; each spy can be re-aimed. */
 export function fakeMailbox(
@@ -53,6 +59,9 @@ export function fakeMailbox(
       return found === undefined ? refused(`no folder ${folder}`) : ok(found);
     }),
     audio: vi.spyOn(commands, "mailboxAudio").mockResolvedValue(ok(CLIP)),
+    chunk: vi
+      .spyOn(commands, "mailboxAudioChunk")
+      .mockImplementation(async (_account, _folder, _id, offset, len) => ok(chunkOf(WAV, offset, len))),
     act: vi.spyOn(commands, "mailboxAct").mockResolvedValue(ok<ActionOutcome>("done")),
     lists,
     get listeners() {

@@ -16,9 +16,13 @@ const ROWS = 200;
 const SECONDS = 60;
 const WAV_BYTES = 44 + SECONDS * 8000 * 2;
 
-function minuteOfAudio(): string {
+function minuteOfAudio(): Uint8Array {
   const bytes = new Uint8Array(WAV_BYTES);
   for (let i = 0; i < bytes.length; i += 1) bytes[i] = (i * 31) & 255;
+  return bytes;
+}
+
+function asBase64(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -26,7 +30,10 @@ function minuteOfAudio(): string {
   return btoa(binary);
 }
 
-const base64 = minuteOfAudio();
+const wav = minuteOfAudio();
+const base64 = asBase64(wav);
+/** The backend's chunk size (1 MiB). */
+const CHUNK = 1024 * 1024;
 const inbox = listing(
   Array.from({ length: ROWS }, (_, i) =>
     message({ id: `7-${ROWS - i}`, callerNumber: String(1000 + i), urgent: i % 9 === 0, heard: i % 3 === 0 }),
@@ -58,7 +65,14 @@ describe(`Mailbox, ${ROWS} messages, ${SECONDS} s of audio (${(base64.length / 1
       fakeMailbox(undefined, { "desk INBOX": inbox });
       fakeMedia();
       const spy = commands.mailboxAudio as unknown as { mockResolvedValue: (v: unknown) => void };
-      spy.mockResolvedValue({ status: "ok", data: { mime: "audio/wav", base64 } });
+      spy.mockResolvedValue({ status: "ok", data: { mime: "audio/wav", size: wav.length, chunk: CHUNK } });
+      const chunks = commands.mailboxAudioChunk as unknown as {
+        mockImplementation: (f: (...args: unknown[]) => Promise<unknown>) => void;
+      };
+      chunks.mockImplementation(async (...args: unknown[]) => {
+        const offset = args[3] as number;
+        return { status: "ok", data: { offset, base64: asBase64(wav.subarray(offset, offset + CHUNK)) } };
+      });
       const params = { ...NO_PARAMS, account: "desk", messageId: `INBOX/7-${ROWS}`, play: true };
       const { container, unmount } = render(Mailbox, { props: { params } });
       rendered.push(unmount);

@@ -55,13 +55,25 @@ pub struct MessageView {
     pub format: Option<String>,
 }
 
-/// A message's audio.
+/// A message's audio, ready to be read in chunks ([`AudioChunk`]).
 #[derive(Debug, Clone, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioClip {
     /// `audio/wav`.
     pub mime: String,
-    /// The WAV file, base64.
+    /// The WAV file's length in bytes.
+    pub size: f64,
+    /// The most bytes one chunk carries ([`AUDIO_CHUNK`](crate::protocol::AUDIO_CHUNK)).
+    pub chunk: u32,
+}
+
+/// A piece of a message's WAV file.
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioChunk {
+    /// Where in the file it starts.
+    pub offset: f64,
+    /// The bytes, base64 (fewer than asked at the end of the file, none past it).
     pub base64: String,
 }
 
@@ -182,7 +194,8 @@ pub async fn list(
     })
 }
 
-/// A message's audio as a decoded WAV file.
+/// A message's audio: decoded to WAV (and cached) first when needed, then described — its
+/// length and the chunk size — for [`audio_chunk`] to serve.
 pub async fn audio(
     engine: &EngineService,
     mailboxes: &Mailboxes,
@@ -192,14 +205,39 @@ pub async fn audio(
 ) -> Result<AudioClip, String> {
     let (mailbox, folder, id) = message(engine, mailboxes, account, folder, id).await?;
     let started = std::time::Instant::now();
-    let wav = mailbox
-        .fetch_wav(&folder, id)
+    let size = mailbox
+        .wav_len(&folder, id)
         .await
         .map_err(|e| e.to_string())?;
-    tracing::debug!(%id, bytes = wav.len(), ms = started.elapsed().as_millis(), "audio served");
+    tracing::debug!(%id, bytes = size, ms = started.elapsed().as_millis(), "audio ready");
     Ok(AudioClip {
         mime: "audio/wav".to_owned(),
-        base64: base64::engine::general_purpose::STANDARD.encode(wav),
+        // Exact in a JavaScript number up to 2^53 bytes.
+        size: size as f64,
+        chunk: crate::protocol::AUDIO_CHUNK,
+    })
+}
+
+/// Up to `len` bytes (at most [`AUDIO_CHUNK`](crate::protocol::AUDIO_CHUNK)) of a message's WAV
+/// from `offset`.
+pub async fn audio_chunk(
+    engine: &EngineService,
+    mailboxes: &Mailboxes,
+    account: &str,
+    folder: &str,
+    id: &str,
+    offset: u64,
+    len: u32,
+) -> Result<AudioChunk, String> {
+    let (mailbox, folder, id) = message(engine, mailboxes, account, folder, id).await?;
+    let len = len.min(crate::protocol::AUDIO_CHUNK) as usize;
+    let bytes = mailbox
+        .read_wav(&folder, id, offset, len)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(AudioChunk {
+        offset: offset as f64,
+        base64: base64::engine::general_purpose::STANDARD.encode(bytes),
     })
 }
 
