@@ -37,7 +37,7 @@ export const commands = {
 	/**  A message's audio decoded to WAV: its length and chunk size, to read with `mailbox_audio_chunk`. */
 	mailboxAudio: (account: string, folder: string, id: string) => typedError<AudioClip, string>(__TAURI_INVOKE("mailbox_audio", { account, folder, id })),
 	/**  Up to `len` bytes (at most a chunk) of a message's WAV from `offset`, base64. */
-	mailboxAudioChunk: (account: string, folder: string, id: string, offset: number, len: number) => typedError<AudioChunk, string>(__TAURI_INVOKE("mailbox_audio_chunk", { account, folder, id, offset, len })),
+	mailboxAudioChunk: (account: string, folder: string, id: string, offset: number | null, len: number) => typedError<AudioChunk, string>(__TAURI_INVOKE("mailbox_audio_chunk", { account, folder, id, offset, len })),
 	/**  Marks a message heard or new, or deletes it (to Trash when there is one). */
 	mailboxAct: (account: string, folder: string, id: string, action: MessageAction) => typedError<ActionOutcome, string>(__TAURI_INVOKE("mailbox_act", { account, folder, id, action })),
 	/**  Whether Voicelamp starts (in the tray, without a window) when the person logs in. */
@@ -222,7 +222,7 @@ export type AppInfo = {
 /**  A piece of a message's WAV file. */
 export type AudioChunk = {
 	/**  Where in the file it starts. */
-	offset: number,
+	offset: number | null,
 	/**  The bytes, base64 (fewer than asked at the end of the file, none past it). */
 	base64: string,
 };
@@ -232,7 +232,7 @@ export type AudioClip = {
 	/**  `audio/wav`. */
 	mime: string,
 	/**  The WAV file's length in bytes. */
-	size: number,
+	size: number | null,
 	/**  The most bytes one chunk carries ([`AUDIO_CHUNK`](crate::protocol::AUDIO_CHUNK)). */
 	chunk: number,
 };

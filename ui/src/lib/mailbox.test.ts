@@ -141,7 +141,7 @@ describe("audio", () => {
     backend.audio.mockResolvedValue({ status: "ok", data: { mime: "audio/wav", size: wav.length, chunk: 4096 } });
     backend.chunk.mockImplementation(async (_a, _f, _i, offset, len) => ({
       status: "ok",
-      data: chunkOf(wav, offset, Math.min(len, 4096)),
+      data: chunkOf(wav, offset ?? 0, Math.min(len, 4096)),
     }));
     const clip = await fetchAudio("desk", "INBOX", "7-2");
     expect(clip.ok && (await bytesOf(clip.value))).toEqual([...wav]);

@@ -43,7 +43,8 @@ export function listMessages(account: string, folder: string | null): Promise<Ou
 export async function fetchAudio(account: string, folder: string, id: string): Promise<Outcome<Blob>> {
   const clip = await outcome(() => commands.mailboxAudio(account, folder, id));
   if (!clip.ok) return clip;
-  const { size, chunk, mime } = clip.value;
+  const { chunk, mime } = clip.value;
+  const size = clip.value.size ?? 0;
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let offset = 0;
   // Bounded: every chunk but the last is whole, so this is size / chunk calls at most.

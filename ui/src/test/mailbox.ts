@@ -61,7 +61,7 @@ export function fakeMailbox(
     audio: vi.spyOn(commands, "mailboxAudio").mockResolvedValue(ok(CLIP)),
     chunk: vi
       .spyOn(commands, "mailboxAudioChunk")
-      .mockImplementation(async (_account, _folder, _id, offset, len) => ok(chunkOf(WAV, offset, len))),
+      .mockImplementation(async (_account, _folder, _id, offset, len) => ok(chunkOf(WAV, offset ?? 0, len))),
     act: vi.spyOn(commands, "mailboxAct").mockResolvedValue(ok<ActionOutcome>("done")),
     lists,
     get listeners() {
