@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::io::AsyncWriteExt as _;
@@ -23,6 +23,8 @@ pub struct HostClient {
     out: mpsc::UnboundedSender<ToHost>,
     waiting: Waiting,
     next: Arc<AtomicU64>,
+    /// Set when the tray process went away: later calls fail at once instead of waiting.
+    closed: Arc<AtomicBool>,
 }
 
 impl HostClient {
@@ -44,6 +46,8 @@ impl HostClient {
             }
         });
         let answers = waiting.clone();
+        let closed = Arc::new(AtomicBool::new(false));
+        let ended = closed.clone();
         tokio::spawn(async move {
             let mut read = tokio::io::BufReader::new(read);
             loop {
@@ -58,9 +62,9 @@ impl HostClient {
                         }
                     }
                     Ok(Some(FromHost::Event { event })) => {
-                        if events.send(event).is_err() {
-                            break;
-                        }
+                        // Nobody listening to events any more is no reason to stop answering
+                        // calls: the event is dropped.
+                        let _ = events.send(event);
                     }
                     Ok(Some(FromHost::Launched)) => {}
                     Ok(None) => break,
@@ -70,7 +74,8 @@ impl HostClient {
                     }
                 }
             }
-            // Calls still waiting fail (their senders drop).
+            // Calls still waiting fail (their senders drop), and later ones at once.
+            ended.store(true, Ordering::SeqCst);
             answers
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -80,6 +85,7 @@ impl HostClient {
             out,
             waiting,
             next: Arc::new(AtomicU64::new(1)),
+            closed,
         };
         client
             .out
@@ -96,13 +102,14 @@ impl HostClient {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id, reply);
-        if self
-            .out
-            .send(ToHost::Call {
-                id,
-                call: Box::new(call),
-            })
-            .is_err()
+        if self.closed.load(Ordering::SeqCst)
+            || self
+                .out
+                .send(ToHost::Call {
+                    id,
+                    call: Box::new(call),
+                })
+                .is_err()
         {
             self.waiting
                 .lock()
@@ -111,5 +118,74 @@ impl HostClient {
             return Err(GONE.to_owned());
         }
         answer.await.unwrap_or_else(|_| Err(GONE.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::navigation::{Navigation, ViewId};
+    use tokio::io::BufReader;
+    use tokio::net::UnixListener;
+
+    /// A tray process that answers every call with `Done`, sending an event before each answer,
+    /// and hangs up after `calls` calls.
+    async fn tray(listener: UnixListener, calls: usize) {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let (read, mut write) = stream.into_split();
+        let mut read = BufReader::new(read);
+        let mut answered = 0;
+        while answered < calls {
+            match protocol::read::<ToHost, _>(&mut read).await {
+                Ok(Some(ToHost::Call { id, .. })) => {
+                    let event = FromHost::Event {
+                        event: HostEvent::Navigate(Navigation::view(ViewId::Lines)),
+                    };
+                    let reply = FromHost::Reply {
+                        id,
+                        result: Ok(Reply::Done),
+                    };
+                    write
+                        .write_all(&protocol::encode(&event))
+                        .await
+                        .expect("event");
+                    write
+                        .write_all(&protocol::encode(&reply))
+                        .await
+                        .expect("reply");
+                    answered += 1;
+                }
+                Ok(Some(_)) => {}
+                _ => return,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_are_answered_without_an_event_listener_and_fail_once_the_tray_is_gone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let socket = dir.path().join("host.sock");
+        let listener = UnixListener::bind(&socket).expect("bind");
+        let tray = tokio::spawn(tray(listener, 2));
+        let (client, events) = HostClient::connect(&socket).await.expect("connect");
+        drop(events);
+        let within = std::time::Duration::from_secs(10);
+        for _ in 0..2 {
+            let answer = tokio::time::timeout(within, client.call(Call::AppInfo))
+                .await
+                .expect("a call is answered although nobody listens to events");
+            assert!(matches!(answer, Ok(Reply::Done)), "{answer:?}");
+        }
+        tray.await.expect("tray");
+        let gone = tokio::time::timeout(within, async {
+            loop {
+                if let Err(e) = client.call(Call::AppInfo).await {
+                    return e;
+                }
+            }
+        })
+        .await
+        .expect("a call after the tray went away fails instead of waiting");
+        assert_eq!(gone, GONE);
     }
 }
