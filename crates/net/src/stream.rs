@@ -79,7 +79,7 @@ async fn connect(
             .connect(remote)
             .await
     }
-    .map_err(|e| (format!("cannot connect to {remote}: {e}"), false))?;
+    .map_err(|e| (connect_failure(remote, &e), false))?;
     let _ = tcp.set_nodelay(true);
     let local = tcp
         .local_addr()
@@ -203,5 +203,58 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             },
         }
+    }
+}
+
+/// Why a TCP connection to `remote` could not be made, in words that say what to check (the
+/// system's error number left out).
+fn connect_failure(remote: SocketAddr, error: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let why = match error.kind() {
+        K::ConnectionRefused => "nothing accepts connections on that port (refused); check the \
+                                 server's address and port, and that the server is running"
+            .to_owned(),
+        K::TimedOut => "no answer (timed out); check the address, and that no firewall drops \
+                        the connection"
+            .to_owned(),
+        K::HostUnreachable | K::NetworkUnreachable => {
+            "this computer has no route to it; check the network connection".to_owned()
+        }
+        K::AddrNotAvailable => {
+            "this computer has no address to connect from; check the network connection".to_owned()
+        }
+        _ => {
+            let text = error.to_string();
+            match text.rfind(" (os error ") {
+                Some(at) if text.ends_with(')') => text[..at].to_owned(),
+                _ => text,
+            }
+        }
+    };
+    format!("cannot connect to {remote}: {why}")
+}
+
+#[cfg(test)]
+mod connect_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_connection_is_said_in_words() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let remote = listener.local_addr().expect("address");
+        drop(listener);
+        let Err((why, _)) = connect(remote, 0, None).await else {
+            panic!("connected to a closed port");
+        };
+        assert_eq!(
+            why,
+            format!(
+                "cannot connect to {remote}: nothing accepts connections on that port (refused); \
+                 check the server's address and port, and that the server is running"
+            )
+        );
+        let other = std::io::Error::from_raw_os_error(1);
+        let words = connect_failure(remote, &other);
+        assert!(!words.contains("os error"), "{words}");
     }
 }
