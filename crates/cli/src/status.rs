@@ -60,6 +60,6 @@ fn settled(state: &[EngineEvent]) -> bool {
         EngineEvent::Mailbox(m) => {
             m.state != LampState::Unknown || failed.contains(&m.account.as_str())
         }
-        EngineEvent::Registration(_) => true,
+        EngineEvent::Registration(_) | EngineEvent::Call(_) | EngineEvent::MissedCall(_) => true,
     })
 }

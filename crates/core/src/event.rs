@@ -4,6 +4,8 @@
 //!
 //! ```text
 //! {"type":"registration","account":"office","state":"registered","reason":null}
+//! {"type":"call","id":1,"line":"office",…,"state":{"kind":"ringing"},…}  (see crate::call)
+//! {"type":"missed_call","line":"office",…,"why":"busy"}
 //! {"type":"mailbox","account":"office","mailbox":"sip:alice@pbx","state":"active","waiting":true,
 //!  "new":2,"old":1,"urgent_new":0,"urgent_old":0,"source":"subscription","reason":null,
 //!  "at":"2026-11-27T00:00:00Z"}
@@ -12,19 +14,24 @@
 //! A mailbox that is `unknown` has `null` counts, never `0`; a `stale` one carries its last known
 //! counts when there are any, with the reason in words.
 
+use crate::call::{CallView, MissedCall};
 use crate::lamp::{ClassCounts, LampSource};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 /// A change of state (or, in [`crate::lamp::LampModel::snapshot`], the current state).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EngineEvent {
     /// An account's registration.
     Registration(RegistrationEvent),
     /// A mailbox's lamp.
     Mailbox(MailboxEvent),
+    /// A call changed (state, mute, quality); the last one of a call is `ended`.
+    Call(CallView),
+    /// An incoming call was missed.
+    MissedCall(MissedCall),
 }
 
 impl EngineEvent {
@@ -39,6 +46,8 @@ impl EngineEvent {
         match self {
             Self::Registration(e) => &e.account,
             Self::Mailbox(e) => &e.account,
+            Self::Call(c) => &c.line,
+            Self::MissedCall(m) => &m.line,
         }
     }
 }
@@ -207,6 +216,24 @@ mod tests {
             event.to_json_line(),
             r#"{"type":"mailbox","account":"office","mailbox":"sip:support@pbx","state":"unknown","waiting":null,"new":null,"old":null,"urgent_new":null,"urgent_old":null,"source":null,"reason":null,"at":null}"#
         );
+    }
+
+    #[test]
+    fn missed_call_shape() {
+        let event = EngineEvent::MissedCall(MissedCall {
+            line: "office".into(),
+            line_name: "Office".into(),
+            from: "+4930123".into(),
+            from_name: Some("Ana".into()),
+            number: Some("+4930123".into()),
+            at: "2026-12-04T21:00:00Z".into(),
+            why: crate::call::MissedWhy::Busy,
+        });
+        assert_eq!(
+            event.to_json_line(),
+            r#"{"type":"missed_call","line":"office","line_name":"Office","from":"+4930123","from_name":"Ana","number":"+4930123","at":"2026-12-04T21:00:00Z","why":"busy"}"#
+        );
+        assert_eq!(event.account(), "office");
     }
 
     #[test]

@@ -18,6 +18,8 @@
 //! * [`lamp`] — [`LampModel`]: `Unknown | Active | Stale | Failed` per mailbox, fed with
 //!   `voicelamp_sip::Event`s and a wall-clock `now`; totals for the tray badge.
 //! * [`event`] — [`EngineEvent`], one JSON object per line for the CLI and the UI.
+//! * [`call`] — calls as shown: [`call::CallView`], [`call::CallState`], [`call::MissedCall`],
+//!   and the [`call::CallCommand`]s front ends send.
 //! * [`view`] — [`view::LinesView`]: what a person sees (sorted lines, totals, tooltip words).
 //! * [`policy`] — [`NotificationPolicy`]: when a change becomes a notification and what it says.
 //! * [`runtime`] — [`runtime::Engine`]: config → passwords → net driver → lamp model, for the app
@@ -64,6 +66,7 @@ pub const PRODUCT_NAME: &str = "Voicelamp";
 /// The version of the engine, shared by the desktop app and the CLI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+pub mod call;
 pub mod config;
 pub mod engine_config;
 pub mod event;
@@ -76,8 +79,10 @@ pub mod sip_uri;
 pub mod view;
 pub mod voicemail;
 
+pub use call::{CallCommand, CallDirection, CallQuality, CallState, CallView, MissedCall};
 pub use config::{
-    AccountConfig, Config, ConfigError, MailboxConfig, PasswordSource, UnsolicitedPolicy,
+    AccountConfig, AudioConfig, Config, ConfigError, IncomingCalls, MailboxConfig, PasswordSource,
+    UnsolicitedPolicy,
 };
 pub use engine_config::{ServerTarget, SipAccount};
 pub use event::{EngineEvent, LampState, MailboxEvent, RegistrationEvent, RegistrationState};

@@ -15,6 +15,8 @@
 //! `edit.rs` writes back into the file's own text, `replace.rs` replaces the file on disk,
 //! `locate.rs` turns offsets into positions and field paths.
 
+#[cfg(test)]
+mod call_tests;
 mod edit;
 mod locate;
 pub mod notifications;
@@ -55,6 +57,28 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// Notification settings.
     pub notifications: NotificationSettings,
+    /// Sound devices for calls (`[audio]`).
+    pub audio: AudioConfig,
+}
+
+/// Longest accepted `voicemail_pin_delay`, in seconds.
+pub const MAX_PIN_DELAY: u32 = 60;
+
+/// The sound devices calls use (`[audio]`): a device's name as the system lists it; `None`
+/// (default) is the system's default device. A device that is gone falls back to the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct AudioConfig {
+    /// Capture device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microphone: Option<String>,
+    /// Playback device for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    /// Playback device for the ringer of incoming calls (the speaker's when `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ringer: Option<String>,
 }
 
 /// One SIP account.
@@ -93,6 +117,30 @@ pub struct AccountConfig {
     pub password: PasswordSource,
     /// Where the account's voicemail messages are kept (`[accounts.voicemail]`), when set.
     pub voicemail: Option<VoicemailConfig>,
+    /// What an incoming call does: ring here, or be refused as today (default).
+    pub incoming_calls: IncomingCalls,
+    /// Seconds after "Call voicemail" connects before the voicemail PIN (from the keyring) is
+    /// sent as DTMF; `None` (default): the PIN is never sent.
+    pub voicemail_pin_delay: Option<u32>,
+    /// Play the stutter dial tone when a call starts on this line while messages wait.
+    pub stutter_dial_tone: bool,
+}
+
+/// What an incoming call to an account does.
+///
+/// `Off` is the default: Voicelamp often runs beside a desk phone on the same extension, and a
+/// lamp that starts ringing after an update would take calls a person expects on the desk
+/// phone (or ring on a computer nobody sits at). Off answers 480 as before, so a PBX that forks
+/// goes on ringing the other phones and one that does not sends the caller to voicemail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum IncomingCalls {
+    /// Ring here: a notification with Answer / Decline, the ringer and the call view.
+    Ring,
+    /// Refuse with 480 Temporarily Unavailable (other phones of the line keep ringing).
+    #[default]
+    Off,
 }
 
 /// A monitored mailbox as written in the file.
@@ -331,6 +379,9 @@ impl AccountConfig {
             expires: DEFAULT_EXPIRES,
             password: PasswordSource::default(),
             voicemail: None,
+            incoming_calls: IncomingCalls::default(),
+            voicemail_pin_delay: None,
+            stutter_dial_tone: false,
         }
     }
 

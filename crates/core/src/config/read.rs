@@ -4,8 +4,9 @@ use super::locate::{clean_message, field_at, located};
 use super::notifications::{self, RawNotifications};
 use super::voicemail::{self, RawVoicemail};
 use super::{
-    AccountConfig, Config, ConfigError, DEFAULT_EXPIRES, MAX_EXPIRES, MAX_ID_LEN, MIN_EXPIRES,
-    MailboxConfig, PasswordSource, TlsConfig, UnsolicitedPolicy, same_uri, yes,
+    AccountConfig, AudioConfig, Config, ConfigError, DEFAULT_EXPIRES, IncomingCalls, MAX_EXPIRES,
+    MAX_ID_LEN, MAX_PIN_DELAY, MIN_EXPIRES, MailboxConfig, PasswordSource, TlsConfig,
+    UnsolicitedPolicy, same_uri, yes,
 };
 use crate::engine_config::{ServerTarget, TargetError};
 use crate::sip_uri::SipUri;
@@ -22,6 +23,8 @@ struct RawConfig {
     accounts: Vec<RawAccount>,
     #[serde(default)]
     notifications: RawNotifications,
+    #[serde(default)]
+    audio: AudioConfig,
 }
 
 /// Parses and validates TOML text (see [`Config::from_toml_str`]).
@@ -81,9 +84,20 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 message,
             )
         })?;
+    let audio = validate_audio(raw.audio).map_err(|(field, message)| {
+        let at = text.find("[audio]").unwrap_or(0);
+        located(
+            path,
+            text,
+            at..at,
+            Some(format!("audio.{field}")),
+            message,
+        )
+    })?;
     Ok(Config {
         accounts,
         notifications,
+        audio,
     })
 }
 
@@ -113,6 +127,11 @@ struct RawAccount {
     password_env: Option<Spanned<String>>,
     password_file: Option<Spanned<String>>,
     voicemail: Option<RawVoicemail>,
+    #[serde(default)]
+    incoming_calls: IncomingCalls,
+    voicemail_pin_delay: Option<Spanned<u32>>,
+    #[serde(default)]
+    stutter_dial_tone: bool,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +261,20 @@ fn validate_account(
         .voicemail
         .map(|v| voicemail::validate(v, base, err))
         .transpose()?;
+    let voicemail_pin_delay = match raw.voicemail_pin_delay {
+        None => None,
+        Some(d) if (1..=MAX_PIN_DELAY).contains(d.get_ref()) => Some(d.into_inner()),
+        Some(d) => {
+            return Err(err(
+                d.span(),
+                "voicemail_pin_delay",
+                format!(
+                    "{} seconds is out of range; use 1 to {MAX_PIN_DELAY}, or leave it out to never send the PIN",
+                    d.get_ref()
+                ),
+            ));
+        }
+    };
     let tls = TlsConfig {
         ca_file: raw.tls.ca_file.map(|p| base.join(p)),
         insecure_skip_verify: raw.tls.insecure_skip_verify,
@@ -263,6 +296,9 @@ fn validate_account(
         expires,
         password,
         voicemail,
+        incoming_calls: raw.incoming_calls,
+        voicemail_pin_delay,
+        stutter_dial_tone: raw.stutter_dial_tone,
     };
     if account.monitored_mailboxes().is_empty() {
         return Err(err(
@@ -333,4 +369,21 @@ pub(super) fn non_empty(
         )),
         other => Ok(other.map(Spanned::into_inner)),
     }
+}
+
+/// `[audio]`: a device name, when given, must not be blank.
+fn validate_audio(audio: AudioConfig) -> Result<AudioConfig, (&'static str, String)> {
+    for (field, value) in [
+        ("microphone", &audio.microphone),
+        ("speaker", &audio.speaker),
+        ("ringer", &audio.ringer),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err((
+                field,
+                "must not be empty; leave it out to use the system's default device".into(),
+            ));
+        }
+    }
+    Ok(audio)
 }

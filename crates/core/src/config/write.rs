@@ -3,7 +3,8 @@
 use super::notifications::NotificationsOut;
 use super::voicemail::VoicemailOut;
 use super::{
-    AccountConfig, Config, ConfigError, MailboxConfig, PasswordSource, TlsConfig, UnsolicitedPolicy,
+    AccountConfig, AudioConfig, Config, ConfigError, IncomingCalls, MailboxConfig, PasswordSource,
+    TlsConfig, UnsolicitedPolicy, is_false,
 };
 use serde::Serialize;
 use std::path::Path;
@@ -14,6 +15,7 @@ pub(super) fn to_toml(config: &Config) -> Result<String, ConfigError> {
     let out = ConfigOut {
         notifications: NotificationsOut::from(&config.notifications),
         accounts: config.accounts.iter().map(AccountOut::from).collect(),
+        audio: (config.audio != AudioConfig::default()).then_some(&config.audio),
     };
     toml::to_string_pretty(&out).map_err(|e| ConfigError::Unwritable(e.to_string()))
 }
@@ -22,6 +24,8 @@ pub(super) fn to_toml(config: &Config) -> Result<String, ConfigError> {
 struct ConfigOut<'a> {
     notifications: NotificationsOut,
     accounts: Vec<AccountOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio: Option<&'a AudioConfig>,
 }
 
 #[derive(Serialize)]
@@ -47,12 +51,22 @@ struct AccountOut<'a> {
     password_env: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     password_file: Option<&'a Path>,
+    #[serde(skip_serializing_if = "is_off")]
+    incoming_calls: IncomingCalls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voicemail_pin_delay: Option<u32>,
+    #[serde(skip_serializing_if = "is_false")]
+    stutter_dial_tone: bool,
     #[serde(skip_serializing_if = "tls_is_default")]
     tls: &'a TlsConfig,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     mailboxes: &'a [MailboxConfig],
     #[serde(skip_serializing_if = "Option::is_none")]
     voicemail: Option<VoicemailOut<'a>>,
+}
+
+fn is_off(incoming: &IncomingCalls) -> bool {
+    *incoming == IncomingCalls::Off
 }
 
 fn tls_is_default(tls: &&TlsConfig) -> bool {
@@ -79,6 +93,9 @@ impl<'a> From<&'a AccountConfig> for AccountOut<'a> {
             tls: &a.tls,
             mailboxes: &a.mailboxes,
             voicemail: a.voicemail.as_ref().map(VoicemailOut::from),
+            incoming_calls: a.incoming_calls,
+            voicemail_pin_delay: a.voicemail_pin_delay,
+            stutter_dial_tone: a.stutter_dial_tone,
         }
     }
 }
