@@ -37,7 +37,12 @@ pub fn human(event: &EngineEvent) -> String {
         EngineEvent::Mailbox(m) => format!("{} {}: {}", m.account, m.mailbox, mailbox_words(m)),
         EngineEvent::Call(c) => format!("{}: call {}: {}", c.line, c.remote, c.state.word()),
         EngineEvent::MissedCall(m) => {
-            format!("{}: missed call from {} ({})", m.line, m.from, m.why.words())
+            format!(
+                "{}: missed call from {} ({})",
+                m.line,
+                m.from,
+                m.why.words()
+            )
         }
     }
 }

@@ -61,7 +61,10 @@ fn a_saved_call_setting_keeps_the_rest_of_the_file() {
     config.audio.speaker = Some("Headset".into());
     config.save(&path).expect("saved");
     let saved = std::fs::read_to_string(&path).expect("read");
-    assert!(saved.contains("# my office") && saved.contains("# the PBX's"), "{saved}");
+    assert!(
+        saved.contains("# my office") && saved.contains("# the PBX's"),
+        "{saved}"
+    );
     assert!(saved.contains("incoming_calls = \"ring\""), "{saved}");
     assert_eq!(Config::load(&path).expect("reads back"), config);
 }

@@ -86,13 +86,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         })?;
     let audio = validate_audio(raw.audio).map_err(|(field, message)| {
         let at = text.find("[audio]").unwrap_or(0);
-        located(
-            path,
-            text,
-            at..at,
-            Some(format!("audio.{field}")),
-            message,
-        )
+        located(path, text, at..at, Some(format!("audio.{field}")), message)
     })?;
     Ok(Config {
         accounts,
