@@ -6,3 +6,5 @@
 //! through `handle_input(now, …)`, output is polled (`poll_transmit`, `poll_playback`,
 //! `poll_event`, `poll_timeout`). It must never open a socket or a sound device, read a clock or
 //! spawn a task: time, packets and captured samples come in as arguments.
+
+pub mod jitter;
