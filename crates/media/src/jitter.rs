@@ -30,9 +30,9 @@
 //! - Within a talkspurt the delay grows by holding the playout clock for one tick when the packet
 //!   due is not there yet and the delay is below target (a concealed frame is inserted), and
 //!   shrinks by dropping one frame (at most one every [`SHRINK_SPACING_TICKS`] ticks, every tick
-//!   past the max delay) while the delay is more than a tick above target. The delay so stays
-//!   within `min_delay_ms` and `max_delay_ms` + one tick, give or take a tick while the window's
-//!   fastest transit moves.
+//!   past the max delay) while the delay is more than a tick above target; more than a tick past
+//!   the max delay it jumps back to the target at once. The delay so stays within
+//!   `min_delay_ms` and `max_delay_ms` + two ticks.
 //! - Sequence numbers and timestamps are extended past their wrap (RFC 3550 A.1: a jump of more
 //!   than 3000 ahead or 100 behind is taken as a new stream only when the next packet follows it).
 //! - Duplicates (the same sequence number again) are dropped and counted; so are late packets
@@ -47,6 +47,8 @@
 mod sequence;
 mod window;
 
+#[cfg(test)]
+mod emulated;
 #[cfg(test)]
 mod tests;
 
@@ -430,6 +432,22 @@ impl<P> JitterBuffer<P> {
         let Some(mut play) = self.play else {
             return Playout::Empty;
         };
+        let target = self.target_us();
+        let tick_us = self.tick_us();
+        if self.delay_at(now_us, play.ts, epoch_ts) > self.max_us() + tick_us {
+            // Far past the max delay (the fastest transit dropped, as at the start of a bad
+            // stream): jump to the target at once, dropping what is skipped.
+            let excess_ticks = (self.delay_at(now_us, play.ts, epoch_ts) - target) / tick_us;
+            play.ts += excess_ticks * self.tick_samples;
+            while let Some((&seq, head)) = self.packets.first_key_value() {
+                if head.ts >= play.ts {
+                    break;
+                }
+                self.packets.remove(&seq);
+                self.stats.shrunk += 1;
+            }
+            self.ticks_since_shrink = 0;
+        }
         // Packets whose slot has passed (possible when packets are shorter than a tick).
         while let Some((&seq, head)) = self.packets.first_key_value() {
             if head.ts >= play.ts || head.marker {
@@ -438,8 +456,6 @@ impl<P> JitterBuffer<P> {
             self.packets.remove(&seq);
             self.stats.late += 1;
         }
-        let target = self.target_us();
-        let tick_us = self.tick_us();
         let delay = self.delay_at(now_us, play.ts, epoch_ts);
 
         let Some((&seq, head)) = self.packets.first_key_value() else {

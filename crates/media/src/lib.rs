@@ -8,3 +8,4 @@
 //! spawn a task: time, packets and captured samples come in as arguments.
 
 pub mod jitter;
+pub mod netem;
