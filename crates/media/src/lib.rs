@@ -9,3 +9,4 @@
 
 pub mod jitter;
 pub mod netem;
+pub mod srtp;
