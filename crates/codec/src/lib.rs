@@ -4,3 +4,5 @@
 //! store's file decoders (`voicelamp-mailbox`) use, so there is one G.711 and one GSM 06.10 in
 //! the product. It must never read a file, open a socket or a device, or keep a clock: samples in,
 //! samples or bytes out.
+
+pub mod g722;
