@@ -6,3 +6,5 @@
 //! samples or bytes out.
 
 pub mod g722;
+#[cfg(all(feature = "opus", target_os = "linux"))]
+pub mod opus;
