@@ -12,7 +12,8 @@
 //!         Playout::Frame { payload, timestamp, seq } // play this packet
 //!         Playout::Missing { timestamp }              // a packet should be here: conceal (PLC)
 //!         Playout::Empty                              // nothing to play: silence or comfort noise
-//!     peek_next() -> Option<&P>                      // the packet after a Missing (Opus FEC)
+//!     peek_next() -> Option<&P>                      // the next packet held, if any
+//!     fec_source() -> Option<&P>                     // after a Missing: the packet right after the gap (Opus FEC)
 //!     stats() -> JitterStats                         // late, lost, duplicates, delay, target, jitter
 //!     reset()                                        // new stream (SSRC or codec change)
 //! ```
@@ -217,6 +218,8 @@ pub struct JitterBuffer<P = Vec<u8>> {
     prev_transit: Option<f64>,
     jitter: f64,
     misses_in_row: u32,
+    /// The timestamp of the slot the last `pop` answered `Missing` for and moved past.
+    missing_slot: Option<i64>,
     late_in_row: u32,
     ticks_since_shrink: u32,
     stats: JitterStats,
@@ -248,6 +251,7 @@ impl<P> JitterBuffer<P> {
             prev_transit: None,
             jitter: 0.0,
             misses_in_row: 0,
+            missing_slot: None,
             late_in_row: 0,
             ticks_since_shrink: 0,
             stats: JitterStats {
@@ -286,12 +290,20 @@ impl<P> JitterBuffer<P> {
         stats
     }
 
-    /// The payload that the next `Frame` would carry, if it is already here (after a `Missing`,
-    /// this is the packet following the gap: Opus can decode the lost frame from its FEC data).
+    /// The payload of the first packet held (the next `Frame`, unless a gap comes first).
     pub fn peek_next(&self) -> Option<&P> {
         self.packets
             .first_key_value()
             .map(|(_, slot)| &slot.payload)
+    }
+
+    /// Right after `pop` answered `Missing` for a lost slot: the packet that directly follows
+    /// it, if already here. Opus can rebuild the lost frame from its FEC data; the packet is
+    /// then played as usual at the next tick. `None` after a frame inserted to grow the delay.
+    pub fn fec_source(&self) -> Option<&P> {
+        let slot = self.missing_slot?;
+        let (_, head) = self.packets.first_key_value()?;
+        (head.ts == slot + self.tick_samples).then_some(&head.payload)
     }
 
     /// Packets held now.
@@ -394,6 +406,7 @@ impl<P> JitterBuffer<P> {
             return Playout::Empty;
         };
         let now_us = micros(now.saturating_duration_since(epoch));
+        self.missing_slot = None;
         self.ticks_since_shrink = self.ticks_since_shrink.saturating_add(1);
         if self.play.is_none() && !self.start(now_us, epoch_ts) {
             return Playout::Empty;
@@ -523,6 +536,7 @@ impl<P> JitterBuffer<P> {
     fn conceal(&mut self, mut play: Playhead, grow: bool) -> Playout<P> {
         let timestamp = play.ts as u32;
         if !grow {
+            self.missing_slot = Some(play.ts);
             play.ts += self.tick_samples;
         }
         self.play = Some(play);

@@ -175,6 +175,21 @@ fn a_lost_packet_is_concealed_and_counted_lost() {
 }
 
 #[test]
+fn after_a_lost_packet_the_following_one_is_offered_for_fec() {
+    let mut jb = buffer();
+    let arrivals: Vec<Arrival> = stream(50, 0, 0, |_| 10.0)
+        .into_iter()
+        .filter(|a| a.seq != 20 && a.seq != 30 && a.seq != 31)
+        .collect();
+    let mut fec = Vec::new();
+    drive_with(&mut jb, &arrivals, 1030.0, |_, jb| {
+        fec.extend(jb.fec_source().copied())
+    });
+    // 21 follows the lost 20; after 30 and 31 are lost only 32 directly follows 31.
+    assert_eq!(fec, vec![21, 32]);
+}
+
+#[test]
 fn a_late_packet_is_dropped_and_counted() {
     let mut jb = buffer();
     // Packet 30 arrives 90 ms late: past its slot. One outlier does not move the target.
