@@ -356,3 +356,144 @@ fn state_is_kept_for_a_bounded_number_of_streams() {
     }
     assert!(tx.streams.len() <= MAX_STREAMS && rx.streams.len() <= MAX_STREAMS);
 }
+
+/// Drives libsrtp (through Debian's python3-pylibsrtp) line by line: `P hex` protects RTP,
+/// `C hex` protects RTCP (an outbound session), `U hex` / `V hex` unprotect RTP / RTCP (an
+/// inbound session). It answers one hex line, or `ERR`, per line.
+const LIBSRTP: &str = r#"
+import sys
+from pylibsrtp import Policy, Session, Error
+key = bytes.fromhex(sys.argv[1])
+profile = {"80": Policy.SRTP_PROFILE_AES128_CM_SHA1_80, "32": Policy.SRTP_PROFILE_AES128_CM_SHA1_32}[sys.argv[2]]
+tx = Session(policy=Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND, srtp_profile=profile))
+rx = Session(policy=Policy(key=key, ssrc_type=Policy.SSRC_ANY_INBOUND, srtp_profile=profile))
+for line in sys.stdin:
+    op, data = line.split()
+    data = bytes.fromhex(data)
+    try:
+        out = {"P": tx.protect, "C": tx.protect_rtcp, "U": rx.unprotect, "V": rx.unprotect_rtcp}[op](data)
+        print(out.hex(), flush=True)
+    except Error:
+        print("ERR", flush=True)
+"#;
+
+/// Runs the script over `lines`, returning its answers.
+fn libsrtp(key: &[u8; 30], tag: &str, lines: &[String]) -> Vec<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    // Debian's interpreter, where python3-pylibsrtp installs.
+    let mut child = Command::new("/usr/bin/python3")
+        .args(["-c", LIBSRTP, &key_hex, tag])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for the libsrtp cross-check: install python3-pylibsrtp (scripts/setup does)");
+    let input = lines.join("\n") + "\n";
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("python3 runs");
+    writer
+        .join()
+        .expect("writer")
+        .expect("the script reads its input");
+    assert!(
+        output.status.success(),
+        "the libsrtp script failed (install python3-pylibsrtp): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("text")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn interoperates_with_libsrtp_both_ways_across_the_sequence_wrap() {
+    let key: [u8; 30] = core::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
+    for (suite, tag) in [
+        (SrtpSuite::AesCm128HmacSha1_80, "80"),
+        (SrtpSuite::AesCm128HmacSha1_32, "32"),
+    ] {
+        let master = MasterKey::from_bytes(key);
+        let plain: Vec<Vec<u8>> = (0..300u32)
+            .map(|i| rtp(65_400u16.wrapping_add(i as u16), 0xDEAD_BEEF, 160))
+            .collect();
+        let rtcp = hex(RTCP_PLAIN);
+        // libsrtp protects; we unprotect.
+        let mut lines: Vec<String> = plain.iter().map(|p| format!("P {}", to_hex(p))).collect();
+        lines.extend((0..3).map(|_| format!("C {}", to_hex(&rtcp))));
+        let theirs = libsrtp(&key, tag, &lines);
+        assert_eq!(theirs.len(), lines.len());
+        let mut rx = Srtp::new(suite, &master);
+        for (protected, p) in theirs.iter().zip(&plain) {
+            assert_eq!(
+                &rx.unprotect_rtp(&hex(protected)).expect("libsrtp's SRTP"),
+                p
+            );
+        }
+        for protected in &theirs[plain.len()..] {
+            assert_eq!(
+                rx.unprotect_rtcp(&hex(protected)).expect("libsrtp's SRTCP"),
+                rtcp
+            );
+        }
+        // We protect; libsrtp unprotects.
+        let mut tx = Srtp::new(suite, &master);
+        let mut lines: Vec<String> = plain
+            .iter()
+            .map(|p| format!("U {}", to_hex(&tx.protect_rtp(p).expect("protect"))))
+            .collect();
+        lines.extend(
+            (0..3).map(|_| format!("V {}", to_hex(&tx.protect_rtcp(&rtcp).expect("protect")))),
+        );
+        let mut tampered = tx.protect_rtp(&rtp(400, 0xDEAD_BEEF, 20)).expect("protect");
+        tampered[20] ^= 1;
+        lines.push(format!("U {}", to_hex(&tampered)));
+        let answers = libsrtp(&key, tag, &lines);
+        for (answer, p) in answers.iter().zip(&plain) {
+            assert_eq!(&hex(answer), p, "libsrtp decrypts ours ({tag})");
+        }
+        for answer in &answers[plain.len()..plain.len() + 3] {
+            assert_eq!(hex(answer), rtcp);
+        }
+        assert_eq!(
+            answers.last().map(String::as_str),
+            Some("ERR"),
+            "libsrtp refuses an altered packet"
+        );
+    }
+}
+
+#[test]
+fn random_input_never_panics() {
+    let mut rng = crate::netem::SeededRng::new(99);
+    let key = MasterKey::from_bytes([8; 30]);
+    let mut rx = Srtp::new(SrtpSuite::AesCm128HmacSha1_80, &key).with_mki(vec![1]);
+    let mut tx = Srtp::new(SrtpSuite::AesCm128HmacSha1_32, &key);
+    for round in 0..5000 {
+        let len = (rng.next_u64() % 80) as usize;
+        let mut packet: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+        if round % 2 == 0 && !packet.is_empty() {
+            packet[0] = 0x80 | (packet[0] & 0x3F);
+        }
+        let _ = rx.unprotect_rtp(&packet);
+        let _ = rx.unprotect_rtcp(&packet);
+        let _ = tx.protect_rtp(&packet);
+        let _ = tx.protect_rtcp(&packet);
+        let text: String = packet
+            .iter()
+            .map(|&b| {
+                char::from(b" 0123456789:|^;=inlineAES_CM_128_HMAC_SHA1_80+/"[usize::from(b) % 47])
+            })
+            .collect();
+        let _ = CryptoAttribute::parse(&format!("1 AES_CM_128_HMAC_SHA1_80 inline:{text}"));
+        let _ = CryptoAttribute::parse(&text);
+    }
+}

@@ -393,3 +393,39 @@ fn the_delay_comes_down_when_the_jitter_stops_mid_talkspurt() {
     assert!(stats.shrunk >= 2, "shrunk {}", stats.shrunk);
     assert!(played(&out).windows(2).all(|w| w[1] > w[0]));
 }
+
+#[test]
+fn random_packets_and_ticks_keep_every_bound() {
+    let mut rng = crate::netem::SeededRng::new(5);
+    let mut jb = buffer();
+    let t0 = Instant::now();
+    let mut now_ms = 0u64;
+    let mut last_seq: Option<u16> = None;
+    for _ in 0..50_000 {
+        now_ms += rng.next_u64() % 15;
+        let now = t0 + Duration::from_millis(now_ms);
+        match rng.next_u64() % 4 {
+            0 => {
+                if let Playout::Frame { seq, .. } = jb.pop(now) {
+                    last_seq = Some(seq);
+                }
+            }
+            1 => {
+                // Anything at all.
+                let (seq, ts) = (rng.next_u64() as u16, rng.next_u64() as u32);
+                jb.push(now, seq, ts, seq, rng.next_u64() % 8 == 0);
+            }
+            _ => {
+                // Mostly a plausible stream around the last packet played.
+                let base = last_seq.unwrap_or(0);
+                let seq = base
+                    .wrapping_add((rng.next_u64() % 40) as u16)
+                    .wrapping_sub(5);
+                jb.push(now, seq, u32::from(seq).wrapping_mul(160), seq, false);
+            }
+        }
+        assert!(jb.len() <= jb.config().max_packets);
+    }
+    let stats = jb.stats();
+    assert!(stats.played > 0 && stats.target_ms <= 200.0);
+}
