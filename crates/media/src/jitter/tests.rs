@@ -413,7 +413,7 @@ fn random_packets_and_ticks_keep_every_bound() {
             1 => {
                 // Anything at all.
                 let (seq, ts) = (rng.next_u64() as u16, rng.next_u64() as u32);
-                jb.push(now, seq, ts, seq, rng.next_u64() % 8 == 0);
+                jb.push(now, seq, ts, seq, rng.next_u64().is_multiple_of(8));
             }
             _ => {
                 // Mostly a plausible stream around the last packet played.
