@@ -42,6 +42,8 @@
 //!   overflow). The transit window is bounded too. Nothing a peer sends makes it grow further.
 //! - After the stream goes quiet for longer than `max_delay_ms` the buffer starts over at the
 //!   next packet; at most [`MAX_CONCEAL_TICKS`] frames are concealed before it says `Empty`.
+//!   A timestamp jump with no sequence number missing (silence suppression, DTX, comfort noise
+//!   updates) is `Empty`, not loss, for the ticks the next packet is already here.
 //!
 //! It is sans-IO: `now` comes in as an argument; it never reads a clock.
 
@@ -138,8 +140,9 @@ pub enum Playout<P> {
         /// The RTP timestamp the missing frame would have had.
         timestamp: u32,
     },
-    /// Nothing is being received (before the first packet, between talkspurts, after the stream
-    /// stopped): play silence or comfort noise.
+    /// Nothing was sent for this tick (before the first packet, between talkspurts, during
+    /// silence suppression or DTX with the sequence unbroken, after the stream stopped): play
+    /// silence or comfort noise (with Opus, its concealment, which is its comfort noise in DTX).
     Empty,
 }
 
@@ -496,6 +499,13 @@ impl<P> JitterBuffer<P> {
             return self.play_next(now_us, epoch_ts);
         }
         if head.ts > play.ts {
+            if seq == play.last_seq + 1 {
+                // No sequence number is missing: the sender sent nothing for this slot
+                // (silence suppression, DTX, comfort noise updates).
+                play.ts += self.tick_samples;
+                self.play = Some(play);
+                return Playout::Empty;
+            }
             // The packet due is missing: it is lost or still coming.
             return self.conceal(play, delay < target);
         }

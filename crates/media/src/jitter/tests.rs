@@ -429,3 +429,42 @@ fn random_packets_and_ticks_keep_every_bound() {
     let stats = jb.stats();
     assert!(stats.played > 0 && stats.target_ms <= 200.0);
 }
+
+#[test]
+fn a_timestamp_jump_without_a_sequence_gap_is_silence_not_loss() {
+    let mut jb = buffer();
+    // Packets 0–49, then three comfort-noise updates 200 ms apart (seq 50–52, no marker), then
+    // speech again with the marker bit.
+    let mut arrivals = stream(50, 0, 0, |_| 10.0);
+    for k in 0..3u16 {
+        let at = (50 + 10 * u32::from(k)) as f64 * 20.0 + 10.0;
+        arrivals.push(Arrival {
+            at_ms: at,
+            seq: 50 + k,
+            ts: 160 * (50 + 10 * u32::from(k)),
+            marker: false,
+        });
+    }
+    let resume = stream(50, 53, 160 * 80, |_| 10.0);
+    arrivals.extend(resume.into_iter().map(|a| Arrival {
+        at_ms: a.at_ms + 80.0 * 20.0,
+        ..a
+    }));
+    let out = drive(&mut jb, &arrivals, 130.0 * 20.0 + 30.0);
+    assert_eq!(played(&out).len(), 103);
+    let stats = jb.stats();
+    assert_eq!((stats.lost, stats.late), (0, 0));
+    // While nothing is buffered the buffer cannot tell silence from loss: it conceals at most
+    // MAX_CONCEAL_TICKS frames per pause; once the next packet is here and follows in sequence,
+    // the rest of the pause is Empty.
+    assert!(
+        stats.concealed <= 3 * u64::from(MAX_CONCEAL_TICKS),
+        "concealed {}",
+        stats.concealed
+    );
+    let empty = out.iter().filter(|p| **p == Playout::Empty).count();
+    assert!(
+        empty >= 27 - 3 * MAX_CONCEAL_TICKS as usize,
+        "the silence is Empty: {empty}"
+    );
+}
