@@ -260,7 +260,7 @@ impl DeviceAudio {
             let lost = out.opened.label.clone();
             let why = out.opened.health.reason().unwrap_or_default();
             tracing::warn!("audio: speaker {lost} failed: {why}");
-            self.out = None;
+            bury(self.out.take());
             self.failures_out += 1;
             if self.failures_out > MAX_FAILURES {
                 self.notice(format!(
@@ -281,7 +281,7 @@ impl DeviceAudio {
             let lost = inp.opened.label.clone();
             let why = inp.opened.health.reason().unwrap_or_default();
             tracing::warn!("audio: microphone {lost} failed: {why}");
-            self.inp = None;
+            bury(self.inp.take());
             self.failures_in += 1;
             if self.failures_in > MAX_FAILURES {
                 self.notice(format!(
@@ -315,6 +315,19 @@ impl DeviceAudio {
             if inp.is_some() {
                 self.inp = inp;
             }
+        }
+    }
+}
+
+/// Drops a failed stream on a thread of its own: stopping cpal's thread for a device in trouble
+/// may take a while, and the caller must not wait for it.
+fn bury<T: Send + 'static>(stream: Option<T>) {
+    if let Some(stream) = stream {
+        let spawned = std::thread::Builder::new()
+            .name("voicelamp-audio-close".into())
+            .spawn(move || drop(stream));
+        if let Err(err) = spawned {
+            tracing::warn!("audio: cannot close a failed device on its own thread: {err}");
         }
     }
 }

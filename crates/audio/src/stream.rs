@@ -171,6 +171,18 @@ fn describe(device: &cpal::Device) -> (String, String) {
     (name, label)
 }
 
+/// ALSA plugins that its hints list like devices but that are converters or a sink for nothing:
+/// not something a person picks as a microphone or speaker.
+const NOT_DEVICES: &[&str] = &[
+    "null",
+    "lavrate",
+    "samplerate",
+    "speexrate",
+    "speex",
+    "upmix",
+    "vdownmix",
+];
+
 /// The devices for one direction, with the default marked.
 pub(crate) fn devices(way: Way) -> Vec<DeviceInfo> {
     let host = cpal::default_host();
@@ -185,6 +197,7 @@ pub(crate) fn devices(way: Way) -> Vec<DeviceInfo> {
     };
     list.unwrap_or_default()
         .iter()
+        .filter(|d| !NOT_DEVICES.contains(&describe(d).0.as_str()))
         .map(|d| {
             let (name, label) = describe(d);
             let is_default = default.as_deref() == Some(name.as_str());

@@ -164,6 +164,12 @@ fn lists_the_lab_devices() {
             "{want} missing from outputs {outputs:?}"
         );
     }
+    for plugin in ["null", "lavrate", "speexrate", "upmix"] {
+        assert!(
+            !outputs.contains(&plugin),
+            "{plugin} is a converter, not a device: {outputs:?}"
+        );
+    }
     assert!(
         inputs.contains(&"voicelamp_mic"),
         "voicelamp_mic missing from inputs {inputs:?}"
