@@ -3,7 +3,7 @@
 //! exactly 160 samples a frame decoded.
 
 use libfuzzer_sys::fuzz_target;
-use voicelamp_mailbox::audio::gsm610::{FRAME_BYTES, FRAME_SAMPLES, decode_frames, decode_wav49};
+use voicelamp_codec::gsm610::{FRAME_BYTES, FRAME_SAMPLES, decode_frames, decode_wav49};
 
 fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();

@@ -5,6 +5,8 @@
 //! the product. It must never read a file, open a socket or a device, or keep a clock: samples in,
 //! samples or bytes out.
 
+pub mod g711;
 pub mod g722;
+pub mod gsm610;
 #[cfg(all(feature = "opus", target_os = "linux"))]
 pub mod opus;

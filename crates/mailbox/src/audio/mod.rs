@@ -1,6 +1,7 @@
 //! Voicemail audio decoding: any attachment a voicemail server sends (16/8-bit PCM, G.711 µ-law and
 //! A-law, GSM 06.10 "wav49" WAV, raw `.gsm`, MP3) to 16-bit PCM, ready to be served as a WAV file.
-//! GSM and G.711 are decoded here, bit-exact with libgsm and sox; MP3 goes through `symphonia`.
+//! GSM and G.711 are decoded by `voicelamp-codec` (the same code as a call's RTP), bit-exact with
+//! libgsm and sox; MP3 goes through `symphonia`.
 //!
 //! ```
 //! use voicelamp_mailbox::audio::{decode_to_wav, probe, AudioFormat};
@@ -30,12 +31,14 @@
 
 mod decoded;
 mod error;
-mod g711;
-pub mod gsm610;
 mod mp3;
 mod pcm;
 mod probe;
 pub mod riff;
+
+use voicelamp_codec::g711;
+/// GSM 06.10, re-exported from `voicelamp-codec` for the file formats built on it.
+pub use voicelamp_codec::gsm610;
 
 pub use decoded::DecodedAudio;
 pub use error::AudioError;
@@ -162,8 +165,8 @@ fn decode_wave(wave: &WaveFile<'_>) -> Result<DecodedAudio, AudioError> {
             match format {
                 AudioFormat::Pcm16 => pcm::decode_s16le(data, &mut samples),
                 AudioFormat::Pcm8 => pcm::decode_u8(data, &mut samples),
-                AudioFormat::MuLaw => g711::decode_ulaw(data, &mut samples),
-                _ => g711::decode_alaw(data, &mut samples),
+                AudioFormat::MuLaw => g711::ulaw_decode(data, &mut samples),
+                _ => g711::alaw_decode(data, &mut samples),
             }
         }
         AudioFormat::Gsm610 => {
