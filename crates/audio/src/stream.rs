@@ -254,9 +254,16 @@ where
         name: label.clone(),
         reason,
     };
-    let config = device
-        .default_output_config()
-        .map_err(|e| fail(format!("it reports no usable format ({e})")))?;
+    let config = device.default_output_config().map_err(|e| {
+        // The default device is not there at all: the machine has no sound device.
+        if (name.is_none() || missing) && e.kind() == cpal::ErrorKind::DeviceNotAvailable {
+            AudioError::NoDevice {
+                what: Way::Output.what(),
+            }
+        } else {
+            fail(format!("it reports no usable format ({e})"))
+        }
+    })?;
     let rate = config.sample_rate();
     let format = config.sample_format();
     let period = period_for(&config);
@@ -349,9 +356,16 @@ where
         name: label.clone(),
         reason,
     };
-    let config = device
-        .default_input_config()
-        .map_err(|e| fail(format!("it reports no usable format ({e})")))?;
+    let config = device.default_input_config().map_err(|e| {
+        // The default device is not there at all: the machine has no sound device.
+        if (name.is_none() || missing) && e.kind() == cpal::ErrorKind::DeviceNotAvailable {
+            AudioError::NoDevice {
+                what: Way::Input.what(),
+            }
+        } else {
+            fail(format!("it reports no usable format ({e})"))
+        }
+    })?;
     let rate = config.sample_rate();
     let format = config.sample_format();
     let period = period_for(&config);
