@@ -322,7 +322,11 @@ impl Session {
     }
 
     /// Puts a negotiation into effect, keeping our stream (SSRC, sequence, timestamps).
-    fn apply(&mut self, now: Instant, n: Negotiated) {
+    fn apply(&mut self, now: Instant, mut n: Negotiated) {
+        if n.codec == CodecKind::Opus {
+            // The Opus encoder makes 20 ms frames.
+            n.ptime = 20;
+        }
         let changed = self
             .negotiated
             .as_ref()

@@ -185,7 +185,20 @@ impl Session {
                 self.plc.good(&mut out);
                 self.watch_silence(now, &out);
             }
-            Playout::Missing { .. } if !self.cn_active => self.plc.conceal(&mut out),
+            Playout::Missing { .. } if !self.cn_active => {
+                let next = self.jitter.peek_next().map(|r| r.data.as_slice());
+                let mut own = Vec::with_capacity(frame);
+                let by_codec = self
+                    .voice
+                    .as_mut()
+                    .is_some_and(|v| v.conceal(next, frame, &mut own));
+                if by_codec {
+                    let n = own.len().min(frame);
+                    out[..n].copy_from_slice(&own[..n]);
+                } else {
+                    self.plc.conceal(&mut out);
+                }
+            }
             Playout::Missing { .. } | Playout::Empty if self.cn_active => self.noise.fill(&mut out),
             Playout::Missing { .. } | Playout::Empty => {}
         }
