@@ -12,21 +12,20 @@
 //! - [`WavFiles`]: a WAV file as the microphone and a WAV file as the speaker (the CLI).
 //! - [`Ringer`]: the ringer tone on the ringer device until stopped.
 //!
-//! All of them implement [`AudioPort`], which a call's driver ticks every packet time.
+//! All of them implement [`AudioPort`] (the media crate's trait, re-exported), which a call's
+//! driver ticks every packet time.
 
 mod device;
 mod files;
-mod port;
 mod resample;
 mod ring;
 mod ringer;
 mod stream;
-mod tone;
 
 pub use device::{AudioStats, DeviceAudio, list_devices};
 pub use files::{NoAudio, WavFiles};
-pub use port::AudioPort;
 pub use ringer::Ringer;
+pub use voicelamp_media::AudioPort;
 
 /// Which devices a call uses, by the names [`list_devices`] gives. `None`: the system's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

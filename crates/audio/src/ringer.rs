@@ -1,8 +1,9 @@
-//! `Ringer`: the ringer tone on the ringer device until stopped.
+//! `Ringer`: the media crate's ringer tone (`tones::Tone::Ringer`) on the ringer device until
+//! stopped.
 
 use crate::AudioError;
 use crate::stream::{Opened, open_output};
-use crate::tone::RingerTone;
+use voicelamp_media::tones::{Tone, ToneGenerator};
 
 /// Rings on the chosen ringer device (or the default speaker) until stopped or dropped.
 pub struct Ringer {
@@ -24,8 +25,16 @@ impl Ringer {
     /// says so.
     pub fn start(device: Option<&str>) -> Result<Ringer, AudioError> {
         let (opened, missing) = open_output(device, |rate| {
-            let mut tone = RingerTone::new(rate);
-            move |buf: &mut [f32]| tone.fill(buf)
+            let mut tone = ToneGenerator::new(Tone::Ringer, rate);
+            let mut samples: Vec<i16> = Vec::with_capacity(8192);
+            move |buf: &mut [f32]| {
+                // Grows only when the device asks for a larger buffer than ever before.
+                samples.resize(buf.len(), 0);
+                tone.fill(&mut samples);
+                for (o, &s) in buf.iter_mut().zip(samples.iter()) {
+                    *o = f32::from(s) / 32768.0;
+                }
+            }
         })?;
         let notice = match (missing, device) {
             (true, Some(name)) => Some(format!(

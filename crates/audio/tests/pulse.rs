@@ -384,13 +384,14 @@ fn the_ringer_rings_on_the_ringer_device() {
     let mut ringer = Ringer::start(Some("voicelamp_ringer")).expect("rings");
     assert_eq!(ringer.device(), "Voicelamp lab ringer");
     assert!(ringer.take_notice().is_none());
-    // 440 Hz + 480 Hz, each at a quarter of full scale.
+    // The media crate's ringer: 440 Hz + 554 Hz at a quarter of full scale each, trilled (on
+    // half the time) for 1.5 s of every 5 s.
     let heard = every_20ms(Duration::from_secs(15), |n| {
         let x = ringer_monitor.last(0.5);
         (n % 5 == 0 && x.len() >= 8000)
             .then(|| {
-                let (a, b) = (level(&x, 440.0, LAB_RATE), level(&x, 480.0, LAB_RATE));
-                (a > 0.18 && b > 0.18 && level(&x, 1000.0, LAB_RATE) < 0.02).then_some((a, b))
+                let (a, b) = (level(&x, 440.0, LAB_RATE), level(&x, 554.37, LAB_RATE));
+                (a > 0.08 && b > 0.08 && level(&x, 1000.0, LAB_RATE) < 0.02).then_some((a, b))
             })
             .flatten()
     });
