@@ -23,6 +23,27 @@ mod ringer;
 mod stream;
 
 pub use device::{AudioStats, DeviceAudio, list_devices};
+
+/// For the measurement example: the resampler alone, as a call drives it.
+#[doc(hidden)]
+pub mod measure {
+    /// Resamples `seconds` of a tone from `from` Hz to `to` Hz in 20 ms frames; how many
+    /// samples came out.
+    pub fn resample_seconds(from: u32, to: u32, seconds: u32) -> usize {
+        let mut r = crate::resample::Resampler::new(from, to);
+        let frame: Vec<f32> = (0..from / 50)
+            .map(|i| (i as f32 * 0.3).sin() * 0.5)
+            .collect();
+        let mut out = Vec::new();
+        let mut made = 0;
+        for _ in 0..seconds * 50 {
+            out.clear();
+            r.process(&frame, &mut out);
+            made += out.len();
+        }
+        made
+    }
+}
 pub use files::{NoAudio, WavFiles};
 pub use ringer::Ringer;
 pub use voicelamp_media::AudioPort;
