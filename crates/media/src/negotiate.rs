@@ -5,12 +5,17 @@
 //! (RFC 3389), `a=ptime`, `a=rtcp-mux` and the direction (sendonly while we hold the call). An
 //! answer keeps the offerer's order and payload type numbers, takes the first codec we both have,
 //! rejects every other media section with port 0, and reverses the offerer's direction. An offer
-//! with no codec in common is [`MediaError::NoCommonCodec`] (SIP 488). SDES-SRTP `a=crypto`
-//! lines are left to the SRTP module; until it is part of the build, encrypted streams are refused.
+//! with no codec in common is [`MediaError::NoCommonCodec`] (SIP 488).
+//!
+//! SDES-SRTP (RFC 4568) follows [`SrtpPolicy`]: `Off` never writes `a=crypto` and refuses
+//! `RTP/SAVP`; `Offer` offers `RTP/AVP` with a key (best effort: plain RTP if the far end answers
+//! without one); `Require` offers `RTP/SAVP` and refuses a peer without keys. The caller chooses
+//! `Offer` or `Require` only when the signaling is TLS, since the keys travel in the SDP.
 
 use std::net::SocketAddr;
 
 use crate::sdp::{Direction, MediaDescription, RtpMap, SessionDescription};
+use crate::srtp::CryptoAttribute;
 use crate::{CodecKind, MediaConfig, MediaError, SrtpPolicy, cn, voice};
 
 /// Payload type we offer for telephone-event on an 8 kHz clock.
@@ -32,6 +37,8 @@ pub(crate) struct Negotiated {
     pub(crate) ptime: u32,
     /// What we do: send, receive, both or neither.
     pub(crate) direction: Direction,
+    /// SRTP keys when the stream is encrypted: ours (what we send), the far end's.
+    pub(crate) crypto: Option<(CryptoAttribute, CryptoAttribute)>,
 }
 
 /// Our own session's identity for `o=` lines.
@@ -52,9 +59,20 @@ fn codecs(config: &MediaConfig) -> impl Iterator<Item = CodecKind> + '_ {
 }
 
 fn proto(config: &MediaConfig) -> &'static str {
-    // Until the SRTP module is in, only plain RTP is offered.
-    let _ = config.srtp;
-    "RTP/AVP"
+    match config.srtp {
+        SrtpPolicy::Require => "RTP/SAVP",
+        SrtpPolicy::Off | SrtpPolicy::Offer => "RTP/AVP",
+    }
+}
+
+/// Our key for a stream the far end keys with `theirs`: the same tag and suite.
+fn our_key(ours: &CryptoAttribute, theirs: &CryptoAttribute) -> CryptoAttribute {
+    let mut key = ours.clone();
+    key.tag = theirs.tag;
+    key.suite = theirs.suite;
+    key.mki = None;
+    key.lifetime = None;
+    key
 }
 
 fn session(
@@ -83,11 +101,12 @@ fn rtpmap(pt: u8, name: &str, clock: u32, channels: Option<u8>) -> RtpMap {
     }
 }
 
-/// Our offer.
+/// Our offer; `key` is written as `a=crypto` when the policy allows SRTP.
 pub(crate) fn offer(
     config: &MediaConfig,
     origin: Origin,
     direction: Direction,
+    key: Option<&CryptoAttribute>,
 ) -> SessionDescription {
     let mut m = MediaDescription {
         media: "audio".to_owned(),
@@ -96,6 +115,11 @@ pub(crate) fn offer(
         ptime: Some(config.ptime()),
         direction: Some(direction),
         rtcp_mux: true,
+        crypto: key
+            .filter(|_| config.srtp != SrtpPolicy::Off)
+            .map(CryptoAttribute::to_sdp_value)
+            .into_iter()
+            .collect(),
         ..MediaDescription::default()
     };
     let mut clocks = Vec::new();
@@ -180,12 +204,13 @@ fn is_rtp(proto: &str) -> bool {
     matches!(proto, "RTP/AVP" | "RTP/AVPF" | "RTP/SAVP" | "RTP/SAVPF")
 }
 
-/// Answers an offer: what is settled and our answer.
+/// Answers an offer: what is settled and our answer; `key` is our SRTP key (when allowed).
 pub(crate) fn answer(
     config: &MediaConfig,
     offer: &SessionDescription,
     origin: Origin,
     want: Direction,
+    key: Option<&CryptoAttribute>,
 ) -> Result<(Negotiated, SessionDescription), MediaError> {
     let audio: Vec<usize> = (0..offer.media.len())
         .filter(|&i| offer.media[i].media == "audio" && offer.media[i].port != 0)
@@ -193,33 +218,45 @@ pub(crate) fn answer(
     if audio.is_empty() {
         return Err(MediaError::NoAudio);
     }
-    let plain: Vec<usize> = audio
+    // Streams we may take, each with the far end's key when it is encrypted.
+    let srtp_on = config.srtp != SrtpPolicy::Off && key.is_some();
+    let usable: Vec<(usize, Option<CryptoAttribute>)> = audio
         .iter()
-        .copied()
-        .filter(|&i| matches!(offer.media[i].proto.as_str(), "RTP/AVP" | "RTP/AVPF"))
+        .filter_map(|&i| {
+            let m = &offer.media[i];
+            let theirs = srtp_on
+                .then(|| CryptoAttribute::choose(m.crypto.iter().map(String::as_str)))
+                .flatten();
+            let plain = matches!(m.proto.as_str(), "RTP/AVP" | "RTP/AVPF");
+            match theirs {
+                Some(k) if is_rtp(&m.proto) => Some((i, Some(k))),
+                None if plain && config.srtp != SrtpPolicy::Require => Some((i, None)),
+                _ => None,
+            }
+        })
         .collect();
-    if plain.is_empty() {
-        return Err(if audio.iter().any(|&i| is_rtp(&offer.media[i].proto)) {
+    if usable.is_empty() {
+        return Err(if config.srtp == SrtpPolicy::Require {
+            MediaError::SrtpRefused
+        } else if audio.iter().any(|&i| is_rtp(&offer.media[i].proto)) {
             MediaError::SrtpRequired
         } else {
             MediaError::NoCommonCodec
         });
     }
-    if config.srtp == SrtpPolicy::Require {
-        return Err(MediaError::SrtpRefused);
-    }
     let ours: Vec<CodecKind> = codecs(config).collect();
-    let chosen = plain.iter().find_map(|&i| {
-        let m = &offer.media[i];
+    let chosen = usable.iter().find_map(|(i, k)| {
+        let m = &offer.media[*i];
         m.formats.iter().find_map(|&pt| {
             codec_of(m, pt)
                 .filter(|c| ours.contains(c))
-                .map(|c| (i, pt, c))
+                .map(|c| (*i, pt, c, k.clone()))
         })
     });
-    let Some((index, pt, codec)) = chosen else {
+    let Some((index, pt, codec, theirs)) = chosen else {
         return Err(MediaError::NoCommonCodec);
     };
+    let crypto = theirs.and_then(|t| key.map(|k| (our_key(k, &t), t)));
     let m = &offer.media[index];
     let clock = codec.rtp_clock_rate();
     let dtmf = event_pt(m, clock);
@@ -247,6 +284,7 @@ pub(crate) fn answer(
             ptime: Some(ptime),
             direction: Some(direction),
             rtcp_mux: om.rtcp_mux,
+            crypto: crypto.iter().map(|(k, _)| k.to_sdp_value()).collect(),
             ..MediaDescription::default()
         };
         a.rtpmaps.push(rtpmap(
@@ -278,6 +316,7 @@ pub(crate) fn answer(
         remote_rtcp,
         ptime,
         direction,
+        crypto,
     };
     Ok((negotiated, session(config, origin, media)))
 }
@@ -287,6 +326,7 @@ pub(crate) fn settle(
     config: &MediaConfig,
     answer: &SessionDescription,
     offered: Direction,
+    key: Option<&CryptoAttribute>,
 ) -> Result<Negotiated, MediaError> {
     let m = answer.media.first().ok_or(MediaError::NoAudio)?;
     if m.media != "audio" {
@@ -295,9 +335,19 @@ pub(crate) fn settle(
     if m.port == 0 {
         return Err(MediaError::NoCommonCodec);
     }
-    if !matches!(m.proto.as_str(), "RTP/AVP" | "RTP/AVPF") {
-        return Err(MediaError::SrtpRequired);
+    // The far end's key, for the line we offered (same tag and suite).
+    let key = key.filter(|_| config.srtp != SrtpPolicy::Off);
+    let theirs = key
+        .and_then(|_| CryptoAttribute::choose(m.crypto.iter().map(String::as_str)))
+        .filter(|t| key.is_some_and(|k| k.tag == t.tag && k.suite == t.suite));
+    let plain = matches!(m.proto.as_str(), "RTP/AVP" | "RTP/AVPF");
+    match &theirs {
+        None if !plain && is_rtp(&m.proto) => return Err(MediaError::SrtpRequired),
+        None if !plain => return Err(MediaError::NoAudio),
+        None if config.srtp == SrtpPolicy::Require => return Err(MediaError::SrtpRefused),
+        _ => {}
     }
+    let crypto = theirs.and_then(|t| key.map(|k| (k.clone(), t)));
     let ours: Vec<CodecKind> = codecs(config).collect();
     let (pt, codec) = m
         .formats
@@ -319,5 +369,6 @@ pub(crate) fn settle(
         remote_rtcp,
         ptime: m.ptime.map_or(config.ptime(), |p| p.clamp(10, 60)),
         direction: answer.direction_of(m).reversed().intersect(offered),
+        crypto,
     })
 }

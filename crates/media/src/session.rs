@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use rand_core::RngCore;
+use zeroize::Zeroize;
 
 use crate::cn::ComfortNoise;
 use crate::dtmf::{DtmfReceiver, DtmfSender};
@@ -29,11 +30,12 @@ use crate::jitter::{JitterBuffer, JitterConfig};
 use crate::negotiate::{self, Negotiated, Origin};
 use crate::plc::Concealer;
 use crate::sdp::{Direction, SessionDescription};
+use crate::srtp::{CryptoAttribute, KEY_SALT_LEN, Srtp, SrtpSuite};
 use crate::stats::{NtpClock, ReceiveStats};
 use crate::voice::Voice;
 use crate::{
     CallQuality, CodecKind, DtmfRoute, MediaConfig, MediaError, MediaEvent, MediaInput,
-    MediaTransmit,
+    MediaTransmit, SrtpPolicy,
 };
 
 /// Most datagrams waiting in `poll_transmit`.
@@ -69,6 +71,10 @@ pub struct Session {
     cn_active: bool,
     dtmf_tx: DtmfSender,
     dtmf_rx: DtmfReceiver,
+    /// Our SRTP key (when the policy allows SRTP); its `Debug` shows no key.
+    key: Option<CryptoAttribute>,
+    srtp_tx: Option<Srtp>,
+    srtp_rx: Option<Srtp>,
 
     ssrc: u32,
     cname: String,
@@ -107,7 +113,17 @@ impl Session {
     fn new(now: Instant, config: MediaConfig, rng: &mut impl RngCore) -> Self {
         let kind = config.codecs.first().copied().unwrap_or(CodecKind::Pcmu);
         let jitter = JitterBuffer::new(jitter_config(&config, kind, config.ptime()));
+        let key = (config.srtp != SrtpPolicy::Off).then(|| {
+            let mut key_salt = [0u8; KEY_SALT_LEN];
+            rng.fill_bytes(&mut key_salt);
+            let key = CryptoAttribute::new(1, SrtpSuite::AesCm128HmacSha1_80, key_salt);
+            key_salt.zeroize();
+            key
+        });
         Self {
+            key,
+            srtp_tx: None,
+            srtp_rx: None,
             origin: Origin {
                 session_id: rng.next_u64() >> 2,
                 version: 1,
@@ -178,7 +194,7 @@ impl Session {
     /// Takes the far end's answer to our last offer (in a 18x for early media, or the 2xx).
     pub fn set_answer(&mut self, now: Instant, answer: &[u8]) -> Result<(), MediaError> {
         let sdp = SessionDescription::parse(answer).map_err(MediaError::BadSdp)?;
-        let n = negotiate::settle(&self.config, &sdp, self.offered)?;
+        let n = negotiate::settle(&self.config, &sdp, self.offered, self.key.as_ref())?;
         self.apply(now, n);
         Ok(())
     }
@@ -289,20 +305,22 @@ impl Session {
 
     fn make_offer(&mut self) -> Vec<u8> {
         self.offered = self.want();
-        let sdp = negotiate::offer(&self.config, self.origin, self.offered).to_bytes();
+        let sdp =
+            negotiate::offer(&self.config, self.origin, self.offered, self.key.as_ref()).to_bytes();
         self.remember_local(sdp, |s| {
-            negotiate::offer(&s.config, s.origin, s.offered).to_bytes()
+            negotiate::offer(&s.config, s.origin, s.offered, s.key.as_ref()).to_bytes()
         })
     }
 
     fn answer_offer(&mut self, now: Instant, offer: &[u8]) -> Result<Vec<u8>, MediaError> {
         let sdp = SessionDescription::parse(offer).map_err(MediaError::BadSdp)?;
         let want = self.want();
-        let (n, answer) = negotiate::answer(&self.config, &sdp, self.origin, want)?;
+        let (n, answer) =
+            negotiate::answer(&self.config, &sdp, self.origin, want, self.key.as_ref())?;
         self.apply(now, n);
         let bytes = answer.to_bytes();
         Ok(self.remember_local(bytes, |s| {
-            negotiate::answer(&s.config, &sdp, s.origin, want)
+            negotiate::answer(&s.config, &sdp, s.origin, want, s.key.as_ref())
                 .map(|(_, a)| a.to_bytes())
                 .unwrap_or_default()
         }))
@@ -350,7 +368,17 @@ impl Session {
             self.heard_at = now;
             self.no_media_reported = 0;
         }
+        if self.negotiated.as_ref().map(|o| &o.crypto) != Some(&n.crypto) {
+            // New keys (or none): fresh contexts; the same keys keep their rollover counters.
+            self.srtp_tx = n.crypto.as_ref().map(|(ours, _)| ours.srtp());
+            self.srtp_rx = n.crypto.as_ref().map(|(_, theirs)| theirs.srtp());
+        }
         self.negotiated = Some(n);
+    }
+
+    /// Whether media is encrypted (SRTP).
+    pub fn encrypted(&self) -> bool {
+        self.srtp_tx.is_some()
     }
 
     fn push_transmit(&mut self, t: MediaTransmit) {

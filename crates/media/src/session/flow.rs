@@ -146,6 +146,12 @@ impl Session {
         self.sent_since_report = true;
         let mut bytes = Vec::new();
         rtp::build(&header, &payload, &mut bytes);
+        if let Some(tx) = self.srtp_tx.as_mut() {
+            match tx.protect_rtp(&bytes) {
+                Ok(b) => bytes = b,
+                Err(_) => return,
+            }
+        }
         self.push_transmit(MediaTransmit {
             destination: dest,
             payload: bytes,
@@ -233,6 +239,23 @@ impl Session {
     }
 
     pub(super) fn on_packet(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
+        let clear;
+        let bytes = match self.srtp_rx.as_mut() {
+            Some(rx) => {
+                let opened = if rtp::is_rtcp(bytes) {
+                    rx.unprotect_rtcp(bytes)
+                } else {
+                    rx.unprotect_rtp(bytes)
+                };
+                // Forged, replayed or plain packets on an encrypted stream are dropped.
+                let Ok(b) = opened else {
+                    return;
+                };
+                clear = b;
+                &clear[..]
+            }
+            None => bytes,
+        };
         if rtp::is_rtcp(bytes) {
             self.on_rtcp(now, from, bytes);
             return;
@@ -353,6 +376,12 @@ impl Session {
             &self.cname,
             &mut bytes,
         );
+        if let Some(tx) = self.srtp_tx.as_mut() {
+            match tx.protect_rtcp(&bytes) {
+                Ok(b) => bytes = b,
+                Err(_) => return,
+            }
+        }
         self.push_transmit(MediaTransmit {
             destination: dest,
             payload: bytes,

@@ -547,3 +547,6 @@ proptest::proptest! {
         let _ = Session::answer(t, config(1, &[CodecKind::Pcmu]), &sdp, &mut rng(3));
     }
 }
+
+#[path = "tests_crypto.rs"]
+mod crypto;
