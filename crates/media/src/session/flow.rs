@@ -192,7 +192,7 @@ impl Session {
                 self.watch_silence(now, &out);
             }
             Playout::Missing { .. } if !self.cn_active => {
-                let next = self.jitter.peek_next().map(|r| r.data.as_slice());
+                let next = self.jitter.fec_source().map(|r| r.data.as_slice());
                 let mut own = Vec::with_capacity(frame);
                 let by_codec = self
                     .voice
