@@ -442,7 +442,9 @@ impl LampModel {
                     Lamp::Unknown | Lamp::Failed { .. } => lamp.clone(),
                 })
             }
-            Event::BodyError { .. } | Event::InvalidMessage { .. } => Vec::new(),
+            Event::BodyError { .. } | Event::InvalidMessage { .. } | Event::Call { .. } => {
+                Vec::new()
+            }
         }
     }
 

@@ -392,7 +392,8 @@ fn sip_account(event: &Event) -> Option<AccountId> {
         Event::Registration { account, .. }
         | Event::Mailbox { account, .. }
         | Event::MailboxStale { account, .. }
-        | Event::MailboxFailed { account, .. } => Some(*account),
+        | Event::MailboxFailed { account, .. }
+        | Event::Call { account, .. } => Some(*account),
         Event::BodyError { account, .. } => *account,
         Event::InvalidMessage { .. } => None,
     }

@@ -65,6 +65,20 @@ pub enum UnsolicitedTrust {
     Never,
 }
 
+/// What an account does with an incoming call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IncomingCalls {
+    /// Ring: the call is reported ([`CallEvent::Incoming`](crate::call::CallEvent::Incoming))
+    /// for the app to answer or decline.
+    Ring,
+    /// Refuse with `480 Temporarily Unavailable`, the most neutral answer: the caller hears the
+    /// person's other phones (a desk phone on the same extension) instead. The default: an
+    /// account that only watched voicemail keeps behaving as before until its person asks for
+    /// calls here, and Voicelamp never starts taking calls away from a desk phone on its own.
+    #[default]
+    Off,
+}
+
 /// One SIP account.
 #[derive(Debug, Clone)]
 pub struct AccountConfig {
@@ -94,6 +108,8 @@ pub struct AccountConfig {
     pub outbound_proxy: Option<String>,
     /// The flow to the server.
     pub flow: Flow,
+    /// Incoming calls ring or are refused (`480`); [`IncomingCalls::Off`] by default.
+    pub incoming_calls: IncomingCalls,
 }
 
 impl AccountConfig {
@@ -111,6 +127,7 @@ impl AccountConfig {
             register: true,
             outbound_proxy: None,
             flow,
+            incoming_calls: IncomingCalls::default(),
         }
     }
 }
@@ -130,6 +147,10 @@ pub struct UaConfig {
     pub udp_keepalive_mode: crate::keepalive::KeepaliveMode,
     /// Keepalive interval for TCP/TLS flows (CRLFCRLF); `None` disables.
     pub stream_keepalive: Option<std::time::Duration>,
+    /// Most calls at once (at most [`MAX_CALLS`](crate::call::MAX_CALLS)); 1 by default, the
+    /// product's rule: a call coming in while one is going on is answered `486` and reported as
+    /// missed, and a second call cannot be started.
+    pub max_calls: usize,
 }
 
 impl Default for UaConfig {
@@ -141,6 +162,7 @@ impl Default for UaConfig {
             udp_keepalive: Some(std::time::Duration::from_secs(25)),
             udp_keepalive_mode: crate::keepalive::KeepaliveMode::Crlf,
             stream_keepalive: Some(std::time::Duration::from_secs(120)),
+            max_calls: 1,
         }
     }
 }

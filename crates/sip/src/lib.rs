@@ -75,13 +75,15 @@
 //! why), [`Event::MailboxFailed`] (a diagnosable reason such as "mailbox not configured on the
 //! server" for `404` or "server sends unsolicited MWI" for Asterisk's `500`),
 //! [`Event::BodyError`] and [`Event::InvalidMessage`]. No path turns missing or broken
-//! information into a zero count.
+//! information into a zero count. [`Event::Call`] carries a [`CallEvent`] of a call made with
+//! [`UserAgent::start_call`] or coming in on an account whose
+//! [`AccountConfig::incoming_calls`] is [`IncomingCalls::Ring`] (see [`call`]).
 //!
 //! # Layers
 //!
 //! One concept per module: [`message_summary`] (RFC 3842 bodies), [`message`] (parsing on
 //! `ezk-sip-types`, building), [`auth`] (digest), [`transaction`] (RFC 3261 §17 non-INVITE,
-//! client and server), [`backoff`], [`registration`], [`subscription`], [`unsolicited`],
+//! client and server), [`call`] (INVITE transactions, dialogs, session timers), [`backoff`], [`registration`], [`subscription`], [`unsolicited`],
 //! [`config`], [`framing`] (stream transports), [`ids`], [`keepalive`] and [`user_agent`]. The registration and subscription machines have the
 //! same sans-IO shape and can be driven on their own.
 //!
@@ -92,6 +94,7 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod call;
 pub mod config;
 pub mod framing;
 pub mod ids;
@@ -105,7 +108,8 @@ pub mod transaction;
 pub mod unsolicited;
 pub mod user_agent;
 
-pub use config::{AccountConfig, Flow, Transport, UaConfig, UnsolicitedTrust};
+pub use call::{CallEnd, CallError, CallEvent, CallId, CallState, EndCause, Party};
+pub use config::{AccountConfig, Flow, IncomingCalls, Transport, UaConfig, UnsolicitedTrust};
 pub use message_summary::{
     Counts, MessageClass, MessageSummary, SummaryBody, SummaryError, Waiting,
 };

@@ -26,6 +26,7 @@ mod build;
 mod parse;
 
 pub use build::MessageBuilder;
+pub(crate) use parse::split_list;
 
 /// Largest message accepted, in bytes (the largest UDP payload).
 pub const MAX_MESSAGE_LEN: usize = 65_535;

@@ -3,6 +3,7 @@
 //! schedule. See the crate documentation for the API order and the polling contract.
 
 use crate::auth::Credentials;
+use crate::call::{Call, CallEvent, CallId};
 use crate::config::{AccountConfig, Flow, Transport, UaConfig};
 use crate::ids;
 use crate::keepalive::{Keepalive, KeepaliveTarget};
@@ -15,6 +16,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+mod calls;
 mod incoming;
 mod pump;
 
@@ -152,6 +154,15 @@ pub enum Event {
         /// Why.
         error: SummaryError,
     },
+    /// Something happened in a call.
+    Call {
+        /// The account (line) of the call.
+        account: AccountId,
+        /// The call.
+        call: CallId,
+        /// What happened.
+        event: CallEvent,
+    },
     /// A datagram that is not a SIP message (keepalives excluded).
     InvalidMessage {
         /// Source.
@@ -185,6 +196,8 @@ pub struct UserAgent {
     rng: ChaCha8Rng,
     accounts: Vec<Account>,
     server_txs: Vec<ServerEntry>,
+    calls: Vec<Call>,
+    next_call: u32,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     local_tag: String,
@@ -202,6 +215,8 @@ impl UserAgent {
             rng,
             accounts: Vec::new(),
             server_txs: Vec::new(),
+            calls: Vec::new(),
+            next_call: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             local_tag,
@@ -465,7 +480,11 @@ impl UserAgent {
                 .chain(std::iter::once(a.keepalive.poll_timeout()))
         });
         let servers = self.server_txs.iter().map(|e| e.tx.poll_timeout());
-        accounts.chain(servers).flatten().min()
+        accounts
+            .chain(servers)
+            .chain(std::iter::once(self.calls_timeout()))
+            .flatten()
+            .min()
     }
 
     // ---- internals ----
@@ -517,6 +536,7 @@ impl UserAgent {
             entry.tx.handle_timeout(now);
         }
         self.server_txs.retain(|e| !e.tx.is_terminated());
+        self.handle_calls_timeout(now);
     }
 
     fn keepalive_interval(&self, transport: Transport) -> Option<Duration> {

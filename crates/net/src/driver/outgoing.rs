@@ -106,7 +106,8 @@ impl Driver {
             Event::Registration { account, .. }
             | Event::Mailbox { account, .. }
             | Event::MailboxStale { account, .. }
-            | Event::MailboxFailed { account, .. } => map(account),
+            | Event::MailboxFailed { account, .. }
+            | Event::Call { account, .. } => map(account),
             Event::BodyError { account, .. } => {
                 if let Some(a) = account {
                     map(a);

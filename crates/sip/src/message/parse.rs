@@ -146,7 +146,7 @@ fn address(headers: &Headers, name: Name, label: &'static str) -> Result<Address
 }
 
 /// Splits a header value list at commas outside quotes and angle brackets.
-fn split_list(value: &str) -> Vec<String> {
+pub(crate) fn split_list(value: &str) -> Vec<String> {
     let mut out = Vec::new();
     let (mut quoted, mut angle, mut escaped) = (false, false, false);
     let mut current = String::new();

@@ -49,6 +49,9 @@ impl UserAgent {
             // Not for a user agent (RFC 3261 §8.1.3.3).
             return;
         }
+        if self.call_response(now, response) {
+            return;
+        }
         for account in &mut self.accounts {
             if account.keepalive.owns(response) {
                 account.keepalive.handle_response(now, response);
@@ -77,12 +80,14 @@ impl UserAgent {
         transport: Transport,
         request: Request,
     ) {
-        if request.method == Method::Other("ACK".into()) {
-            return;
-        }
         let Some(via) = request.head.vias.first() else {
             return;
         };
+        if request.method == Method::Other("ACK".into()) {
+            // An ACK is never answered: it goes to its call, or nowhere.
+            self.call_request(now, from, transport, &request);
+            return;
+        }
         let key: ServerKey = (
             via.branch.clone().unwrap_or_default(),
             format!("{}:{}", via.host, via.port.unwrap_or(0)),
@@ -104,6 +109,9 @@ impl UserAgent {
             }
             return;
         }
+        if self.call_request(now, from, transport, &request) {
+            return;
+        }
         // The answer goes back the way the request came (the source address, on the transport
         // or connection it arrived on), whatever its Via claims.
         let (status, extra) = self.process_request(now, from, transport, &request);
@@ -116,8 +124,31 @@ impl UserAgent {
         for (name, value) in extra {
             builder = builder.header(name, value);
         }
+        self.remember_answer(now, from, transport, &request, status, builder.build());
+    }
+
+    /// Answers `request` with `bytes` through a server transaction that answers its copies.
+    pub(super) fn remember_answer(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        transport: Transport,
+        request: &Request,
+        status: u16,
+        bytes: Vec<u8>,
+    ) {
+        let Some(via) = request.head.vias.first() else {
+            return;
+        };
+        let key: ServerKey = (
+            via.branch.clone().unwrap_or_default(),
+            format!("{}:{}", via.host, via.port.unwrap_or(0)),
+            request.method.clone(),
+            request.head.call_id.clone(),
+            request.head.cseq.seq,
+        );
         let mut tx = ServerTransaction::new(transport.is_reliable(), self.config.timers);
-        tx.respond(now, status, builder.build());
+        tx.respond(now, status, bytes);
         if let Some(payload) = tx.poll_transmit() {
             push_bounded(
                 &mut self.transmits,
@@ -161,9 +192,20 @@ impl UserAgent {
                 self.handle_notify(now, from, transport, request),
                 Vec::new(),
             ),
-            // Calls forked to this registration: the most neutral refusal, so that the
-            // caller hears the answer of the user's phones rather than ours.
-            Method::Other(ref m) if m == "INVITE" => (480, Vec::new()),
+            // Calls forked to this registration while its account takes no calls: the most
+            // neutral refusal, so that the caller hears the answer of the user's phones rather
+            // than ours.
+            Method::Other(ref m) if m == "INVITE" && request.head.to.tag.is_none() => {
+                (480, Vec::new())
+            }
+            // Inside a dialog we do not have (any more), or a CANCEL for nothing ringing here.
+            Method::Other(ref m)
+                if m == "CANCEL"
+                    || (request.head.to.tag.is_some()
+                        && ["INVITE", "BYE", "INFO", "UPDATE", "PRACK"].contains(&m.as_str())) =>
+            {
+                (481, Vec::new())
+            }
             _ => (405, vec![("Allow", "NOTIFY, OPTIONS")]),
         }
     }
@@ -250,7 +292,7 @@ fn reason_phrase(status: u16) -> &'static str {
         403 => "Forbidden",
         405 => "Method Not Allowed",
         480 => "Temporarily Unavailable",
-        481 => "Subscription Does Not Exist",
+        481 => "Call/Transaction Does Not Exist",
         489 => "Bad Event",
         _ => "Error",
     }

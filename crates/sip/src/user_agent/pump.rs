@@ -21,6 +21,7 @@ impl UserAgent {
     /// Moves transmits and events out of every machine and reacts to registration changes,
     /// until nothing changes.
     pub(super) fn pump(&mut self, now: Instant) {
+        self.drain_calls(now);
         self.start_waiting_subscriptions(now);
         self.continue_shutdown(now);
         for _ in 0..8 {
