@@ -312,8 +312,13 @@ impl Pbx {
                 .header("From", &d.local)
                 .header("To", &to)
                 .header("Call-ID", &d.call_id)
-                .header("CSeq", &format!("{} ACK", resp.head.cseq.seq))
-                .build();
+                .header("CSeq", &format!("{} ACK", resp.head.cseq.seq));
+        // An INVITE without an offer got one in the 2xx: the answer rides in the ACK.
+        let ack = if resp.status < 300 && inv.body.is_empty() && !resp.body.is_empty() {
+            ack.body("application/sdp", ANSWER_SDP).build()
+        } else {
+            ack.build()
+        };
         self.outbox.push_back(ack);
     }
 
