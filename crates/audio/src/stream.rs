@@ -35,15 +35,20 @@ impl Way {
 
 /// How a stream is doing, written by cpal's threads, read by the caller.
 ///
-/// Some errors are passing: ALSA's pulse plugin reports an I/O error while PulseAudio has no
-/// timing yet (right after opening), and cpal keeps the stream going. So a stream counts as
-/// failed when cpal says the device is gone, or when errors come and its data callback has
-/// stopped running (see [`Watch`]).
+/// Some errors pass: ALSA's pulse plugin reports an I/O error from `snd_pcm_avail_delay` while
+/// PulseAudio has no timing yet (after opening, after an xrun; alsa-plugins issue #65), and
+/// cpal retries until the stream runs again. But a capture stream whose source was removed
+/// reports the same error for good. So a stream counts as failed when cpal says the device is
+/// gone, when other errors come and its data callback has stopped for a moment, when the
+/// passing error comes and the callback has stopped for longer, or when the callback has
+/// stopped for long (see [`Watch`]).
 #[derive(Debug, Default)]
 pub(crate) struct Health {
     gone: AtomicBool,
-    /// Errors cpal reported that are not glitches.
+    /// Errors cpal reported that are neither glitches nor the passing one.
     errors: AtomicU64,
+    /// The passing error (see above).
+    passing: AtomicU64,
     /// Data callbacks run so far.
     callbacks: AtomicU64,
     /// Glitches cpal reported that the stream survived (xruns).
@@ -52,7 +57,7 @@ pub(crate) struct Health {
 }
 
 impl Health {
-    /// The last error, in cpal's words (for logs).
+    /// The first error, in cpal's words (for logs).
     pub fn reason(&self) -> Option<String> {
         self.reason.lock().ok().and_then(|r| r.clone())
     }
@@ -73,22 +78,35 @@ impl Health {
             }
             _ => {}
         }
+        let counter = if err.kind() == K::BackendError && is_passing(err) {
+            &self.passing
+        } else {
+            &self.errors
+        };
         // cpal may call again and again for a device in trouble: keep the words of the first.
-        if self.errors.fetch_add(1, Ordering::AcqRel) == 0
+        if counter.fetch_add(1, Ordering::AcqRel) == 0
             && let Ok(mut reason) = self.reason.try_lock()
+            && reason.is_none()
         {
             *reason = Some(err.to_string());
         }
     }
 }
 
-/// This many errors and no data callback for [`STALLED_WITH_ERRORS`]: the device is gone (cpal
-/// retries a dead ALSA stream in a tight loop, thousands of errors a second; the passing error
-/// after opening comes a few dozen times).
-const ERRORS_WHEN_GONE: u64 = 500;
+/// The pulse plugin's "no timing yet", as cpal words it.
+fn is_passing(err: &cpal::Error) -> bool {
+    let text = err.to_string();
+    text.contains("snd_pcm_avail_delay") && text.contains("I/O error")
+}
+
+/// Other errors and no data callback for this long: the device is gone (cpal retries a dead
+/// ALSA stream in a tight loop).
 const STALLED_WITH_ERRORS: Duration = Duration::from_millis(300);
-/// No data callback at all for this long: the device is gone too (a null sink alone stalls a
-/// new stream for up to 2 s while it starts).
+/// The passing error and no data callback for this long: gone too (the passing error after
+/// opening lasts well below a second even on a loaded machine).
+const STALLED_WITH_PASSING_ERRORS: Duration = Duration::from_secs(2);
+/// No data callback at all for this long: gone too (a null sink alone stalls a new stream for
+/// up to 2 s while it starts).
 const STALLED: Duration = Duration::from_secs(5);
 
 /// The caller's view of a stream's health over time.
@@ -96,6 +114,7 @@ const STALLED: Duration = Duration::from_secs(5);
 pub(crate) struct Watch {
     callbacks: u64,
     errors: u64,
+    passing: u64,
     progress_at: Instant,
 }
 
@@ -104,6 +123,7 @@ impl Watch {
         Watch {
             callbacks: 0,
             errors: 0,
+            passing: 0,
             progress_at: now,
         }
     }
@@ -113,19 +133,20 @@ impl Watch {
         if health.gone.load(Ordering::Acquire) {
             return true;
         }
+        let errors = health.errors.load(Ordering::Relaxed);
+        let passing = health.passing.load(Ordering::Relaxed);
         let callbacks = health.callbacks.load(Ordering::Relaxed);
         if callbacks != self.callbacks {
             self.callbacks = callbacks;
             self.progress_at = now;
-            self.errors = health.errors.load(Ordering::Relaxed);
+            self.errors = errors;
+            self.passing = passing;
             return false;
         }
         let quiet = now.saturating_duration_since(self.progress_at);
-        let new_errors = health
-            .errors
-            .load(Ordering::Relaxed)
-            .saturating_sub(self.errors);
-        (new_errors >= ERRORS_WHEN_GONE && quiet >= STALLED_WITH_ERRORS) || quiet >= STALLED
+        (errors > self.errors && quiet >= STALLED_WITH_ERRORS)
+            || (passing > self.passing && quiet >= STALLED_WITH_PASSING_ERRORS)
+            || quiet >= STALLED
     }
 }
 
@@ -149,11 +170,14 @@ impl std::fmt::Debug for Opened {
     }
 }
 
-/// A device buffer of 10 ms where the device allows it: a short period keeps the rings shallow.
-const PERIOD_MS: u32 = 10;
+/// Device buffers (periods) where the device allows them: 10 ms for playback, so the rings stay
+/// shallow; 20 ms for capture, which is read as soon as a period is full (no delay added) and
+/// overruns less when the machine is busy.
+const OUTPUT_PERIOD_MS: u32 = 10;
+const INPUT_PERIOD_MS: u32 = 20;
 
-fn period_for(config: &cpal::SupportedStreamConfig) -> cpal::BufferSize {
-    let want = config.sample_rate() * PERIOD_MS / 1000;
+fn period_for(config: &cpal::SupportedStreamConfig, period_ms: u32) -> cpal::BufferSize {
+    let want = config.sample_rate() * period_ms / 1000;
     match *config.buffer_size() {
         cpal::SupportedBufferSize::Range { min, max } if (min..=max).contains(&want) => {
             cpal::BufferSize::Fixed(want)
@@ -266,7 +290,7 @@ where
     })?;
     let rate = config.sample_rate();
     let format = config.sample_format();
-    let period = period_for(&config);
+    let period = period_for(&config, OUTPUT_PERIOD_MS);
     let mut config: cpal::StreamConfig = config.into();
     config.buffer_size = period;
     let health = Arc::new(Health::default());
@@ -368,7 +392,7 @@ where
     })?;
     let rate = config.sample_rate();
     let format = config.sample_format();
-    let period = period_for(&config);
+    let period = period_for(&config, INPUT_PERIOD_MS);
     let mut config: cpal::StreamConfig = config.into();
     config.buffer_size = period;
     let health = Arc::new(Health::default());

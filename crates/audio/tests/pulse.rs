@@ -34,6 +34,10 @@ const CASES: &[(&str, Case)] = &[
         an_unplugged_speaker_falls_back_to_the_default_and_says_so,
     ),
     (
+        "capture_goes_on_from_the_default_when_the_microphone_goes_away",
+        capture_goes_on_from_the_default_when_the_microphone_goes_away,
+    ),
+    (
         "a_missing_named_device_is_replaced_by_the_default_and_says_so",
         a_missing_named_device_is_replaced_by_the_default_and_says_so,
     ),
@@ -323,6 +327,87 @@ fn an_unplugged_speaker_falls_back_to_the_default_and_says_so() {
         "sink_name=voicelamp_headset",
         "sink_properties=device.description=Voicelamp-lab-headset",
     ]);
+}
+
+fn module_of(name_arg: &str) -> Option<String> {
+    pactl(&["list", "short", "modules"])
+        .lines()
+        .find(|l| l.contains(name_arg))
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+}
+
+fn capture_goes_on_from_the_default_when_the_microphone_goes_away() {
+    let mic = "source_name=voicelamp_mic";
+    let reload = || {
+        if module_of(mic).is_none() {
+            pactl(&[
+                "load-module",
+                "module-remap-source",
+                mic,
+                "master=voicelamp_mic_feed.monitor",
+                "source_properties=device.description=Voicelamp-lab-microphone",
+            ]);
+        }
+        pactl(&["set-default-source", "voicelamp_mic"]);
+    };
+    reload();
+    // Sound at the microphone, and the same tone on the speaker, whose monitor becomes the
+    // default source once the microphone is gone.
+    let _feed = Injector::tone("voicelamp_mic_feed", 700.0, 0.4, 20);
+    let _speaker = Injector::tone("voicelamp_speaker", 700.0, 0.4, 20);
+    pactl(&["set-default-source", "voicelamp_speaker.monitor"]);
+    let mut audio = DeviceAudio::open(&choice(Some("voicelamp_mic"), None)).expect("opens");
+    assert_eq!(audio.devices_in_use().1, Some("Voicelamp lab microphone"));
+    let rate = 8000;
+    let mut frame = vec![0i16; 160];
+    let mut captured: Vec<i16> = Vec::new();
+    let mut tick = |audio: &mut DeviceAudio, captured: &mut Vec<i16>| {
+        let got = audio.capture(&mut frame, rate);
+        captured.extend_from_slice(&frame[..got]);
+    };
+    let first = every_20ms(Duration::from_secs(15), |n| {
+        tick(&mut audio, &mut captured);
+        (n % 5 == 0 && captured.len() > 8000)
+            .then(|| has_tone(&captured[captured.len() - 4000..], 700.0, 0.4, rate).ok())
+            .flatten()
+    });
+    assert!(first.is_some(), "the microphone never captured the tone");
+
+    let module = module_of(mic).expect("the microphone is loaded");
+    pactl(&["unload-module", &module]);
+    // PulseAudio moves a recording whose source went away to the default source itself; if
+    // the stream fails instead, DeviceAudio opens the default and says so. Either way the
+    // capture goes on, from the default source, which hears the same tone.
+    captured.clear();
+    let mut notices = Vec::new();
+    let again = every_20ms(Duration::from_secs(15), |n| {
+        tick(&mut audio, &mut captured);
+        notices.extend(audio.take_notice());
+        (n % 5 == 0 && n >= 25 && captured.len() > 4000)
+            .then(|| has_tone(&captured[captured.len() - 4000..], 700.0, 0.4, rate).ok())
+            .flatten()
+    });
+    reload();
+    println!("notices: {notices:?}");
+    assert!(
+        again.is_some(),
+        "nothing captured after the microphone went away: {:?}; notices {notices:?}",
+        has_tone(
+            &captured[captured.len().saturating_sub(4000)..],
+            700.0,
+            0.4,
+            rate
+        )
+    );
+    for notice in &notices {
+        assert!(
+            notice.contains(
+                "the microphone \u{201c}Voicelamp lab microphone\u{201d} stopped working"
+            ) && notice.contains("now using the default microphone"),
+            "only the microphone's fallback is news: {notice}"
+        );
+    }
 }
 
 fn a_missing_named_device_is_replaced_by_the_default_and_says_so() {
