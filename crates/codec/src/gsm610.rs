@@ -1,12 +1,14 @@
-//! GSM 06.10 full-rate speech decoding (ETSI EN 300 961), written from the specification and
-//! bit-exact with the reference implementation: the "WAV49" packing that Asterisk attaches to
-//! voicemail e-mail (WAVE format tag `0x0031`, 65-byte blocks of two frames) and the standard
+//! GSM 06.10 full-rate speech encoding and decoding (ETSI EN 300 961), written from the
+//! specification and bit-exact with the reference implementation (libgsm): the "WAV49" packing
+//! that Asterisk attaches to voicemail e-mail (WAVE format tag `0x0031`, 65-byte blocks of two frames) and the standard
 //! 33-byte frames of `.gsm` files.
 
 mod arith;
+mod encode;
 mod frame;
 mod synth;
 
+pub use encode::GsmEncoder;
 pub use frame::{
     FRAME_BYTES, FRAME_MAGIC, FrameParams, SubframeParams, WAV49_BLOCK_BYTES, pack_frame,
     pack_wav49_block, unpack_frame, unpack_wav49_block,
@@ -57,6 +59,20 @@ pub fn decode_frames(data: &[u8], out: &mut Vec<i16>) -> Result<(), BadFrame> {
         out.extend_from_slice(&pcm);
     }
     Ok(())
+}
+
+/// Encodes whole 160-sample frames as standard 33-byte frames, appending to `out`. Samples after
+/// the last whole frame are left out (the caller pads if it wants them).
+pub fn encode_frames(pcm: &[i16], out: &mut Vec<u8>) {
+    let mut encoder = GsmEncoder::new();
+    let frames = pcm.chunks_exact(FRAME_SAMPLES);
+    out.reserve(frames.len() * FRAME_BYTES);
+    for frame in frames {
+        let Ok(frame) = <&[i16; FRAME_SAMPLES]>::try_from(frame) else {
+            continue;
+        };
+        out.extend_from_slice(&pack_frame(&encoder.encode_frame(frame)));
+    }
 }
 
 #[cfg(test)]

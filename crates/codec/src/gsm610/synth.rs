@@ -16,7 +16,7 @@ use super::frame::{FrameParams, SubframeParams};
 pub const FRAME_SAMPLES: usize = 160;
 
 /// Samples in one sub-frame.
-const SUBFRAME_SAMPLES: usize = 40;
+pub(super) const SUBFRAME_SAMPLES: usize = 40;
 
 /// Length of the long-term predictor's memory (largest LTP lag).
 const LTP_HISTORY: usize = 120;
@@ -28,14 +28,14 @@ const B: [i16; 8] = [0, 0, 2048, -2560, 94, -1792, -341, -1144];
 /// `INVA[i]`: 1/A[i] in Q15, the inverse of the log-area ratio quantizer's scale (table 4.2).
 const INVA: [i16; 8] = [13107, 13107, 13107, 13107, 19223, 17476, 31454, 29708];
 /// `QLB[bc]`: the decoded LTP gains (table 4.3b).
-const QLB: [i16; 4] = [3277, 11469, 21299, 32767];
+pub(super) const QLB: [i16; 4] = [3277, 11469, 21299, 32767];
 /// `FAC[mant]`: the APCM quantizer's mantissa `(9 + mant) / 16` in Q15 (table 4.6).
 const FAC: [i16; 8] = [18431, 20479, 22527, 24575, 26623, 28671, 30719, 32767];
 /// De-emphasis filter coefficient (4.3.5).
 const DEEMPHASIS: i16 = 28180;
 
 /// The sample ranges of the four interpolation segments of the short-term filter (4.2.9.1).
-const SEGMENTS: [(usize, usize); 4] = [(0, 13), (13, 27), (27, 40), (40, 160)];
+pub(super) const SEGMENTS: [(usize, usize); 4] = [(0, 13), (13, 27), (27, 40), (40, 160)];
 
 /// Decoder state carried from one frame to the next. Starts in the specification's reset state.
 #[derive(Debug, Clone)]
@@ -159,7 +159,7 @@ impl GsmDecoder {
 
 /// Decodes the coded log-area ratios `LARc` into `LARpp` (inverse of 4.2.15, 4.3.3):
 /// `LARpp = ((LARc + MIC) * 1024 - 2 * B) / A`.
-fn decode_lar(larc: &[u8; 8]) -> [i16; 8] {
+pub(super) fn decode_lar(larc: &[u8; 8]) -> [i16; 8] {
     let mut larpp = [0i16; 8];
     for i in 0..8 {
         // LARc + MIC lies in [-32, 31], so the shift stays within a word.
@@ -174,7 +174,7 @@ fn decode_lar(larc: &[u8; 8]) -> [i16; 8] {
 /// Interpolates one log-area ratio between the previous frame's and this frame's (4.2.9.1):
 /// 3/4 old + 1/4 new, 1/2 + 1/2, 1/4 old + 3/4 new, then the new value for the rest of the frame.
 #[inline]
-fn interpolate_lar(segment: usize, prev: i16, cur: i16) -> i16 {
+pub(super) fn interpolate_lar(segment: usize, prev: i16, cur: i16) -> i16 {
     match segment {
         0 => add(add(shr(prev, 2), shr(cur, 2)), shr(prev, 1)),
         1 => add(shr(prev, 1), shr(cur, 1)),
@@ -186,7 +186,7 @@ fn interpolate_lar(segment: usize, prev: i16, cur: i16) -> i16 {
 /// Converts an interpolated log-area ratio to a reflection coefficient (4.2.9.2), the piecewise
 /// linear inverse of the log-area ratio approximation. The result lies in `[-32767, 32767]`.
 #[inline]
-fn lar_to_reflection(larp: i16) -> i16 {
+pub(super) fn lar_to_reflection(larp: i16) -> i16 {
     let temp = abs(larp);
     let magnitude = if temp < 11059 {
         temp << 1
@@ -222,7 +222,7 @@ fn xmaxc_to_exp_mant(xmaxc: u8) -> (i16, usize) {
 
 /// RPE decoding of one sub-frame: APCM inverse quantization of the thirteen pulses (4.2.16) and
 /// their placement on the grid `Mc`, every third sample (4.2.17).
-fn rpe_decode(params: &SubframeParams) -> [i16; SUBFRAME_SAMPLES] {
+pub(super) fn rpe_decode(params: &SubframeParams) -> [i16; SUBFRAME_SAMPLES] {
     let (exp, mant) = xmaxc_to_exp_mant(params.xmaxc);
     let fac = FAC[mant];
     // exp lies in -4..=6, so the shift lies in 0..=10.
