@@ -16,6 +16,7 @@ use std::fmt;
 use std::time::Duration;
 
 mod dialog;
+mod dtmf;
 pub mod end;
 mod incoming;
 mod invite_client;
@@ -45,6 +46,11 @@ pub const ANSWER_OFFER_WAIT: Duration = Duration::from_secs(2);
 pub const MAX_DTMF_QUEUE: usize = 32;
 /// Smallest session interval accepted (RFC 4028 `Min-SE`), in seconds.
 pub const MIN_SESSION_EXPIRES: u32 = 90;
+
+/// Whether an INVITE asks for a session interval below [`MIN_SESSION_EXPIRES`] (answered `422`).
+pub(crate) fn too_brief(request: &crate::message::Request) -> bool {
+    session_timer::session_expires(&request.head).is_some_and(|(s, _)| s < MIN_SESSION_EXPIRES)
+}
 
 /// A call handle, unique within a user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

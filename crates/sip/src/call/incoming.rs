@@ -219,10 +219,7 @@ impl Call {
         let answer = sdp(request.head.content_type(), &request.body);
         let mut confirmed = false;
         let mut remote_answer = None;
-        for inv in [self.incoming.as_mut(), self.reinvite_in.as_mut()]
-            .into_iter()
-            .flatten()
-        {
+        for inv in self.incoming.iter_mut().chain(self.reinvites_in.iter_mut()) {
             if inv.request.head.cseq.seq != seq {
                 continue;
             }
@@ -252,10 +249,7 @@ impl Call {
     /// The far end's INVITE transactions and the ringing bound.
     pub(crate) fn incoming_timeout(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         let mut no_ack = false;
-        for inv in [self.incoming.as_mut(), self.reinvite_in.as_mut()]
-            .into_iter()
-            .flatten()
-        {
+        for inv in self.incoming.iter_mut().chain(self.reinvites_in.iter_mut()) {
             if inv.tx.poll_timeout().is_some_and(|t| t <= now) {
                 let was_2xx = inv.tx.awaits_2xx_ack();
                 if inv.tx.handle_timeout(now) == Some(ServerOutcome::NoAck) && was_2xx {

@@ -22,6 +22,9 @@ use std::time::Instant;
 /// Most server transactions of one call (requests from the far end inside the dialog); the
 /// oldest answered one goes first.
 const MAX_CALL_SERVER_TXS: usize = 16;
+/// Most far-end re-INVITE transactions of one call kept (answered ones, to absorb copies and
+/// ACKs); the oldest goes first.
+pub(crate) const MAX_REINVITES_IN: usize = 8;
 /// Most transmits and events one call queues.
 const MAX_CALL_QUEUE: usize = 256;
 
@@ -117,8 +120,10 @@ pub(crate) struct InInvite {
 /// A far-end offer waiting for `answer_offer`.
 #[derive(Debug)]
 pub(crate) struct OfferWait {
-    /// `true`: an UPDATE (answered from `servers`), `false`: the re-INVITE in `reinvite_in`.
-    pub update: Option<(String, u32)>,
+    /// An UPDATE (answered from `servers`), else a re-INVITE (in `reinvites_in`).
+    pub update: bool,
+    /// Its branch and CSeq.
+    pub key: (String, u32),
     pub request: Request,
     pub deadline: Instant,
 }
@@ -149,7 +154,9 @@ pub(crate) struct Call {
     pub clients: Vec<ClientReq>,
     pub servers: Vec<ServerReq>,
     pub reinvite_out: Option<OwnReinvite>,
-    pub reinvite_in: Option<InInvite>,
+    /// The far end's re-INVITEs still in their transactions (at most
+    /// [`MAX_REINVITES_IN`]), the newest last.
+    pub reinvites_in: Vec<InInvite>,
     pub offer_wait: Option<OfferWait>,
     pub dtmf: VecDeque<(char, u32)>,
     pub timer: SessionTimer,
@@ -182,7 +189,7 @@ impl Call {
             clients: Vec::new(),
             servers: Vec::new(),
             reinvite_out: None,
-            reinvite_in: None,
+            reinvites_in: Vec::new(),
             offer_wait: None,
             dtmf: VecDeque::new(),
             timer: SessionTimer::default(),
@@ -208,10 +215,7 @@ impl Call {
                 || (self.clients.is_empty()
                     && self.outgoing.as_ref().is_none_or(|o| o.tx.is_terminated())
                     && self.incoming.as_ref().is_none_or(|i| i.tx.is_terminated())
-                    && self
-                        .reinvite_in
-                        .as_ref()
-                        .is_none_or(|i| i.tx.is_terminated())
+                    && self.reinvites_in.iter().all(|i| i.tx.is_terminated())
                     && self.ack.is_none()))
     }
 
@@ -343,10 +347,7 @@ impl Call {
                 }
             }
         }
-        for inv in [self.incoming.as_mut(), self.reinvite_in.as_mut()]
-            .into_iter()
-            .flatten()
-        {
+        for inv in self.incoming.iter_mut().chain(self.reinvites_in.iter_mut()) {
             while let Some(b) = inv.tx.poll_transmit() {
                 due.push((inv.dest, b));
             }
@@ -380,7 +381,6 @@ impl Call {
                 .and_then(|o| o.previous.as_ref())
                 .and_then(|(_, _, tx)| tx.poll_timeout()),
             self.incoming.as_ref().and_then(|i| i.tx.poll_timeout()),
-            self.reinvite_in.as_ref().and_then(|i| i.tx.poll_timeout()),
             self.reinvite_out.as_ref().and_then(|r| r.tx.poll_timeout()),
             self.offer_wait.as_ref().map(|w| w.deadline),
             self.timer.poll_timeout(),
@@ -388,6 +388,7 @@ impl Call {
             self.linger_until.filter(|_| self.ended),
         ];
         all.extend(self.clients.iter().map(|c| c.tx.poll_timeout()));
+        all.extend(self.reinvites_in.iter().map(|i| i.tx.poll_timeout()));
         all.extend(self.servers.iter().map(|s| s.tx.poll_timeout()));
         all.into_iter().flatten().min()
     }
@@ -413,6 +414,7 @@ impl Call {
             s.tx.handle_timeout(now);
         }
         self.servers.retain(|s| !s.tx.is_terminated());
+        self.reinvites_in.retain(|i| !i.tx.is_terminated());
         if self.ended && self.clients.is_empty() && !self.bye_after_ack {
             self.state = CallState::Ended;
         }

@@ -3,6 +3,7 @@
 //! [`ANSWER_OFFER_WAIT`](super::ANSWER_OFFER_WAIT); a re-INVITE without SDP gets our last SDP as
 //! the offer), INFO (DTMF both ways), OPTIONS, and RFC 4028 refreshes when we are the refresher.
 
+use super::dtmf::parse_dtmf;
 use super::invite_client::{AckTemplate, InviteClient, InviteOutcome};
 use super::machine::{ALLOW, Call, Ctx, Dest, OfferWait, OwnReinvite, Purpose, method};
 use super::outgoing::sdp;
@@ -10,59 +11,13 @@ use super::session_timer::{
     MAX_SESSION_EXPIRES, Refresher, min_se, session_expires, supports_timer,
 };
 use super::{
-    ANSWER_OFFER_WAIT, CallEnd, CallError, CallEvent, CallState, EndCause, MAX_DTMF_QUEUE,
-    MIN_SESSION_EXPIRES,
+    ANSWER_OFFER_WAIT, CallEnd, CallError, CallEvent, CallState, EndCause, MIN_SESSION_EXPIRES,
 };
 use crate::ids;
 use crate::message::{Request, Response};
 use crate::transaction::ClientOutcome;
 use bytes::Bytes;
 use std::time::Instant;
-
-/// Longest DTMF duration reported or sent, in milliseconds.
-pub const MAX_DTMF_DURATION_MS: u32 = 10_000;
-
-fn dtmf_key(c: char) -> Option<char> {
-    let c = c.to_ascii_uppercase();
-    matches!(c, '0'..='9' | '*' | '#' | 'A'..='D').then_some(c)
-}
-
-/// A DTMF digit in an INFO body: `application/dtmf-relay` (`Signal=5\r\nDuration=160`) or
-/// `application/dtmf` (`5`); event numbers 10–15 are `*`, `#`, `A`–`D`.
-pub(crate) fn parse_dtmf(content_type: Option<&str>, body: &[u8]) -> Option<(char, u32)> {
-    let text = std::str::from_utf8(body).ok()?;
-    let signal_of = |v: &str| -> Option<char> {
-        let v = v.trim();
-        match v.parse::<u8>() {
-            Ok(n @ 0..=9) => Some(char::from(b'0' + n)),
-            Ok(10) => Some('*'),
-            Ok(11) => Some('#'),
-            Ok(n @ 12..=15) => Some(char::from(b'A' + n - 12)),
-            Ok(_) => None,
-            Err(_) if v.chars().count() == 1 => dtmf_key(v.chars().next()?),
-            Err(_) => None,
-        }
-    };
-    match content_type {
-        Some("application/dtmf") => Some((signal_of(text)?, 250)),
-        Some("application/dtmf-relay") => {
-            let mut signal = None;
-            let mut duration = 250;
-            for line in text.lines().take(16) {
-                let Some((name, value)) = line.split_once('=') else {
-                    continue;
-                };
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "signal" => signal = signal_of(value),
-                    "duration" => duration = value.trim().parse().unwrap_or(250),
-                    _ => {}
-                }
-            }
-            Some((signal?, duration.min(MAX_DTMF_DURATION_MS)))
-        }
-        _ => None,
-    }
-}
 
 impl Call {
     pub(crate) fn send_bye(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
@@ -201,8 +156,10 @@ impl Call {
             Some((422, r)) => match min_se(&r.head) {
                 Some(min)
                     if self.timer.interval.is_some_and(|i| min > i)
-                        && min <= MAX_SESSION_EXPIRES =>
+                        && min <= MAX_SESSION_EXPIRES
+                        && self.timer.steps == 0 =>
                 {
+                    self.timer.steps += 1;
                     self.send_refresh(now, min, ctx)
                 }
                 _ => {}
@@ -374,10 +331,10 @@ impl Call {
             s.tx.handle_retransmission();
             return self.collect();
         }
-        if let Some(r) = self.reinvite_in.as_mut()
-            && is_invite
-            && r.branch == branch
-            && r.request.head.cseq.seq == seq
+        if let Some(r) = self
+            .reinvites_in
+            .iter_mut()
+            .find(|r| is_invite && r.branch == branch && r.request.head.cseq.seq == seq)
         {
             r.tx.handle_retransmission();
             return self.collect();
@@ -444,11 +401,8 @@ impl Call {
     ) {
         let is_invite = request.method == method("INVITE");
         let offer = sdp(request.head.content_type(), &request.body);
-        let pending_theirs = self.offer_wait.is_some()
-            || self
-                .reinvite_in
-                .as_ref()
-                .is_some_and(|r| !r.tx.is_answered());
+        let pending_theirs =
+            self.offer_wait.is_some() || self.reinvites_in.iter().any(|r| !r.tx.is_answered());
         let pending_ours = self
             .reinvite_out
             .as_ref()
@@ -494,7 +448,12 @@ impl Call {
                 .first()
                 .and_then(|v| v.branch.clone())
                 .unwrap_or_default();
-            self.reinvite_in = Some(super::machine::InInvite {
+            if self.reinvites_in.len() >= super::machine::MAX_REINVITES_IN {
+                // The one that waits for the app stays.
+                let oldest = self.reinvites_in.iter().position(|r| r.tx.is_answered());
+                self.reinvites_in.remove(oldest.unwrap_or(0));
+            }
+            self.reinvites_in.push(super::machine::InInvite {
                 offer_in_2xx: request.body.is_empty() && status == 200,
                 request: request.clone(),
                 branch: branch.clone(),
@@ -503,7 +462,8 @@ impl Call {
             });
             if wait_for_app {
                 self.offer_wait = Some(OfferWait {
-                    update: None,
+                    update: false,
+                    key: (branch, request.head.cseq.seq),
                     request,
                     deadline: now + ANSWER_OFFER_WAIT,
                 });
@@ -518,7 +478,8 @@ impl Call {
             self.answer_request(now, &request, dest, status, bytes, ctx.timers);
             if wait_for_app {
                 self.offer_wait = Some(OfferWait {
-                    update: Some((branch, request.head.cseq.seq)),
+                    update: true,
+                    key: (branch, request.head.cseq.seq),
                     request,
                     deadline: now + ANSWER_OFFER_WAIT,
                 });
@@ -539,21 +500,21 @@ impl Call {
         };
         let ok = self.ok_with(now, &wait.request, Some(&answer));
         self.local_sdp = answer;
-        match wait.update {
-            Some((branch, cseq)) => {
-                if let Some(s) = self
-                    .servers
-                    .iter_mut()
-                    .find(|s| s.branch == branch && s.cseq == cseq)
-                {
-                    s.tx.respond(now, 200, ok);
-                }
+        let (branch, cseq) = &wait.key;
+        if wait.update {
+            if let Some(s) = self
+                .servers
+                .iter_mut()
+                .find(|s| &s.branch == branch && s.cseq == *cseq)
+            {
+                s.tx.respond(now, 200, ok);
             }
-            None => {
-                if let Some(r) = self.reinvite_in.as_mut() {
-                    r.tx.respond(now, 200, ok);
-                }
-            }
+        } else if let Some(r) = self
+            .reinvites_in
+            .iter_mut()
+            .find(|r| &r.branch == branch && r.request.head.cseq.seq == *cseq)
+        {
+            r.tx.respond(now, 200, ok);
         }
         let _ = ctx;
         self.collect();
@@ -577,50 +538,6 @@ impl Call {
             ))
         }
     }
-
-    /// Queues a DTMF digit for INFO.
-    pub(crate) fn send_dtmf_info(
-        &mut self,
-        now: Instant,
-        digit: char,
-        duration_ms: u32,
-        ctx: &mut Ctx<'_>,
-    ) -> Result<(), CallError> {
-        let key = dtmf_key(digit).ok_or(CallError::BadDigit(digit))?;
-        if self.ended {
-            return Err(CallError::NoCall);
-        }
-        if self.state != CallState::Connected && self.state != CallState::EarlyMedia {
-            return Err(CallError::NotNow(
-                "keypad presses can be sent once the call is up",
-            ));
-        }
-        if self.dtmf.len() >= MAX_DTMF_QUEUE {
-            return Err(CallError::DtmfQueueFull);
-        }
-        self.dtmf
-            .push_back((key, duration_ms.clamp(40, MAX_DTMF_DURATION_MS)));
-        if !self.clients.iter().any(|c| c.purpose == Purpose::Dtmf) {
-            self.send_next_dtmf(now, ctx);
-        }
-        Ok(())
-    }
-
-    fn send_next_dtmf(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let Some((digit, duration)) = self.dtmf.pop_front() else {
-            return;
-        };
-        let body = format!("Signal={digit}\r\nDuration={duration}\r\n");
-        self.send_in_dialog(
-            now,
-            "INFO",
-            Purpose::Dtmf,
-            &[],
-            Some(("application/dtmf-relay", body.as_bytes())),
-            ctx,
-        );
-        self.collect();
-    }
 }
 
 /// The status code of a response we built.
@@ -629,26 +546,4 @@ fn status_of(bytes: &[u8]) -> u16 {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(500)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dtmf_bodies_are_read() {
-        let relay = Some("application/dtmf-relay");
-        assert_eq!(
-            parse_dtmf(relay, b"Signal=5\r\nDuration=160\r\n"),
-            Some(('5', 160))
-        );
-        assert_eq!(
-            parse_dtmf(relay, b"Signal= #\nDuration= 999999"),
-            Some(('#', MAX_DTMF_DURATION_MS))
-        );
-        assert_eq!(parse_dtmf(relay, b"Signal=11\r\n"), Some(('#', 250)));
-        assert_eq!(parse_dtmf(relay, b"Signal=x\r\n"), None);
-        assert_eq!(parse_dtmf(Some("application/dtmf"), b"*"), Some(('*', 250)));
-        assert_eq!(parse_dtmf(Some("text/plain"), b"Signal=1"), None);
-    }
 }

@@ -59,6 +59,8 @@ pub(crate) struct SessionTimer {
     /// The agreed interval in seconds, when a session timer runs.
     pub interval: Option<u32>,
     pub we_refresh: bool,
+    /// `422` answers to our refreshes followed since the last success (at most one).
+    pub steps: u32,
     refresh_at: Option<Instant>,
     expire_at: Option<Instant>,
 }
@@ -69,6 +71,7 @@ impl SessionTimer {
         let interval = interval.clamp(MIN_SESSION_EXPIRES, MAX_SESSION_EXPIRES);
         self.interval = Some(interval);
         self.we_refresh = we_refresh;
+        self.steps = 0;
         let full = Duration::from_secs(interval.into());
         if we_refresh {
             self.refresh_at = Some(now + full / 2);

@@ -243,6 +243,19 @@ impl UserAgent {
         if self.accounts[account].config.incoming_calls == IncomingCalls::Off {
             return false;
         }
+        if crate::call::too_brief(request) {
+            let min = crate::call::MIN_SESSION_EXPIRES.to_string();
+            let bytes = MessageBuilder::response_to(
+                request,
+                422,
+                "Session Interval Too Small",
+                Some(&self.local_tag),
+            )
+            .header("Min-SE", &min)
+            .build();
+            self.remember_answer(now, from, transport, request, 422, bytes);
+            return true;
+        }
         if self.active_calls() >= self.max_calls() || self.calls.len() >= MAX_CALLS * 2 {
             self.refuse_busy(now, from, transport, account, request);
             return true;

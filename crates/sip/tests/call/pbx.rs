@@ -89,8 +89,12 @@ pub struct Pbx {
     counter: u32,
     /// Record-Route the PBX (as a proxy) puts into dialogs.
     pub record_route: Option<String>,
-    /// Answer the user agent's UPDATE/re-INVITE with this status instead of 200.
+    /// Answer the user agent's UPDATE/re-INVITE with this status instead of 200, and these
+    /// headers.
     pub refresh_status: u16,
+    pub refresh_headers: Vec<(String, String)>,
+    /// Leave UPDATE out of the PBX's Allow.
+    pub no_update: bool,
     /// A final response to the INVITE being answered went out.
     answered: bool,
     /// The last 2xx to the user agent's INVITE.
@@ -127,6 +131,8 @@ impl Pbx {
             counter: 0,
             record_route: Some("<sip:203.0.113.5:5060;lr>".into()),
             refresh_status: 200,
+            refresh_headers: Vec::new(),
+            no_update: false,
             answered: false,
             last_ok: None,
         }
@@ -204,7 +210,12 @@ impl Pbx {
                         b = b.header("Contact", "<sip:bob@203.0.113.5:5060>");
                     }
                     if s.status >= 200 && s.status < 300 {
-                        b = b.header("Allow", "INVITE, ACK, CANCEL, BYE, UPDATE, INFO");
+                        let allow = if self.no_update {
+                            "INVITE, ACK, CANCEL, BYE, INFO"
+                        } else {
+                            "INVITE, ACK, CANCEL, BYE, UPDATE, INFO"
+                        };
+                        b = b.header("Allow", allow);
                     }
                     for (n, v) in &s.headers {
                         b = b.header(n, v);
@@ -221,8 +232,13 @@ impl Pbx {
                 let mut b = self
                     .response(&req, self.refresh_status, None)
                     .header("Contact", "<sip:bob@203.0.113.5:5060>");
-                if let Some(se) = req.head.header("Session-Expires") {
+                if let Some(se) = req.head.header("Session-Expires")
+                    && self.refresh_status == 200
+                {
                     b = b.header("Session-Expires", &se).header("Require", "timer");
+                }
+                for (n, v) in &self.refresh_headers {
+                    b = b.header(n, v);
                 }
                 let bytes = if req.method.as_str() == "INVITE" {
                     b.body("application/sdp", ANSWER_SDP).build()
