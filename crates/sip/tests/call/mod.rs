@@ -40,6 +40,11 @@ pub struct CallPair {
     /// Every datagram the user agent sent.
     pub sent: Vec<(Instant, String)>,
     in_flight: Vec<(Instant, bool, Vec<u8>)>,
+    /// Percentage of datagrams lost at random, both ways (a seeded xorshift coin).
+    pub loss_percent: u64,
+    loss_rng: u64,
+    /// The transport datagrams from the PBX arrive on (the account's).
+    pub transport: Transport,
 }
 
 pub fn account(transport: Transport) -> AccountConfig {
@@ -75,6 +80,7 @@ impl CallPair {
     pub fn with(script: Script, account: AccountConfig, config: UaConfig) -> Self {
         let start = Instant::now();
         let mut ua = UserAgent::new(config, ChaCha8Rng::seed_from_u64(3));
+        let transport = account.flow.transport;
         let account = ua.add_account(start, account).expect("account");
         Self {
             ua,
@@ -88,7 +94,28 @@ impl CallPair {
             events: Vec::new(),
             sent: Vec::new(),
             in_flight: Vec::new(),
+            loss_percent: 0,
+            loss_rng: 0x9e37_79b9_7f4a_7c15,
+            transport,
         }
+    }
+
+    /// Seeds the random loss.
+    pub fn seed_loss(&mut self, percent: u64, seed: u64) {
+        self.loss_percent = percent;
+        self.loss_rng = seed | 1;
+    }
+
+    fn lost(&mut self) -> bool {
+        if self.loss_percent == 0 {
+            return false;
+        }
+        let mut x = self.loss_rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.loss_rng = x;
+        x % 100 < self.loss_percent
     }
 
     /// A datagram from the PBX, as if sent now.
@@ -132,7 +159,7 @@ impl CallPair {
             assert_eq!(t.destination.to_string(), PBX, "everything goes to the PBX");
             self.sent
                 .push((self.now, String::from_utf8_lossy(&t.payload).into_owned()));
-            if !self.dropping(true, &t.payload) {
+            if !self.dropping(true, &t.payload) && !self.lost() {
                 self.in_flight
                     .push((self.now + self.latency, true, t.payload));
             }
@@ -141,7 +168,7 @@ impl CallPair {
             self.events.push((self.now, e));
         }
         while let Some(bytes) = self.pbx.outbox.pop_front() {
-            if !self.dropping(false, &bytes) {
+            if !self.dropping(false, &bytes) && !self.lost() {
                 self.in_flight.push((self.now + self.latency, false, bytes));
             }
         }
@@ -178,7 +205,7 @@ impl CallPair {
                         now,
                         Input::Datagram {
                             from: PBX.parse().expect("addr"),
-                            transport: Transport::Udp,
+                            transport: self.transport,
                             bytes,
                         },
                     );

@@ -99,6 +99,8 @@ pub struct Pbx {
     answered: bool,
     /// The last 2xx to the user agent's INVITE.
     pub last_ok: Option<Vec<u8>>,
+    /// The last response to the user agent's INVITE.
+    last_to_invite: Option<Vec<u8>>,
 }
 
 fn reason(status: u16) -> &'static str {
@@ -135,6 +137,7 @@ impl Pbx {
             no_update: false,
             answered: false,
             last_ok: None,
+            last_to_invite: None,
         }
     }
 
@@ -194,8 +197,14 @@ impl Pbx {
                 if let Some((inv, _)) = &self.answering
                     && inv.head.vias[0].branch == req.head.vias[0].branch
                 {
-                    return; // a copy: the scheduled answers go on
+                    // A copy: the last answer again (like a server transaction); the
+                    // scheduled ones go on.
+                    if let Some(last) = self.last_to_invite.clone() {
+                        self.outbox.push_back(last);
+                    }
+                    return;
                 }
+                self.last_to_invite = None;
                 let n = self.invites;
                 self.invites += 1;
                 self.counter += 1;
@@ -487,6 +496,7 @@ impl Pbx {
         let (due, later): (Vec<_>, Vec<_>) = self.scheduled.drain(..).partition(|(t, _)| *t <= now);
         self.scheduled = later;
         for (_, bytes) in due {
+            self.last_to_invite = Some(bytes.clone());
             if !bytes.starts_with(b"SIP/2.0 1") {
                 self.answered = true;
             }
