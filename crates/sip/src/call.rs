@@ -28,7 +28,7 @@ mod session_timer;
 pub mod target;
 
 pub use end::{CallEnd, EndCause};
-pub(crate) use machine::{Call, Ctx, Dest};
+pub(crate) use machine::{ALLOW, Call, Ctx, Dest};
 
 /// Most calls a user agent holds at once (ringing, up or ending).
 pub const MAX_CALLS: usize = 4;
@@ -50,6 +50,22 @@ pub const MIN_SESSION_EXPIRES: u32 = 90;
 /// Whether an INVITE asks for a session interval below [`MIN_SESSION_EXPIRES`] (answered `422`).
 pub(crate) fn too_brief(request: &crate::message::Request) -> bool {
     session_timer::session_expires(&request.head).is_some_and(|(s, _)| s < MIN_SESSION_EXPIRES)
+}
+
+/// The extensions an INVITE requires (`Require`) that this user agent does not support (all but
+/// `timer`): answered `420 Bad Extension` with them in `Unsupported`.
+pub(crate) fn unsupported_required(request: &crate::message::Request) -> Option<String> {
+    let unsupported: Vec<String> = request
+        .head
+        .header_values("Require")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty() && t != "timer")
+        .take(8)
+        .map(|t| t.chars().take(32).collect())
+        .collect();
+    (!unsupported.is_empty()).then(|| unsupported.join(", "))
 }
 
 /// A call handle, unique within a user agent.

@@ -11,7 +11,9 @@ use crate::backoff::BackoffConfig;
 use crate::config::{AccountConfig, Flow, Transport, host_port, same_contact};
 use crate::ids;
 use crate::message::{Method, Response};
-use crate::request::{RequestIds, angle, loose_route, response_matches, start};
+use crate::request::{
+    ALLOW_NO_CALLS, RequestIds, angle, loose_route, response_matches, start_allowing,
+};
 use crate::transaction::{ClientOutcome, ClientTransaction, TimerConfig};
 use rand_core::RngCore;
 use std::collections::VecDeque;
@@ -120,6 +122,9 @@ pub struct Registration {
     timers: TimerConfig,
     backoff: BackoffConfig,
     user_agent: String,
+    /// `Allow`: the call methods too when the account rings for calls (a registrar may fork
+    /// calls by it).
+    allow: &'static str,
     auth: Option<DigestAuth>,
     call_id: String,
     from_tag: String,
@@ -160,6 +165,10 @@ impl Registration {
             timers,
             backoff,
             user_agent: user_agent.to_owned(),
+            allow: match account.incoming_calls {
+                crate::config::IncomingCalls::Ring => crate::call::ALLOW,
+                crate::config::IncomingCalls::Off => ALLOW_NO_CALLS,
+            },
             auth: account.credentials.clone().map(DigestAuth::new),
             call_id: ids::call_id(rng),
             from_tag: ids::tag(rng),
@@ -598,7 +607,7 @@ impl Registration {
             call_id: &self.call_id,
             cseq: self.cseq,
         };
-        let mut b = start(&ids, &self.flow, &self.user_agent);
+        let mut b = start_allowing(&ids, &self.flow, &self.user_agent, self.allow);
         if let Some(proxy) = &self.outbound_proxy {
             b = b.header("Route", &loose_route(proxy));
         }

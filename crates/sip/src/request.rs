@@ -19,8 +19,21 @@ pub(crate) struct RequestIds<'a> {
     pub cseq: u32,
 }
 
+/// What a user agent that takes no calls answers.
+pub(crate) const ALLOW_NO_CALLS: &str = "NOTIFY, OPTIONS";
+
 /// Starts a request with the headers every request carries.
 pub(crate) fn start(ids: &RequestIds<'_>, flow: &Flow, user_agent: &str) -> MessageBuilder {
+    start_allowing(ids, flow, user_agent, ALLOW_NO_CALLS)
+}
+
+/// [`start`] with the methods this user agent answers for the account (`Allow`).
+pub(crate) fn start_allowing(
+    ids: &RequestIds<'_>,
+    flow: &Flow,
+    user_agent: &str,
+    allow: &str,
+) -> MessageBuilder {
     MessageBuilder::request(&ids.method, ids.uri)
         .header(
             "Via",
@@ -39,7 +52,7 @@ pub(crate) fn start(ids: &RequestIds<'_>, flow: &Flow, user_agent: &str) -> Mess
         .header("User-Agent", user_agent)
         // What this user agent answers (RFC 3261 §20.5): a registrar may use it to avoid
         // forking calls here.
-        .header("Allow", "NOTIFY, OPTIONS")
+        .header("Allow", allow)
 }
 
 /// Whether `response` belongs to the client transaction with `branch` and `method`.

@@ -399,3 +399,39 @@ fn requests_for_a_dialog_that_is_gone_get_481() {
     pair.run_for(Duration::from_secs(1));
     assert_eq!(pair.pbx.statuses("INFO"), vec![481]);
 }
+
+#[test]
+fn an_invite_requiring_an_extension_we_lack_gets_420() {
+    let mut pair = idle();
+    let now = pair.now;
+    pair.pbx
+        .invite(now, Some(OFFER_SDP), &[("Require", "100rel")]);
+    pair.run_for(Duration::from_secs(1));
+    let (_, refused) = pair.pbx.responses.last().expect("420");
+    assert_eq!(refused.status, 420);
+    assert_eq!(
+        refused.head.header("Unsupported").as_deref(),
+        Some("100rel")
+    );
+    assert!(pair.call_events().is_empty());
+}
+
+#[test]
+fn a_call_without_a_common_codec_is_declined_488_and_never_with_a_6xx() {
+    let mut pair = idle();
+    let id = incoming(&mut pair, Some(OFFER_SDP));
+    let now = pair.now;
+    pair.ua.reject_call_with(now, id, 488);
+    pair.run_for(Duration::from_secs(1));
+    assert_eq!(pair.pbx.statuses("INVITE"), vec![100, 488]);
+    assert_eq!(pair.ends()[0].code, Some(488));
+    let id = incoming(&mut pair, Some(OFFER_SDP));
+    let now = pair.now;
+    pair.ua.reject_call_with(now, id, 603);
+    pair.run_for(Duration::from_secs(1));
+    assert_eq!(
+        pair.pbx.statuses("INVITE"),
+        vec![100, 488, 100, 486],
+        "603 becomes 486"
+    );
+}

@@ -427,3 +427,21 @@ fn a_flood_of_reinvites_is_answered_once_each_and_never_amplified() {
         "each offer let in is answered"
     );
 }
+
+#[test]
+fn an_offer_without_a_common_codec_is_refused_488_and_the_call_goes_on() {
+    let (mut pair, id) = connected();
+    let now = pair.now;
+    pair.pbx
+        .in_dialog(now, "INVITE", &[], Some(("application/sdp", HOLD_SDP)));
+    pair.run_until_event(Duration::from_secs(1), |e| {
+        matches!(e, CallEvent::RemoteOffer { .. })
+    })
+    .expect("offer");
+    let now = pair.now;
+    pair.ua.refuse_offer(now, id).expect("refused");
+    pair.run_for(Duration::from_secs(5));
+    assert_eq!(pair.pbx.statuses("INVITE"), vec![100, 488]);
+    assert_eq!(pair.sent_count("SIP/2.0 488"), 1, "ACKed");
+    assert_eq!(pair.ua.call_state(id), Some(CallState::Connected));
+}

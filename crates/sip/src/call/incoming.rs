@@ -152,12 +152,13 @@ impl Call {
 
     /// `486 Busy Here` for an incoming call not answered yet.
     pub(crate) fn reject(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        self.refuse(
-            now,
-            486,
-            CallEnd::new(EndCause::Rejected, Some(486), false),
-            ctx,
-        );
+        self.reject_with(now, 486, ctx);
+    }
+
+    /// A 4xx for an incoming call not answered yet.
+    pub(crate) fn reject_with(&mut self, now: Instant, status: u16, ctx: &mut Ctx<'_>) {
+        let reason = CallEnd::new(EndCause::Rejected, Some(status), false);
+        self.refuse(now, status, reason, ctx);
     }
 
     fn refuse(&mut self, now: Instant, status: u16, reason: CallEnd, ctx: &mut Ctx<'_>) {

@@ -521,6 +521,34 @@ impl Call {
         true
     }
 
+    /// `488` for the far end's waiting offer.
+    pub(crate) fn refuse_offer(&mut self, now: Instant) -> Result<(), CallError> {
+        let Some(wait) = self.offer_wait.take() else {
+            return Err(CallError::NotNow(
+                "the far end has no new offer waiting for an answer",
+            ));
+        };
+        let bytes = self.response(&wait.request, 488).build();
+        let (branch, cseq) = &wait.key;
+        if wait.update {
+            if let Some(s) = self
+                .servers
+                .iter_mut()
+                .find(|s| &s.branch == branch && s.cseq == *cseq)
+            {
+                s.tx.respond(now, 488, bytes);
+            }
+        } else if let Some(r) = self
+            .reinvites_in
+            .iter_mut()
+            .find(|r| &r.branch == branch && r.request.head.cseq.seq == *cseq)
+        {
+            r.tx.respond(now, 488, bytes);
+        }
+        self.collect();
+        Ok(())
+    }
+
     pub(crate) fn answer_offer(
         &mut self,
         now: Instant,

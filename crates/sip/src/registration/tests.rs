@@ -68,3 +68,35 @@ fn observed_address_only_when_the_server_says() {
     );
     assert_eq!(observed(&Some("not-an-ip".into()), Some(1), local), None);
 }
+
+#[test]
+fn a_register_lists_the_call_methods_only_when_the_account_takes_calls() {
+    let flow = Flow {
+        transport: Transport::Udp,
+        local: "192.0.2.10:5060".parse().expect("addr"),
+        remote: "203.0.113.5:5060".parse().expect("addr"),
+    };
+    let allow = |incoming| {
+        let mut account =
+            AccountConfig::new("sip:alice@example.com", "sip:example.com", "alice", flow);
+        account.incoming_calls = incoming;
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut reg = Registration::new(
+            &account,
+            TimerConfig::default(),
+            BackoffConfig::default(),
+            "t",
+            &mut rng,
+        );
+        reg.start(Instant::now(), &mut rng);
+        let bytes = reg.poll_transmit().expect("REGISTER");
+        let text = String::from_utf8(bytes).expect("utf8");
+        text.lines()
+            .find_map(|l| l.strip_prefix("Allow: "))
+            .map(str::to_owned)
+            .expect("Allow")
+    };
+    use crate::config::IncomingCalls;
+    assert_eq!(allow(IncomingCalls::Off), "NOTIFY, OPTIONS");
+    assert!(allow(IncomingCalls::Ring).starts_with("INVITE, ACK, CANCEL, BYE"));
+}

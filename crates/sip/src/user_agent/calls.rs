@@ -153,6 +153,32 @@ impl UserAgent {
         }
     }
 
+    /// Declines an incoming call with another 4xx status than `486`, e.g. `488 Not Acceptable
+    /// Here` when the media layer finds no common codec. Anything outside 400–499 is sent as
+    /// `486` (a 6xx would end the call on the person's other phones too).
+    pub fn reject_call_with(&mut self, now: Instant, call: CallId, status: u16) {
+        let now = self.monotonic(now);
+        let status = if (400..500).contains(&status) {
+            status
+        } else {
+            486
+        };
+        if let Ok(i) = self.call_index(call) {
+            with_ctx!(self, i, |c, ctx| c.reject_with(now, status, &mut ctx));
+            self.pump(now);
+        }
+    }
+
+    /// Refuses the far end's new offer ([`CallEvent::RemoteOffer`]) with `488 Not Acceptable
+    /// Here` (no common codec): the call goes on as it was.
+    pub fn refuse_offer(&mut self, now: Instant, call: CallId) -> Result<(), CallError> {
+        let now = self.monotonic(now);
+        let i = self.call_index(call)?;
+        let result = self.calls[i].refuse_offer(now);
+        self.pump(now);
+        result
+    }
+
     /// Ends a call whatever its state: CANCEL while ours rings, BYE once up, `486` for an
     /// incoming call not answered yet. [`CallEvent::Ended`] follows at once.
     pub fn hang_up(&mut self, now: Instant, call: CallId) {
@@ -242,6 +268,14 @@ impl UserAgent {
         };
         if self.accounts[account].config.incoming_calls == IncomingCalls::Off {
             return false;
+        }
+        if let Some(unsupported) = crate::call::unsupported_required(request) {
+            let bytes =
+                MessageBuilder::response_to(request, 420, "Bad Extension", Some(&self.local_tag))
+                    .header("Unsupported", &unsupported)
+                    .build();
+            self.remember_answer(now, from, transport, request, 420, bytes);
+            return true;
         }
         if crate::call::too_brief(request) {
             let min = crate::call::MIN_SESSION_EXPIRES.to_string();

@@ -180,13 +180,19 @@ impl UserAgent {
         transport: Transport,
         request: &Request,
     ) -> (u16, Vec<(&'static str, &'static str)>) {
+        let rings = self
+            .accounts
+            .iter()
+            .any(|a| a.config.incoming_calls == crate::config::IncomingCalls::Ring);
+        let allow = if rings {
+            crate::call::ALLOW
+        } else {
+            crate::request::ALLOW_NO_CALLS
+        };
         match request.method {
             Method::Options => (
                 200,
-                vec![
-                    ("Allow", "NOTIFY, OPTIONS"),
-                    ("Accept", message_summary::CONTENT_TYPE),
-                ],
+                vec![("Allow", allow), ("Accept", message_summary::CONTENT_TYPE)],
             ),
             Method::Notify => (
                 self.handle_notify(now, from, transport, request),
@@ -206,7 +212,7 @@ impl UserAgent {
             {
                 (481, Vec::new())
             }
-            _ => (405, vec![("Allow", "NOTIFY, OPTIONS")]),
+            _ => (405, vec![("Allow", allow)]),
         }
     }
 
