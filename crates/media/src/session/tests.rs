@@ -550,3 +550,24 @@ proptest::proptest! {
 
 #[path = "tests_crypto.rs"]
 mod crypto;
+
+#[test]
+fn audio_goes_on_across_sequence_and_timestamp_wraps() {
+    let mut p = Pair::connect(
+        config(40000, &[CodecKind::Pcmu]),
+        config(40002, &[CodecKind::Pcmu]),
+        NetemConfig::default(),
+    );
+    // Both counters wrap within the first second.
+    p.a.s.seq = 65_500;
+    p.a.s.timestamp = u32::MAX - 4000;
+    p.run_for(Duration::from_secs(4));
+    assert!(tone_ratio(&p.b.played, 8000, 1000.0, 2000) > 100.0);
+    let frames: Vec<&[i16]> = p.b.played.chunks(160).skip(10).collect();
+    let silent = frames
+        .iter()
+        .filter(|f| f.iter().all(|&s| s.abs() < 50))
+        .count();
+    assert_eq!(silent, 0, "silent frames across the wraps");
+    assert!(p.b.s.quality().loss_percent < 0.01, "{:?}", p.b.s.quality());
+}
