@@ -4,7 +4,7 @@ use crate::error::NetError;
 use std::path::PathBuf;
 use std::time::Duration;
 use voicelamp_sip::auth::Credentials;
-use voicelamp_sip::{AccountConfig, Flow, Transport, UaConfig, UnsolicitedTrust};
+use voicelamp_sip::{AccountConfig, Flow, IncomingCalls, Transport, UaConfig, UnsolicitedTrust};
 
 /// Settings of one driver.
 #[derive(Debug, Clone)]
@@ -181,6 +181,9 @@ pub struct AccountSpec {
     /// Where to send, when already known (e.g. read from the configuration); `None`: read from
     /// the outbound proxy URI, else the registrar URI.
     pub target: Option<Target>,
+    /// Incoming calls ring ([`CallUpdate::Incoming`](crate::CallUpdate::Incoming)) or are
+    /// refused with 480 (the default).
+    pub incoming_calls: IncomingCalls,
 }
 
 impl AccountSpec {
@@ -207,6 +210,7 @@ impl AccountSpec {
             local_port: 0,
             register: true,
             target: None,
+            incoming_calls: IncomingCalls::default(),
         }
     }
 
@@ -229,6 +233,7 @@ impl AccountSpec {
         config.unsolicited = self.unsolicited;
         config.register = self.register;
         config.outbound_proxy = self.outbound_proxy.clone();
+        config.incoming_calls = self.incoming_calls;
         config
     }
 }

@@ -2,6 +2,7 @@
 //! the only place that reads the clock. After every input it drains the transmits, then the
 //! events; then it waits for the earliest of a socket, the next deadline and a command.
 
+use crate::call::{CallOptions, CallUpdate};
 use crate::config::{AccountSpec, NetConfig, Target};
 use crate::error::NetError;
 use rand_chacha::ChaCha8Rng;
@@ -17,15 +18,17 @@ use tokio::task::JoinHandle;
 use voicelamp_sip::auth::Credentials;
 use voicelamp_sip::registration::RegistrationState;
 use voicelamp_sip::subscription::SubscriptionState;
+use voicelamp_sip::call::CallId;
 use voicelamp_sip::{AccountId, Event, Flow, Input, Transport, UserAgent};
 
+mod calls;
 mod life;
 mod outgoing;
 mod paths;
 mod shutdown;
 
 /// What the driver reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum NetEvent {
     /// An event of the user agent; `account` is the id [`NetHandle::add_account`] returned.
     Sip(Event),
@@ -37,6 +40,15 @@ pub enum NetEvent {
         account: AccountId,
         /// New state.
         state: TransportState,
+    },
+    /// Something happened in a call.
+    Call {
+        /// The account (line) of the call.
+        account: AccountId,
+        /// The call.
+        call: CallId,
+        /// What happened.
+        update: CallUpdate,
     },
 }
 
@@ -99,6 +111,10 @@ pub struct Snapshot {
     pub network_reflows: u64,
     /// The OS watchers running ("logind", "netlink").
     pub os_watchers: Vec<&'static str>,
+    /// Calls the driver holds (ringing, up, or ending).
+    pub calls: usize,
+    /// Media tasks running (each with its two sockets and its sound).
+    pub call_tasks: usize,
 }
 
 enum Command {
@@ -107,6 +123,7 @@ enum Command {
     Credentials(AccountId, Option<Credentials>),
     Snapshot(oneshot::Sender<Snapshot>),
     Shutdown(oneshot::Sender<()>),
+    Call(calls::CallCommand),
 }
 
 /// A handle to the driver task; cheap to clone.
@@ -124,6 +141,7 @@ impl std::fmt::Debug for Command {
             Self::Credentials(..) => "Credentials",
             Self::Snapshot(_) => "Snapshot",
             Self::Shutdown(_) => "Shutdown",
+            Self::Call(_) => "Call",
         })
     }
 }
@@ -169,6 +187,62 @@ impl NetHandle {
     fn send(&self, command: Command) -> Result<(), NetError> {
         self.commands.send(command).map_err(|_| NetError::Stopped)
     }
+
+    /// Calls `target` (a SIP URI, or a number or extension at the account's domain, or a
+    /// `tel:` URI) on `account`, its sound through `options.audio`. Events about the call come
+    /// as [`NetEvent::Call`] with the returned id; the last one is [`CallUpdate::Ended`].
+    pub async fn start_call(
+        &self,
+        account: AccountId,
+        target: &str,
+        options: CallOptions,
+    ) -> Result<CallId, NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Call(calls::CallCommand::Start {
+            account,
+            target: target.to_owned(),
+            options,
+            reply,
+        }))?;
+        rx.await.map_err(|_| NetError::Stopped)?
+    }
+
+    /// Answers the ringing incoming `call` ([`CallUpdate::Incoming`]).
+    pub async fn answer(&self, call: CallId, options: CallOptions) -> Result<(), NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Call(calls::CallCommand::Answer {
+            call,
+            options,
+            reply,
+        }))?;
+        rx.await.map_err(|_| NetError::Stopped)?
+    }
+
+    /// Declines the ringing incoming `call` (486: the line's other phones may still take it).
+    pub fn decline(&self, call: CallId) -> Result<(), NetError> {
+        self.send(Command::Call(calls::CallCommand::Decline(call)))
+    }
+
+    /// Hangs up (cancels a call not answered yet).
+    pub fn hang_up(&self, call: CallId) -> Result<(), NetError> {
+        self.send(Command::Call(calls::CallCommand::HangUp(call)))
+    }
+
+    /// Sends a key as DTMF: RFC 4733 in the media, or SIP INFO when the far end offered no
+    /// telephone-event.
+    pub fn send_dtmf(&self, call: CallId, digit: char) -> Result<(), NetError> {
+        self.send(Command::Call(calls::CallCommand::Dtmf(call, digit)))
+    }
+
+    /// Mutes or unmutes our microphone.
+    pub fn set_mute(&self, call: CallId, on: bool) -> Result<(), NetError> {
+        self.send(Command::Call(calls::CallCommand::Mute(call, on)))
+    }
+
+    /// Holds the call (no sound either way) or takes it back.
+    pub fn set_hold(&self, call: CallId, on: bool) -> Result<(), NetError> {
+        self.send(Command::Call(calls::CallCommand::Hold(call, on)))
+    }
 }
 
 /// A running driver: its handle, its events and its task.
@@ -210,6 +284,7 @@ pub fn spawn(config: NetConfig) -> Net {
         wakes: 0,
         network_reflows: 0,
         os_watchers: Vec::new(),
+        calls: HashMap::new(),
     };
     if life_config.watch_os {
         crate::os::spawn_watchers(&driver.internal_tx);
@@ -269,6 +344,19 @@ pub(crate) enum Internal {
     /// An OS watcher is running.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     OsWatching(&'static str),
+    /// A call's media task reports.
+    CallMedia { call: CallId, update: CallUpdate },
+    /// A media task's answer to the far end's new offer (or why there is none).
+    CallOfferAnswer {
+        call: CallId,
+        answer: Result<Vec<u8>, String>,
+    },
+    /// A key must go by SIP INFO.
+    CallDtmfInfo { call: CallId, digit: char },
+    /// The media cannot go on: hang up.
+    CallHangUp { call: CallId },
+    /// A media task ended (its sockets and sound are gone).
+    CallTaskDone { call: CallId },
 }
 
 /// A UDP socket: address family and requested local port.
@@ -352,6 +440,7 @@ struct Driver {
     wakes: u64,
     network_reflows: u64,
     os_watchers: Vec<&'static str>,
+    calls: HashMap<CallId, calls::CallEntry>,
 }
 
 impl Driver {
@@ -466,6 +555,7 @@ impl Driver {
                 let _ = reply.send(self.snapshot());
             }
             Command::Shutdown(_) => {}
+            Command::Call(command) => self.handle_call_command(command),
         }
     }
 
@@ -503,6 +593,8 @@ impl Driver {
             wakes: self.wakes,
             network_reflows: self.network_reflows,
             os_watchers: self.os_watchers.clone(),
+            calls: self.calls.len(),
+            call_tasks: self.call_tasks(),
         }
     }
 

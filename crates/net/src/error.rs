@@ -33,6 +33,9 @@ pub enum NetError {
         #[source]
         source: std::io::Error,
     },
+    /// A call cannot be started, answered or go on (why, in words).
+    #[error("{0}")]
+    Call(String),
     /// The driver task has stopped.
     #[error("the network driver has stopped")]
     Stopped,

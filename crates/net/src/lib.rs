@@ -31,10 +31,16 @@
 //! addresses or routes (netlink), debounced, re-registers an account over a fresh flow when the
 //! address towards its server changed or went away (bounded per account and minute).
 //!
+//! Calls (`call`): [`NetHandle::start_call`], [`NetHandle::answer`] and the other call methods
+//! drive the user agent's calls; each call's media runs in a task of its own (RTP and RTCP
+//! sockets on the SIP flow's address, the media session ticked every 20 ms, the sound through
+//! an [`voicelamp_media::AudioPort`]) that ends with the call; [`NetEvent::Call`] reports it.
+//!
 //! Resolution (RFC 3263 without NAPTR, see `resolve`): an IP address as it is; a host with a
 //! port by A/AAAA; a host without a port by SRV for the account's transport, falling back to
 //! A/AAAA on the default port.
 
+pub mod call;
 mod config;
 mod driver;
 mod error;
@@ -45,10 +51,12 @@ mod stream;
 mod tls;
 mod udp;
 
+pub use call::{CallOptions, CallUpdate};
 pub use config::{AccountSpec, NetConfig, Target, TlsOptions};
 pub use driver::{
     AccountStatus, LifeEvent, Net, NetEvent, NetHandle, Snapshot, TransportState, spawn,
 };
 pub use error::NetError;
 pub use life::LifeConfig;
+pub use voicelamp_media;
 pub use voicelamp_sip;

@@ -38,6 +38,14 @@ impl Driver {
                             | RegistrationFailure::Rejected { status: 503, .. },
                         ),
                 } => fail_over.push(*account),
+                Event::Call {
+                    account,
+                    call,
+                    event,
+                } => {
+                    self.call_event(*account, *call, event.clone());
+                    continue;
+                }
                 _ => {}
             }
             let _ = self.events.send(NetEvent::Sip(event));

@@ -147,6 +147,11 @@ impl Driver {
             Internal::NetworkChanged { default_route } => {
                 self.life.network_event(now, default_route);
             }
+            Internal::CallMedia { .. }
+            | Internal::CallOfferAnswer { .. }
+            | Internal::CallDtmfInfo { .. }
+            | Internal::CallHangUp { .. }
+            | Internal::CallTaskDone { .. } => self.handle_call_internal(message),
             Internal::OsWatching(what) => {
                 if !self.os_watchers.contains(&what) {
                     self.os_watchers.push(what);

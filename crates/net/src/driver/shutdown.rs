@@ -17,6 +17,7 @@ impl Driver {
     ) {
         let start = Instant::now();
         let deadline = start + self.config.shutdown_timeout;
+        self.end_calls();
         self.ua.shutdown(start);
         self.drain().await;
         while !self.shutdown_finished() {
