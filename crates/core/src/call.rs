@@ -14,6 +14,9 @@
 //!  "secure":false,"voicemail":true,"notice":null}
 //! ```
 
+pub mod model;
+
+pub use model::{CallModel, Line};
 use serde::{Deserialize, Serialize};
 
 /// One call (at most one runs at a time).

@@ -123,6 +123,8 @@ pub struct SipAccount {
     pub expires: u32,
     /// Whether to register.
     pub register: bool,
+    /// Whether incoming calls ring.
+    pub incoming_calls: crate::IncomingCalls,
     /// Local port (0: ephemeral).
     pub local_port: u16,
     /// TLS settings (custom CA, verification).
@@ -191,6 +193,7 @@ impl SipAccount {
             },
             expires: account.expires,
             register: account.register,
+            incoming_calls: account.incoming_calls,
             local_port: account.local_port,
             tls: account.tls.clone(),
             password: account.password.clone(),

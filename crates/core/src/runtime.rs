@@ -7,8 +7,10 @@
 //! unregisters (bounded). [`diagnose`] turns one account's history into words for `check` and the
 //! app's "test" button.
 
+mod calls;
 mod diagnose;
 
+pub use calls::{CallRefused, KEY_GAP, MAX_QUEUED_KEYS};
 pub use diagnose::{Diagnosis, check, diagnose};
 
 use crate::event::RegistrationEvent;
@@ -96,6 +98,10 @@ pub struct EngineAccount {
     pub transport: Option<TransportState>,
     /// Where it sends.
     pub target: Option<Target>,
+    /// The name to show.
+    pub name: String,
+    /// What calls on it need (voicemail number, PIN, dial tone).
+    pub(crate) calls: calls::LineCalls,
 }
 
 /// A running driver with its lamp model.
@@ -108,6 +114,14 @@ pub struct Engine {
     /// The configured accounts, in configuration order.
     pub accounts: Vec<EngineAccount>,
     by_net_id: BTreeMap<usize, usize>,
+    /// Calls as shown.
+    calls: crate::call::CallModel,
+    /// Keys (and the voicemail PIN) waiting to be sent.
+    keys: calls::Keys,
+    /// The PIN's delay, from the answer of a voicemail call that sends it.
+    pin_delay: Option<Duration>,
+    /// The sound devices calls use.
+    audio: crate::AudioConfig,
 }
 
 impl Engine {
@@ -138,6 +152,8 @@ impl Engine {
         let mut model = LampModel::new(&config);
         let mut net_config = NetConfig::default();
         user_agent.clone_into(&mut net_config.ua.user_agent);
+        // One call at a time: a second incoming call is answered busy (and listed as missed).
+        net_config.ua.max_calls = 1;
         let net = voicelamp_net::spawn(net_config);
         let mut accounts = Vec::new();
         let mut by_net_id = BTreeMap::new();
@@ -161,6 +177,8 @@ impl Engine {
                 history: std::collections::VecDeque::new(),
                 transport: None,
                 target: None,
+                name: account.name().to_owned(),
+                calls: calls::line_calls(account, secrets),
             };
             let prepared = SipAccount::from_config(account)
                 .map_err(|e| e.to_string())
@@ -190,6 +208,10 @@ impl Engine {
                 model,
                 accounts,
                 by_net_id,
+                calls: crate::call::CallModel::new(),
+                keys: calls::Keys::default(),
+                pin_delay: None,
+                audio: config.audio.clone(),
             },
             early,
         ))
@@ -198,8 +220,20 @@ impl Engine {
     /// Waits for the driver's next event and returns what changed (possibly nothing);
     /// `None` when the driver has stopped.
     pub async fn next(&mut self) -> Option<Vec<EngineEvent>> {
-        let event = self.net.events.recv().await?;
-        Some(self.apply(event))
+        let due = self.keys.poll_timeout();
+        let sleep = async {
+            match due {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            event = self.net.events.recv() => Some(self.apply(event?)),
+            () = sleep => {
+                self.keys_due();
+                Some(Vec::new())
+            }
+        }
     }
 
     fn apply(&mut self, event: NetEvent) -> Vec<EngineEvent> {
@@ -214,6 +248,16 @@ impl Engine {
                     account.history.push_back(event.clone());
                     imap_drives = account.imap_live;
                 }
+                if let Event::Mailbox {
+                    account,
+                    summary: voicelamp_net::voicelamp_sip::message_summary::SummaryBody::Summary(summary),
+                    ..
+                } = &event
+                    && let Some(entry) = self.account_mut(*account)
+                    && summary.account.is_some()
+                {
+                    entry.calls.message_account.clone_from(&summary.account);
+                }
                 if imap_drives && self.about_own_mailbox(&event) {
                     return Vec::new();
                 }
@@ -226,6 +270,11 @@ impl Engine {
                 };
                 self.model.apply_computer_slept(why, SystemTime::now())
             }
+            NetEvent::Call {
+                account,
+                call,
+                update,
+            } => self.apply_call(account, call, &update),
             NetEvent::Transport { account, state } => {
                 let Some(entry) = self.account_mut(account) else {
                     return Vec::new();
@@ -395,6 +444,7 @@ fn sip_account(event: &Event) -> Option<AccountId> {
         | Event::MailboxFailed { account, .. }
         | Event::Call { account, .. } => Some(*account),
         Event::BodyError { account, .. } => *account,
+        Event::Call { account, .. } => Some(*account),
         Event::InvalidMessage { .. } => None,
     }
 }
@@ -442,6 +492,10 @@ fn spec(sip: &SipAccount, secret: &crate::Secret) -> AccountSpec {
     spec.unsolicited = sip.unsolicited;
     spec.local_port = sip.local_port;
     spec.register = sip.register;
+    spec.incoming_calls = match sip.incoming_calls {
+        crate::IncomingCalls::Ring => voicelamp_net::voicelamp_sip::IncomingCalls::Ring,
+        crate::IncomingCalls::Off => voicelamp_net::voicelamp_sip::IncomingCalls::Off,
+    };
     spec.tls = TlsOptions {
         ca_file: sip.tls.ca_file.clone(),
         insecure_skip_verify: sip.tls.insecure_skip_verify,
