@@ -9,6 +9,9 @@ pub enum CliError {
     /// The engine could not start.
     #[error(transparent)]
     Runtime(#[from] voicelamp_core::runtime::RuntimeError),
+    /// The command line asks for something that cannot be done (what to fix, in words).
+    #[error("{0}")]
+    Usage(String),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),

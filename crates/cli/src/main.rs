@@ -18,6 +18,11 @@
 //!                                                       the account's voicemail store
 //!                                                       ([accounts.voicemail]); exit 1 when the
 //!                                                       server or message fails
+//! voicelamp-cli [--config PATH] call ACCOUNT TARGET [--dtmf DIGITS] [--dtmf-after SECONDS]
+//!               [--play FILE.wav] [--record FILE.wav] [--for SECONDS] [--json]
+//! voicelamp-cli [--config PATH] voicemail ACCOUNT [same options]
+//!                                                       one call: its states and RTCP figures;
+//!                                                       exit 0 answered and hung up, 1 failed
 //! ```
 //!
 //! One file per subcommand (`watch.rs`, `status.rs`, `check.rs`); `session.rs` starts the
@@ -28,6 +33,7 @@
 //! message failed (mailbox), 2 usage or configuration error. `mailbox/` goes through
 //! `voicelamp_core::voicemail` (store, journal, audio cache).
 
+mod call;
 mod check;
 mod error;
 mod mailbox;
@@ -61,6 +67,10 @@ enum Command {
     Check(check::Args),
     /// The account's voicemail messages (IMAP): list, fetch, mark heard or new, delete, watch.
     Mailbox(mailbox::Args),
+    /// Place a call: its states and RTCP figures until it ends; exit 1 if it failed.
+    Call(call::Args),
+    /// Call the account's voicemail (its access code), optionally sending keys.
+    Voicemail(call::VoicemailArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +100,8 @@ fn main() -> ExitCode {
             Command::Status(args) => status::run(config, args).await,
             Command::Check(args) => check::run(config, args).await,
             Command::Mailbox(args) => mailbox::run(config, args).await,
+            Command::Call(args) => call::run(config, args).await,
+            Command::Voicemail(args) => call::voicemail(config, args).await,
         }
     });
     match result {

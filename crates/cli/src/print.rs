@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use voicelamp_core::event::format_rfc3339;
+use voicelamp_core::call::{CallState, CallView};
 use voicelamp_core::{EngineEvent, LampState, MailboxEvent, RegistrationState};
 
 /// Writes events to stdout, as JSON lines or readable lines, flushing after each batch.
@@ -35,7 +36,7 @@ pub fn human(event: &EngineEvent) -> String {
             }
         }
         EngineEvent::Mailbox(m) => format!("{} {}: {}", m.account, m.mailbox, mailbox_words(m)),
-        EngineEvent::Call(c) => format!("{}: call {}: {}", c.line, c.remote, c.state.word()),
+        EngineEvent::Call(c) => call_words(c),
         EngineEvent::MissedCall(m) => {
             format!(
                 "{}: missed call from {} ({})",
@@ -90,4 +91,55 @@ fn mailbox_words(m: &MailboxEvent) -> String {
         LampState::Stale => format!("stale{reason}"),
         LampState::Failed => format!("FAILED{reason}"),
     }
+}
+
+/// A line of words, or `{"type":"error","message":…}` with `--json`.
+pub fn words_or_json(words: &str, json: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let line = serde_json::json!({ "type": "error", "message": words });
+        writeln!(out, "{line}")?;
+    } else {
+        writeln!(out, "{words}")?;
+    }
+    out.flush()
+}
+
+fn call_words(c: &CallView) -> String {
+    let who = match &c.remote_name {
+        Some(name) => format!("{name} ({})", c.remote),
+        None => c.remote.clone(),
+    };
+    let mut text = format!("{}: call {who}: ", c.line);
+    match &c.state {
+        CallState::Connected { since } => {
+            text.push_str(&format!("connected since {since}"));
+            if let Some(codec) = &c.codec {
+                text.push_str(&format!(", {codec}"));
+            }
+        }
+        CallState::OnHold { by_peer, .. } => text.push_str(if *by_peer {
+            "on hold by the far end"
+        } else {
+            "on hold"
+        }),
+        CallState::Ended { why, .. } => text.push_str(&format!("ended: {why}")),
+        other => text.push_str(other.word()),
+    }
+    if c.muted {
+        text.push_str(", muted");
+    }
+    if let Some(q) = &c.quality {
+        text.push_str(&format!(
+            "; quality {} (jitter {} ms, loss {:.1} %{})",
+            q.rating(),
+            q.jitter_ms,
+            q.loss_percent,
+            q.rtt_ms.map(|r| format!(", round trip {r} ms")).unwrap_or_default()
+        ));
+    }
+    if let Some(notice) = &c.notice {
+        text.push_str(&format!(" — {notice}"));
+    }
+    text
 }
