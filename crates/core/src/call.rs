@@ -10,7 +10,7 @@
 //! ```text
 //! {"type":"call","id":1,"line":"office","line_name":"Office","remote":"*97","remote_name":null,
 //!  "direction":"outgoing","state":{"kind":"connected","since":"2026-12-04T21:00:00Z"},
-//!  "muted":false,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12},"codec":"G.711 µ-law",
+//!  "muted":false,"heard":true,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12},"codec":"G.711 µ-law",
 //!  "secure":false,"voicemail":true,"notice":null}
 //! ```
 
@@ -39,6 +39,8 @@ pub struct CallView {
     pub state: CallState,
     /// Our microphone is muted.
     pub muted: bool,
+    /// Sound from the far end has been played (early media included).
+    pub heard: bool,
     /// The latest figures from RTCP, once there are any.
     pub quality: Option<CallQuality>,
     /// The codec in use once media flows ("G.711 µ-law", "G.722", "Opus").
@@ -255,6 +257,7 @@ mod tests {
                 since: "2026-12-04T21:00:00Z".into(),
             },
             muted: false,
+            heard: true,
             quality: Some(CallQuality {
                 jitter_ms: 3,
                 loss_percent: 0.0,
@@ -267,7 +270,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&view).expect("json"),
-            r#"{"id":1,"line":"office","line_name":"Office","remote":"*97","remote_name":null,"direction":"outgoing","state":{"kind":"connected","since":"2026-12-04T21:00:00Z"},"muted":false,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12},"codec":"G.711 µ-law","secure":false,"voicemail":true,"notice":null}"#
+            r#"{"id":1,"line":"office","line_name":"Office","remote":"*97","remote_name":null,"direction":"outgoing","state":{"kind":"connected","since":"2026-12-04T21:00:00Z"},"muted":false,"heard":true,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12},"codec":"G.711 µ-law","secure":false,"voicemail":true,"notice":null}"#
         );
         let ended = CallState::Ended {
             why: "busy (486)".into(),

@@ -74,6 +74,8 @@ pub enum CallUpdate {
         codec: &'static str,
         /// The codec's sample rate.
         rate: u32,
+        /// Our RTP address (the RTCP port is the next one).
+        local: std::net::SocketAddr,
     },
     /// The first frame of far-end sound was handed to the audio port.
     FirstAudio,

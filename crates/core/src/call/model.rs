@@ -78,6 +78,7 @@ impl CallModel {
             direction: CallDirection::Outgoing,
             state: CallState::Dialing,
             muted: false,
+            heard: false,
             quality: None,
             codec: None,
             secure: false,
@@ -177,6 +178,7 @@ impl CallModel {
                 };
             }
             CallUpdate::Muted(on) => view.muted = *on,
+            CallUpdate::FirstAudio => view.heard = true,
             CallUpdate::Notice(words) => view.notice = Some(words.clone()),
             CallUpdate::NoMedia { for_secs } => {
                 view.notice = Some(format!(
@@ -215,6 +217,7 @@ impl CallModel {
             direction: CallDirection::Incoming,
             state: CallState::Ringing,
             muted: false,
+            heard: false,
             quality: None,
             codec: None,
             secure: false,

@@ -59,6 +59,7 @@ fn an_outgoing_call_goes_from_dialing_to_connected_to_ended() {
         CallUpdate::Media {
             codec: "PCMU",
             rate: 8000,
+            local: "127.0.0.1:40000".parse().expect("address"),
         },
         CallUpdate::Quality(MediaQuality {
             jitter_ms: 3.4,
@@ -70,12 +71,13 @@ fn an_outgoing_call_goes_from_dialing_to_connected_to_ended() {
     ] {
         seen.extend(model.apply(ACCOUNT, CALL, &update, LINE, at(5)));
     }
-    // The second "ringing" and the first sound change nothing a person sees.
+    // The second "ringing" changes nothing a person sees.
     assert_eq!(
         states(&seen),
         [
             "ringing",
             "early media",
+            "connected",
             "connected",
             "connected",
             "connected",
@@ -94,7 +96,7 @@ fn an_outgoing_call_goes_from_dialing_to_connected_to_ended() {
             rtt_ms: Some(11)
         })
     );
-    assert!(last.voicemail);
+    assert!(last.voicemail && last.heard);
     let CallState::Ended { why, failed } = &last.state else {
         panic!("{last:?}")
     };

@@ -150,10 +150,13 @@ impl Task {
             ToTask::SetAnswer(answer) => match self.session.set_answer(now, &answer) {
                 Ok(()) => {
                     let codec = self.session.codec();
-                    self.report(CallUpdate::Media {
-                        codec: codec.encoding_name(),
-                        rate: self.session.sample_rate(),
-                    });
+                    if let Ok(local) = self.sockets.local_rtp() {
+                        self.report(CallUpdate::Media {
+                            codec: codec.encoding_name(),
+                            rate: self.session.sample_rate(),
+                            local,
+                        });
+                    }
                 }
                 Err(e) => {
                     self.report(CallUpdate::Notice(e.to_string()));
