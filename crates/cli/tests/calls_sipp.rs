@@ -24,7 +24,7 @@ fn sipp(scenario: &str, port: u16, limit_secs: u32) -> Child {
         .args(["-sf", path.to_str().expect("path")])
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
         .args(["-mp", &(port + 100).to_string()])
-        .args(["-m", "1", "-bg"])
+        .args(["-m", "1", "-nostdin", "-t", "u1"])
         .args(["-timeout", &format!("{limit_secs}s"), "-timeout_error"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
