@@ -2,8 +2,8 @@
 //! does: 486, 488, ringing until we hang up (CANCEL), BYE from the far end, a hold re-INVITE,
 //! a session timer we must refresh, and a digest challenge (401) on the INVITE. The line has
 //! `register = false` and sipp as its server, so each scenario is the far end itself. Each
-//! test runs its own sipp on its own port and checks its exit status; they fail (never skip)
-//! when sipp is missing.
+//! test runs its own sipp on its own port and checks its exit status (two calls: the line's
+//! mailbox subscription, refused, and the call); they fail (never skip) when sipp is missing.
 
 mod calls;
 
@@ -13,24 +13,39 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// Base port of these tests' sipp (`LAB_SIPP_PORT` + 40 + n).
+/// The SIP port of these tests' sipp number `n` (`LAB_SIPP_PORT` + 40 + n, n < 10); its media
+/// port is 10 above (sipp also takes the media port + 2).
 fn port(n: u16) -> u16 {
-    var("LAB_SIPP_PORT", "35900").parse::<u16>().expect("LAB_SIPP_PORT") + 40 + n
+    var("LAB_SIPP_PORT", "35200").parse::<u16>().expect("LAB_SIPP_PORT") + 40 + n
 }
 
-fn sipp(scenario: &str, port: u16, limit_secs: u32) -> Child {
+/// One sipp at a time: their media ports would collide.
+static SIPP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Starts sipp and waits (bounded) until it listens on `port`: a datagram sent before would
+/// be refused, and the line would take the server for gone.
+async fn sipp(scenario: &str, port: u16, limit_secs: u32) -> Child {
     let path = repo_root().join("tests/lab/sipp/calls").join(scenario);
-    Command::new("sipp")
+    let child = Command::new("sipp")
         .args(["-sf", path.to_str().expect("path")])
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &(port + 100).to_string()])
-        .args(["-m", "1", "-nostdin", "-t", "u1"])
+        .args(["-mp", &(port + 10).to_string()])
+        .args(["-m", "2", "-nostdin", "-t", "u1"])
         .args(["-timeout", &format!("{limit_secs}s"), "-timeout_error"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("sipp is missing: install the Debian package sip-tester (scripts/setup does)")
+        .expect("sipp is missing: install the Debian package sip-tester (scripts/setup does)");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "sipp did not listen on {port} within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child
 }
 
 async fn sipp_passed(child: Child, within: Duration) {
@@ -65,12 +80,13 @@ async fn call(port: u16, args: &[&str], within: Duration) -> std::process::Outpu
 
 #[tokio::test]
 async fn busy_and_no_common_codec_fail_in_words() {
+    let _one = SIPP.lock().await;
     for (n, scenario, code, words) in [
         (0, "busy-486.xml", "486", "busy"),
         (1, "no-codec-488.xml", "488", "codec"),
     ] {
         let port = port(n);
-        let peer = sipp(scenario, port, 20);
+        let peer = sipp(scenario, port, 20).await;
         let output = call(port, &[], Duration::from_secs(20)).await;
         assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
         let last = last_call(&json_lines(&output));
@@ -83,8 +99,9 @@ async fn busy_and_no_common_codec_fail_in_words() {
 
 #[tokio::test]
 async fn hanging_up_while_it_rings_cancels() {
+    let _one = SIPP.lock().await;
     let port = port(2);
-    let peer = sipp("cancel.xml", port, 20);
+    let peer = sipp("cancel.xml", port, 20).await;
     let (_dir, config) = line(port);
     let target = format!("sip:peer@127.0.0.1:{port}");
     let mut child = cli(&config, &["1017"], &["call", "line", &target, "--json"])
@@ -126,9 +143,10 @@ async fn hanging_up_while_it_rings_cancels() {
 
 #[tokio::test]
 async fn the_far_end_hangs_up_and_holds() {
+    let _one = SIPP.lock().await;
     for (n, scenario) in [(3, "far-end-bye.xml"), (4, "hold.xml")] {
         let port = port(n);
-        let peer = sipp(scenario, port, 20);
+        let peer = sipp(scenario, port, 20).await;
         let output = call(port, &[], Duration::from_secs(20)).await;
         assert!(output.status.success(), "{scenario}: {}", describe(&output));
         let seen = states(&json_lines(&output));
@@ -140,8 +158,9 @@ async fn the_far_end_hangs_up_and_holds() {
 
 #[tokio::test]
 async fn a_digest_challenge_on_the_invite_is_answered() {
+    let _one = SIPP.lock().await;
     let port = port(5);
-    let peer = sipp("digest-invite.xml", port, 20);
+    let peer = sipp("digest-invite.xml", port, 20).await;
     let output = call(port, &["--for", "1"], Duration::from_secs(20)).await;
     assert!(output.status.success(), "{}", describe(&output));
     assert!(
@@ -155,8 +174,9 @@ async fn a_digest_challenge_on_the_invite_is_answered() {
 #[tokio::test]
 #[ignore = "takes a minute: the session timer is refreshed at half of its 90 s; scripts/test runs it"]
 async fn the_session_timer_is_refreshed() {
+    let _one = SIPP.lock().await;
     let port = port(6);
-    let peer = sipp("session-timer.xml", port, 90);
+    let peer = sipp("session-timer.xml", port, 90).await;
     let output = call(port, &[], Duration::from_secs(90)).await;
     assert!(output.status.success(), "{}", describe(&output));
     sipp_passed(peer, Duration::from_secs(10)).await;

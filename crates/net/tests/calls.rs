@@ -42,6 +42,7 @@ fn driver() -> Net {
 async fn line(net: &mut Net, port: u16) -> voicelamp_net::voicelamp_sip::AccountId {
     let mut spec = AccountSpec::new("sip:1017@127.0.0.1", &format!("sip:127.0.0.1:{port}"), None);
     spec.register = false;
+    spec.mailboxes.clear();
     let account = net.handle.add_account(spec).expect("account");
     wait_for(net, SECS(5), "path up", |e| {
         matches!(

@@ -84,8 +84,15 @@ pub struct Ivr {
     pub dir: PathBuf,
 }
 
+/// Started once per test binary (tests run in parallel; two starts at once would fight).
+static IVR: tokio::sync::OnceCell<Ivr> = tokio::sync::OnceCell::const_new();
+
 impl Ivr {
     pub async fn get() -> Self {
+        IVR.get_or_init(Self::start).await.clone()
+    }
+
+    async fn start() -> Self {
         let script = repo_root().join("tests/lab/ivr");
         let output = Command::new(&script)
             .arg("start")

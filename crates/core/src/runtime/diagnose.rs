@@ -378,6 +378,8 @@ mod tests {
                 port: Some(5061),
                 transport: Transport::Tls,
             }),
+            name: "pbx".into(),
+            calls: Default::default(),
         }
     }
 

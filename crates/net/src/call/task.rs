@@ -10,7 +10,6 @@ use super::sockets::MediaSockets;
 use crate::driver::Internal;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use voicelamp_media::tones::{Tone, ToneGenerator};
 use voicelamp_media::{AudioPort, DtmfRoute, MediaEvent, MediaInput, Session};
@@ -46,10 +45,9 @@ pub(crate) enum ToTask {
     Stop,
 }
 
-/// A running media task.
+/// A running media task: it ends on [`ToTask::Stop`], or when this sender is dropped.
 pub(crate) struct TaskHandle {
     pub tx: mpsc::UnboundedSender<ToTask>,
-    pub join: JoinHandle<()>,
 }
 
 struct Task {
@@ -91,8 +89,8 @@ pub(crate) fn spawn(
         capture: Vec::new(),
         tone: Vec::new(),
     };
-    let join = tokio::spawn(task.run(rx));
-    TaskHandle { tx, join }
+    tokio::spawn(task.run(rx));
+    TaskHandle { tx }
 }
 
 impl Task {

@@ -54,6 +54,15 @@ impl Driver {
         if self.ua.unsubscribes_waiting() {
             return false;
         }
+        // A CANCEL or BYE still on its way (the far end's 487 to ACK, the BYE's answer).
+        if self.ua.calls().into_iter().any(|c| {
+            matches!(
+                self.ua.call_state(c),
+                Some(voicelamp_sip::call::CallState::Ending)
+            )
+        }) {
+            return false;
+        }
         self.accounts.values().all(|entry| {
             let Some(ua_id) = entry.ua else {
                 return true;
