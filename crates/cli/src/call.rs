@@ -95,10 +95,7 @@ async fn call(
     args: CallArgs,
 ) -> Result<ExitCode, CliError> {
     let dtmf_after = seconds(args.dtmf_after, "--dtmf-after")?;
-    let duration = args
-        .duration
-        .map(|d| seconds(d, "--for"))
-        .transpose()?;
+    let duration = args.duration.map(|d| seconds(d, "--for")).transpose()?;
     let audio: Box<dyn AudioPort> = if args.play.is_some() || args.record.is_some() {
         Box::new(
             voicelamp_audio::WavFiles::open(args.play.as_deref(), args.record.as_deref())
@@ -117,7 +114,10 @@ async fn call(
         &crate::session::user_agent(),
     )?;
     if let Some(why) = early.iter().find_map(failed_registration) {
-        print::words_or_json(&format!("{account}: the line cannot start: {why}"), args.json)?;
+        print::words_or_json(
+            &format!("{account}: the line cannot start: {why}"),
+            args.json,
+        )?;
         return Ok(ExitCode::FAILURE);
     }
     if let Err(why) = connect(&mut engine).await {

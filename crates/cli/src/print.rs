@@ -1,8 +1,8 @@
 //! Output: one JSON object per line for scripts, one readable line per change for people.
 
 use std::io::Write;
-use voicelamp_core::event::format_rfc3339;
 use voicelamp_core::call::{CallState, CallView};
+use voicelamp_core::event::format_rfc3339;
 use voicelamp_core::{EngineEvent, LampState, MailboxEvent, RegistrationState};
 
 /// Writes events to stdout, as JSON lines or readable lines, flushing after each batch.
@@ -135,7 +135,9 @@ fn call_words(c: &CallView) -> String {
             q.rating(),
             q.jitter_ms,
             q.loss_percent,
-            q.rtt_ms.map(|r| format!(", round trip {r} ms")).unwrap_or_default()
+            q.rtt_ms
+                .map(|r| format!(", round trip {r} ms"))
+                .unwrap_or_default()
         ));
     }
     if let Some(notice) = &c.notice {

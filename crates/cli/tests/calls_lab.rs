@@ -13,7 +13,6 @@ use calls::{
 };
 use std::time::Duration;
 
-const LAB: &str = "needs the lab and baresip: scripts/test runs it, or tests/lab/lab start then cargo test -- --include-ignored";
 /// The tone we play into the call.
 const OUR_TONE: f32 = 600.0;
 /// 20 ms windows of a tone that prove it arrived (0.6 s of it).
@@ -67,9 +66,14 @@ async fn two_way_audio_and_keys(transport: &str, user: &str) {
     assert!(last["codec"].is_string(), "{last}");
     // The far end's tone is in what we heard.
     let heard = tone_windows(&record, ivr.tone_hz);
-    assert!(heard >= ENOUGH, "{heard} windows of the IVR's tone in our recording");
+    assert!(
+        heard >= ENOUGH,
+        "{heard} windows of the IVR's tone in our recording"
+    );
     // Our tone and our keys reached the IVR.
-    let log = ivr.wait_log(log_at, "terminated", 1, Duration::from_secs(10)).await;
+    let log = ivr
+        .wait_log(log_at, "terminated", 1, Duration::from_secs(10))
+        .await;
     for digit in ["1", "2", "3", "4", "#"] {
         assert!(
             log.contains(&format!("'{digit}'")),
@@ -77,7 +81,10 @@ async fn two_way_audio_and_keys(transport: &str, user: &str) {
         );
     }
     let theirs = tone_windows(&ivr.newest_recording(), OUR_TONE);
-    assert!(theirs >= ENOUGH, "{theirs} windows of our tone in the IVR's recording");
+    assert!(
+        theirs >= ENOUGH,
+        "{theirs} windows of our tone in the IVR's recording"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +128,9 @@ async fn keys_go_by_info_to_a_far_end_without_telephone_event() {
     .await;
     assert!(output.status.success(), "{}", describe(&output));
     // baresip logs a key that came by INFO with its duration.
-    let log = ivr.wait_log(log_at, "terminated", 1, Duration::from_secs(10)).await;
+    let log = ivr
+        .wait_log(log_at, "terminated", 1, Duration::from_secs(10))
+        .await;
     for digit in ["1", "2", "3", "4", "#"] {
         assert!(
             log.contains(&format!("received DTMF: '{digit}' (duration=")),
@@ -137,12 +146,8 @@ async fn the_far_end_hanging_up_ends_the_call_and_voicemail_dials_the_access_cod
     let ivr = Ivr::get().await;
     let _guard = IVR_LOCK.lock().await;
     let user = "1015";
-    let (_dir, config) = write_config(&lab.line(
-        "line",
-        user,
-        "udp",
-        "voicemail_access_code = \"*97\"",
-    ));
+    let (_dir, config) =
+        write_config(&lab.line("line", user, "udp", "voicemail_access_code = \"*97\""));
     // No *97 in the lab: Kamailio answers 404, in words, and the command fails.
     let output = run(
         cli(&config, &[user], &["voicemail", "line", "--json"]),
@@ -167,8 +172,13 @@ async fn the_far_end_hanging_up_ends_the_call_and_voicemail_dials_the_access_cod
     let mut command = cli(&config, &[user], &["call", "line", &target, "--json"]);
     let child = command.spawn().expect("start the CLI");
     // Answered, and our media arrives there.
-    ivr.wait_log(log_at, "incoming rtp for 'audio' established", 1, Duration::from_secs(15))
-        .await;
+    ivr.wait_log(
+        log_at,
+        "incoming rtp for 'audio' established",
+        1,
+        Duration::from_secs(15),
+    )
+    .await;
     ivr.hang_up().await;
     let output = tokio::time::timeout(Duration::from_secs(15), child.wait_with_output())
         .await

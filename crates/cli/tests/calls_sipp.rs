@@ -16,7 +16,11 @@ use tokio::process::{Child, Command};
 /// The SIP port of these tests' sipp number `n` (`LAB_SIPP_PORT` + 40 + n, n < 10); its media
 /// port is 10 above (sipp also takes the media port + 2).
 fn port(n: u16) -> u16 {
-    var("LAB_SIPP_PORT", "35200").parse::<u16>().expect("LAB_SIPP_PORT") + 40 + n
+    var("LAB_SIPP_PORT", "35200")
+        .parse::<u16>()
+        .expect("LAB_SIPP_PORT")
+        + 40
+        + n
 }
 
 /// One sipp at a time: their media ports would collide.

@@ -250,7 +250,8 @@ impl Engine {
                 }
                 if let Event::Mailbox {
                     account,
-                    summary: voicelamp_net::voicelamp_sip::message_summary::SummaryBody::Summary(summary),
+                    summary:
+                        voicelamp_net::voicelamp_sip::message_summary::SummaryBody::Summary(summary),
                     ..
                 } = &event
                     && let Some(entry) = self.account_mut(*account)
@@ -444,7 +445,6 @@ fn sip_account(event: &Event) -> Option<AccountId> {
         | Event::MailboxFailed { account, .. }
         | Event::Call { account, .. } => Some(*account),
         Event::BodyError { account, .. } => *account,
-        Event::Call { account, .. } => Some(*account),
         Event::InvalidMessage { .. } => None,
     }
 }

@@ -95,10 +95,15 @@ async fn an_incoming_call_rings_is_answered_and_heard_and_the_caller_hangs_up() 
     registered(&mut engine).await;
     let domain = var("LAB_SIP_DOMAIN", "127.0.0.1");
     ivr(&["dial", &format!("sip:{user}@{domain}")]).await;
-    let ringing = until(&mut engine, Duration::from_secs(10), "a ringing call", |_, e| match e {
-        EngineEvent::Call(view) if view.state == CallState::Ringing => Some(view.clone()),
-        _ => None,
-    })
+    let ringing = until(
+        &mut engine,
+        Duration::from_secs(10),
+        "a ringing call",
+        |_, e| match e {
+            EngineEvent::Call(view) if view.state == CallState::Ringing => Some(view.clone()),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(ringing.direction, CallDirection::Incoming);
     assert_eq!(ringing.line, "desk");
@@ -116,15 +121,23 @@ async fn an_incoming_call_rings_is_answered_and_heard_and_the_caller_hangs_up() 
             .then_some(())
     })
     .await;
-    until(&mut engine, Duration::from_secs(10), "far-end sound", |_, e| {
-        matches!(e, EngineEvent::Call(v) if v.heard).then_some(())
-    })
+    until(
+        &mut engine,
+        Duration::from_secs(10),
+        "far-end sound",
+        |_, e| matches!(e, EngineEvent::Call(v) if v.heard).then_some(()),
+    )
     .await;
     ivr(&["hangup"]).await;
-    let ended = until(&mut engine, Duration::from_secs(10), "the end", |_, e| match e {
-        EngineEvent::Call(v) if v.state.is_ended() => Some(v.clone()),
-        _ => None,
-    })
+    let ended = until(
+        &mut engine,
+        Duration::from_secs(10),
+        "the end",
+        |_, e| match e {
+            EngineEvent::Call(v) if v.state.is_ended() => Some(v.clone()),
+            _ => None,
+        },
+    )
     .await;
     assert!(
         matches!(&ended.state, CallState::Ended { failed: false, .. }),

@@ -16,9 +16,9 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use voicelamp_sip::auth::Credentials;
+use voicelamp_sip::call::CallId;
 use voicelamp_sip::registration::RegistrationState;
 use voicelamp_sip::subscription::SubscriptionState;
-use voicelamp_sip::call::CallId;
 use voicelamp_sip::{AccountId, Event, Flow, Input, Transport, UserAgent};
 
 mod calls;

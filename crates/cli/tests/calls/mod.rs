@@ -61,7 +61,10 @@ impl Lab {
             "tcp" => (&self.tcp_port, String::new()),
             "tls" => (
                 &self.tls_port,
-                format!("\n[accounts.tls]\nca_file = \"{}\"\n", self.ca_file.display()),
+                format!(
+                    "\n[accounts.tls]\nca_file = \"{}\"\n",
+                    self.ca_file.display()
+                ),
             ),
             other => panic!("no transport {other}"),
         };

@@ -234,7 +234,13 @@ impl CallModel {
         vec![EngineEvent::Call(view)]
     }
 
-    fn miss(&mut self, from: &Party, line: Line<'_>, now: SystemTime, why: MissedWhy) -> EngineEvent {
+    fn miss(
+        &mut self,
+        from: &Party,
+        line: Line<'_>,
+        now: SystemTime,
+        why: MissedWhy,
+    ) -> EngineEvent {
         let missed = MissedCall {
             line: line.id.to_owned(),
             line_name: line.name.to_owned(),

@@ -232,7 +232,14 @@ impl Engine {
         let name = account.name.clone();
         let stutter = account.calls.stutter_dial_tone && self.messages_wait(line);
         let pin = voicemail.then(|| account.calls.pin.clone()).flatten();
-        let view = self.calls.dialing(Line { id: line, name: &name }, target, voicemail);
+        let view = self.calls.dialing(
+            Line {
+                id: line,
+                name: &name,
+            },
+            target,
+            voicemail,
+        );
         let mut options = CallOptions::new(audio);
         options.stutter_dial_tone = stutter;
         match self.net.handle.start_call(net_id, target, options).await {
@@ -281,7 +288,8 @@ impl Engine {
         {
             self.keys.pin_at = Some(Instant::now() + delay);
         }
-        if matches!(update, CallUpdate::Ended { .. }) && self.calls.net_ids() == Some((account, call))
+        if matches!(update, CallUpdate::Ended { .. })
+            && self.calls.net_ids() == Some((account, call))
         {
             self.keys.clear();
             self.pin_delay = None;

@@ -132,7 +132,9 @@ impl Task {
         // The sockets and the sound (a recording is completed on drop) go with the task.
         drop(self.audio);
         drop(self.sockets);
-        let _ = self.internal.send(Internal::CallTaskDone { call: self.call });
+        let _ = self
+            .internal
+            .send(Internal::CallTaskDone { call: self.call });
     }
 
     fn report(&self, update: CallUpdate) {
@@ -162,10 +164,7 @@ impl Task {
                 }
             },
             ToTask::Reoffer(offer) => {
-                let answer = self
-                    .session
-                    .reoffer(now, &offer)
-                    .map_err(|e| e.to_string());
+                let answer = self.session.reoffer(now, &offer).map_err(|e| e.to_string());
                 let _ = self.internal.send(Internal::CallOfferAnswer {
                     call: self.call,
                     answer,

@@ -106,9 +106,10 @@ impl Driver {
         account: AccountId,
         options: &CallOptions,
     ) -> Result<(MediaSockets, MediaConfig), NetError> {
-        let entry = self.accounts.get(&account).ok_or_else(|| {
-            NetError::Call("this line is not running; check its settings".into())
-        })?;
+        let entry = self
+            .accounts
+            .get(&account)
+            .ok_or_else(|| NetError::Call("this line is not running; check its settings".into()))?;
         let flow = entry.flow.ok_or_else(|| {
             NetError::Call(
                 "this line is not connected to its server yet; wait until it is, then call again"
@@ -139,6 +140,12 @@ impl Driver {
         target: &str,
         options: CallOptions,
     ) -> Result<CallId, NetError> {
+        // One call at a time (the user agent also answers a second incoming one busy).
+        if self.calls.values().any(|c| c.ended.is_none()) {
+            return Err(NetError::Call(
+                "a call is already running; hang it up first".into(),
+            ));
+        }
         let ua_id = self
             .accounts
             .get(&account)
@@ -193,9 +200,9 @@ impl Driver {
             Some(offer) => match Session::answer(now, config, &offer, &mut self.rng) {
                 Ok(answered) => answered,
                 Err(e) => {
-                    // No common codec, or encryption we cannot give: the call cannot be
-                    // taken here (the line's other phones may still take it).
-                    self.ua.reject_call(now, call);
+                    // No common codec, or encryption we cannot give: 488, so the line's
+                    // other phones may still take it.
+                    self.ua.reject_call_with(now, call, 488);
                     return Err(NetError::Call(e.to_string()));
                 }
             },
@@ -269,21 +276,19 @@ impl Driver {
                 duration_ms,
                 by_info: true,
             }),
-            CallEvent::Ended { reason } => {
-                match self.calls.get_mut(&call) {
-                    Some(entry) if entry.task.is_some() => {
-                        entry.ended = Some(reason);
-                        if let Some(task) = &entry.task {
-                            let _ = task.tx.send(ToTask::Stop);
-                        }
-                        None
+            CallEvent::Ended { reason } => match self.calls.get_mut(&call) {
+                Some(entry) if entry.task.is_some() => {
+                    entry.ended = Some(reason);
+                    if let Some(task) = &entry.task {
+                        let _ = task.tx.send(ToTask::Stop);
                     }
-                    _ => {
-                        self.calls.remove(&call);
-                        Some(CallUpdate::Ended { reason })
-                    }
+                    None
                 }
-            }
+                _ => {
+                    self.calls.remove(&call);
+                    Some(CallUpdate::Ended { reason })
+                }
+            },
         };
         if let Some(update) = update {
             self.report_call(account, call, update);
@@ -316,7 +321,8 @@ impl Driver {
                     }
                 }
                 Err(why) => {
-                    // The last SDP answers it after the user agent's bound; say why.
+                    // An offer we cannot take: 488, the call goes on as it was.
+                    let _ = self.ua.refuse_offer(now, call);
                     if let Some(entry) = self.calls.get(&call) {
                         self.report_call(entry.account, call, CallUpdate::Notice(why));
                     }

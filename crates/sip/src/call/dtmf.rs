@@ -74,7 +74,13 @@ impl Call {
         }
         self.dtmf
             .push_back((key, duration_ms.clamp(40, MAX_DTMF_DURATION_MS)));
-        if !self.clients.iter().any(|c| c.purpose == Purpose::Dtmf) {
+        // One key at a time: the next waits for the final answer to the last one (its
+        // transaction lingers in Completed for Timer K over UDP).
+        if !self
+            .clients
+            .iter()
+            .any(|c| c.purpose == Purpose::Dtmf && !c.tx.is_finished())
+        {
             self.send_next_dtmf(now, ctx);
         }
         Ok(())
