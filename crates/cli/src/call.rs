@@ -5,7 +5,8 @@
 //! hangs up, after `--for` seconds, or on Ctrl-C/SIGTERM (we hang up).
 //!
 //! Sound: `--play FILE.wav` is the microphone (silence after it), `--record FILE.wav` gets what
-//! the call hears (complete once the command returns); without them the call runs silent.
+//! the call hears (complete once the command returns); `--sound` uses the sound devices of
+//! `[audio]`; without any of them the call runs silent.
 //!
 //! Exit codes: 0 the call was answered and ended by someone hanging up; 1 it failed (busy, not
 //! found, no common codec, not answered, the line did not connect); 2 usage or configuration.
@@ -40,6 +41,10 @@ pub struct CallArgs {
     /// Record what the call hears into this WAV file.
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
+    /// Use the sound devices of the configuration's [audio] (else the system's defaults)
+    /// instead of files.
+    #[arg(long, conflicts_with_all = ["play", "record"])]
+    sound: bool,
     /// Hang up this many seconds after the answer.
     #[arg(long = "for", value_name = "SECONDS")]
     duration: Option<f64>,
@@ -96,15 +101,18 @@ async fn call(
 ) -> Result<ExitCode, CliError> {
     let dtmf_after = seconds(args.dtmf_after, "--dtmf-after")?;
     let duration = args.duration.map(|d| seconds(d, "--for")).transpose()?;
-    let audio: Box<dyn AudioPort> = if args.play.is_some() || args.record.is_some() {
-        Box::new(
+    let files: Option<Box<dyn AudioPort>> = if args.sound {
+        None
+    } else if args.play.is_some() || args.record.is_some() {
+        Some(Box::new(
             voicelamp_audio::WavFiles::open(args.play.as_deref(), args.record.as_deref())
                 .map_err(|e| CliError::Usage(e.to_string()))?,
-        )
-    } else {
-        Box::new(voicelamp_audio::NoAudio::with_notice(
-            "the call runs without sound (use --play and --record for sound files)".into(),
         ))
+    } else {
+        Some(Box::new(voicelamp_audio::NoAudio::with_notice(
+            "the call runs without sound (use --play and --record for sound files, or --sound)"
+                .into(),
+        )))
     };
     let secrets = voicelamp_core::runtime::secret_store(&config);
     let (mut engine, early) = Engine::start(
@@ -125,6 +133,10 @@ async fn call(
         engine.shutdown().await;
         return Ok(ExitCode::FAILURE);
     }
+    let audio = match files {
+        Some(files) => files,
+        None => engine.device_audio(),
+    };
     let started = engine.call(command, move || audio).await;
     let mut outcome = match started {
         Ok(events) => {
