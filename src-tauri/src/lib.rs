@@ -147,6 +147,10 @@ pub fn window_builder<R: Runtime>(
 /// The `voicelamp-window` program.
 pub fn run() {
     let args: Vec<String> = std::env::args().collect();
+    if voicelamp_version::asked(args.get(1..).unwrap_or_default()) {
+        println!("{}", voicelamp_version::line("voicelamp-window"));
+        return;
+    }
     let standalone = cfg!(not(target_os = "linux")) || args.iter().any(|a| a == STANDALONE_FLAG);
     if standalone {
         run_standalone();

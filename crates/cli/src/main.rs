@@ -48,7 +48,7 @@ use std::process::ExitCode;
 
 /// Voicelamp without a desktop: SIP message-waiting lamps in a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "voicelamp-cli", version, about)]
+#[command(name = "voicelamp-cli", version = voicelamp_version::LONG, about)]
 struct Cli {
     /// Configuration file (default: the app's, e.g. ~/.config/voicelamp/config.toml).
     #[arg(long, global = true, value_name = "PATH")]

@@ -107,6 +107,11 @@ pub fn init_tracing(trace: &sip_trace::SipTrace) {
 /// The `voicelamp` program: on Linux the tray process; elsewhere it starts the window program,
 /// which runs everything in one process. Its exit code.
 pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if voicelamp_version::asked(&args) {
+        println!("{}", voicelamp_version::line("voicelamp"));
+        return 0;
+    }
     let options = match AppOptions::from_env() {
         Ok(options) => options,
         Err(e) => {
