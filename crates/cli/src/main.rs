@@ -25,6 +25,11 @@
 //!                                                       exit 0 answered and hung up, 1 failed
 //! ```
 //!
+//! `voicelamp-cli --version` prints the workspace version and the git revision it was built from.
+//! The man pages and shell completions in `crates/cli/doc` are written from these definitions by
+//! `voicelamp-cli --generate DIR` (`generate.rs`, left out of the help and the pages);
+//! `tests/generated.rs` fails while the committed ones are out of date.
+//!
 //! One file per subcommand (`watch.rs`, `status.rs`, `check.rs`); `session.rs` starts the
 //! `voicelamp-net` driver from the configuration and feeds its events to core's `LampModel`;
 //! `print.rs` writes core's `EngineEvent`s as JSON lines or readable lines. Logs go to stderr
@@ -36,6 +41,7 @@
 mod call;
 mod check;
 mod error;
+mod generate;
 mod mailbox;
 mod print;
 mod session;
@@ -74,6 +80,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = generate::run_if_asked() {
+        return code;
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
