@@ -1,5 +1,5 @@
 //! The committed `ui/src/bindings.ts` must be exactly what the Rust contract generates; regenerate
-//! it with `cargo run -p voicelamp-window --bin voicelamp-bindings` after changing a command, event or type.
+//! it with `cargo run -p voicelamp-window --example voicelamp-bindings` after changing a command, event or type.
 
 use std::path::Path;
 
@@ -16,6 +16,6 @@ fn committed_bindings_match_the_rust_contract() {
     let _ = std::fs::remove_file(&fresh_path);
     assert!(
         committed == fresh,
-        "ui/src/bindings.ts is out of date: run `cargo run -p voicelamp-window --bin voicelamp-bindings` and commit it"
+        "ui/src/bindings.ts is out of date: run `cargo run -p voicelamp-window --example voicelamp-bindings` and commit it"
     );
 }

@@ -1,4 +1,4 @@
-//! Regenerates `ui/src/bindings.ts` from the Rust contract: `cargo run -p voicelamp-window --bin voicelamp-bindings`.
+//! Regenerates `ui/src/bindings.ts` from the Rust contract: `cargo run -p voicelamp-window --example voicelamp-bindings`.
 
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
