@@ -118,7 +118,7 @@ fn generate_into_a_folder_that_cannot_be_made_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
-    let output = cli().arg("--generate").arg(&file).output().unwrap();
+    let output = cli().arg("--generate").arg(file).output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
