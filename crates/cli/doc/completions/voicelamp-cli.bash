@@ -16,6 +16,9 @@ _voicelamp__cli() {
             ",$1")
                 cmd="voicelamp__cli"
                 ;;
+            voicelamp__cli,call)
+                cmd="voicelamp__cli__subcmd__call"
+                ;;
             voicelamp__cli,check)
                 cmd="voicelamp__cli__subcmd__check"
                 ;;
@@ -28,8 +31,14 @@ _voicelamp__cli() {
             voicelamp__cli,status)
                 cmd="voicelamp__cli__subcmd__status"
                 ;;
+            voicelamp__cli,voicemail)
+                cmd="voicelamp__cli__subcmd__voicemail"
+                ;;
             voicelamp__cli,watch)
                 cmd="voicelamp__cli__subcmd__watch"
+                ;;
+            voicelamp__cli__subcmd__help,call)
+                cmd="voicelamp__cli__subcmd__help__subcmd__call"
                 ;;
             voicelamp__cli__subcmd__help,check)
                 cmd="voicelamp__cli__subcmd__help__subcmd__check"
@@ -42,6 +51,9 @@ _voicelamp__cli() {
                 ;;
             voicelamp__cli__subcmd__help,status)
                 cmd="voicelamp__cli__subcmd__help__subcmd__status"
+                ;;
+            voicelamp__cli__subcmd__help,voicemail)
+                cmd="voicelamp__cli__subcmd__help__subcmd__voicemail"
                 ;;
             voicelamp__cli__subcmd__help,watch)
                 cmd="voicelamp__cli__subcmd__help__subcmd__watch"
@@ -113,12 +125,50 @@ _voicelamp__cli() {
 
     case "${cmd}" in
         voicelamp__cli)
-            opts="-h -V --config --help --version watch status check mailbox help"
+            opts="-h -V --config --help --version watch status check mailbox call voicemail help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        voicelamp__subcmd__cli__subcmd__call)
+            opts="-h --dtmf --dtmf-after --play --record --for --json --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dtmf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dtmf-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --play)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -153,8 +203,22 @@ _voicelamp__cli() {
             return 0
             ;;
         voicelamp__subcmd__cli__subcmd__help)
-            opts="watch status check mailbox help"
+            opts="watch status check mailbox call voicemail help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        voicelamp__subcmd__cli__subcmd__help__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -293,6 +357,20 @@ _voicelamp__cli() {
             return 0
             ;;
         voicelamp__subcmd__cli__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        voicelamp__subcmd__cli__subcmd__help__subcmd__voicemail)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -594,6 +672,44 @@ _voicelamp__cli() {
             fi
             case "${prev}" in
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        voicelamp__subcmd__cli__subcmd__voicemail)
+            opts="-h --dtmf --dtmf-after --play --record --for --json --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dtmf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dtmf-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --play)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --record)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

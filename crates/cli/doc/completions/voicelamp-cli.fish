@@ -31,6 +31,8 @@ complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "watch" 
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "status" -d 'Print the state once every mailbox is known (or the wait is over); exit 1 if an account failed'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "check" -d 'Diagnose one account: registration, subscriptions and mailbox mapping, in words'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "mailbox" -d 'The account\'s voicemail messages (IMAP): list, fetch, mark heard or new, delete, watch'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "call" -d 'Place a call: its states and RTCP figures until it ends; exit 1 if it failed'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "voicemail" -d 'Call the account\'s voicemail (its access code), optionally sending keys'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand watch" -l config -d 'Configuration file (default: the app\'s, e.g. ~/.config/voicelamp/config.toml)' -r -F
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand watch" -l json -d 'One JSON object per line'
@@ -79,11 +81,29 @@ complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand mailbox; and
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a message (to Trash when the box has one)'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Print changes of a folder as they happen, until Ctrl-C or SIGTERM'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand mailbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox help" -f -a "watch" -d 'Register, subscribe and print every change until Ctrl-C or SIGTERM'
-complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox help" -f -a "status" -d 'Print the state once every mailbox is known (or the wait is over); exit 1 if an account failed'
-complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox help" -f -a "check" -d 'Diagnose one account: registration, subscriptions and mailbox mapping, in words'
-complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox help" -f -a "mailbox" -d 'The account\'s voicemail messages (IMAP): list, fetch, mark heard or new, delete, watch'
-complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l dtmf -d 'Keys to send once the call is answered (0-9, *, #, A-D), e.g. 1234#' -r
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l dtmf-after -d 'Seconds after the answer before the keys are sent' -r
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l play -d 'A WAV file sent as the microphone' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l record -d 'Record what the call hears into this WAV file' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l for -d 'Hang up this many seconds after the answer' -r
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l config -d 'Configuration file (default: the app\'s, e.g. ~/.config/voicelamp/config.toml)' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l json -d 'One JSON object per line'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -s h -l help -d 'Print help'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l dtmf -d 'Keys to send once the call is answered (0-9, *, #, A-D), e.g. 1234#' -r
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l dtmf-after -d 'Seconds after the answer before the keys are sent' -r
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l play -d 'A WAV file sent as the microphone' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l record -d 'Record what the call hears into this WAV file' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l for -d 'Hang up this many seconds after the answer' -r
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l config -d 'Configuration file (default: the app\'s, e.g. ~/.config/voicelamp/config.toml)' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l json -d 'One JSON object per line'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -s h -l help -d 'Print help'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "watch" -d 'Register, subscribe and print every change until Ctrl-C or SIGTERM'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "status" -d 'Print the state once every mailbox is known (or the wait is over); exit 1 if an account failed'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "check" -d 'Diagnose one account: registration, subscriptions and mailbox mapping, in words'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "mailbox" -d 'The account\'s voicemail messages (IMAP): list, fetch, mark heard or new, delete, watch'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "call" -d 'Place a call: its states and RTCP figures until it ends; exit 1 if it failed'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "voicemail" -d 'Call the account\'s voicemail (its access code), optionally sending keys'
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and __fish_seen_subcommand_from mailbox" -f -a "list" -d 'List messages: id, folder, caller, time, duration, urgent, heard, format, size'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and __fish_seen_subcommand_from mailbox" -f -a "fetch" -d 'Write a message\'s audio, decoded to 16-bit PCM WAV'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and __fish_seen_subcommand_from mailbox" -f -a "mark-heard" -d 'Mark a message heard (`\\Seen`), for every device that reads the box'
