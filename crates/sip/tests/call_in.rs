@@ -435,3 +435,22 @@ fn a_call_without_a_common_codec_is_declined_488_and_never_with_a_6xx() {
         "603 becomes 486"
     );
 }
+
+#[test]
+fn a_bye_before_the_ack_ends_the_call_without_a_bye_of_ours() {
+    let mut pair = idle();
+    let id = incoming(&mut pair, Some(OFFER_SDP));
+    pair.drop_next(false, "ACK", 1000);
+    answer(&mut pair, id);
+    let now = pair.now;
+    pair.pbx.in_dialog(now, "BYE", &[], None);
+    pair.run_for(Duration::from_secs(60));
+    assert_eq!(pair.pbx.statuses("BYE"), vec![200]);
+    assert_eq!(
+        pair.pbx.count("BYE"),
+        0,
+        "the dialog is over: no BYE of ours"
+    );
+    assert_eq!(pair.ends().len(), 1);
+    assert_eq!(pair.ends()[0].cause, EndCause::HungUp);
+}

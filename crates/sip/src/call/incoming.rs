@@ -259,9 +259,11 @@ impl Call {
             }
         }
         if no_ack {
-            // RFC 3261 §13.3.1.4: no ACK for our 2xx ends the dialog with BYE.
-            self.bye_after_ack = false;
-            self.send_bye(now, ctx);
+            // RFC 3261 §13.3.1.4: no ACK for our 2xx ends the dialog with BYE (unless the far
+            // end's BYE ended it already).
+            if !self.ended || std::mem::take(&mut self.bye_after_ack) {
+                self.send_bye(now, ctx);
+            }
             self.end(now, CallEnd::new(EndCause::NoAck, None, true), ctx.timers);
         }
         if self.ring_deadline.is_some_and(|t| now >= t)
