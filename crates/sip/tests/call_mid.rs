@@ -445,3 +445,19 @@ fn an_offer_without_a_common_codec_is_refused_488_and_the_call_goes_on() {
     assert_eq!(pair.sent_count("SIP/2.0 488"), 1, "ACKed");
     assert_eq!(pair.ua.call_state(id), Some(CallState::Connected));
 }
+
+#[test]
+fn an_offer_right_after_our_answered_refresh_is_not_taken_for_glare() {
+    let (mut pair, _) = connected_with(&[("Session-Expires", "90;refresher=uac")], false);
+    pair.run_for(Duration::from_secs(46));
+    assert_eq!(pair.pbx.statuses("UPDATE"), Vec::<u16>::new());
+    assert_eq!(pair.pbx.count("UPDATE"), 1, "our refresh, answered");
+    // Within Timer K of that UPDATE: a far-end offer is the app's, not a 491.
+    let now = pair.now;
+    pair.pbx
+        .in_dialog(now, "INVITE", &[], Some(("application/sdp", HOLD_SDP)));
+    let offer = pair.run_until_event(Duration::from_secs(1), |e| {
+        matches!(e, CallEvent::RemoteOffer { .. })
+    });
+    assert!(offer.is_some(), "{:?}", pair.pbx.statuses("INVITE"));
+}

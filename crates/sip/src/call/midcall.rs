@@ -407,7 +407,10 @@ impl Call {
             .reinvite_out
             .as_ref()
             .is_some_and(|r| r.tx.is_pending())
-            || self.clients.iter().any(|c| c.purpose == Purpose::Refresh);
+            || self
+                .clients
+                .iter()
+                .any(|c| c.purpose == Purpose::Refresh && !c.tx.is_finished());
         let refusal =
             if self.ended || !matches!(self.state, CallState::Connected | CallState::Answering) {
                 Some(self.response(&request, 481).build())
