@@ -339,7 +339,8 @@ impl UserAgent {
         Some(AccountId(self.accounts.len() - 1))
     }
 
-    /// Unsubscribes (`Expires: 0`) and unregisters every account.
+    /// Ends every call (BYE, CANCEL or 486), unsubscribes (`Expires: 0`) and unregisters every
+    /// account.
     pub fn shutdown(&mut self, now: Instant) {
         let now = self.monotonic(now);
         for i in 0..self.accounts.len() {
@@ -348,7 +349,7 @@ impl UserAgent {
         self.pump(now);
     }
 
-    /// Unsubscribes and unregisters one account.
+    /// Ends the account's calls, unsubscribes and unregisters it.
     pub fn shutdown_account(&mut self, now: Instant, account: AccountId) {
         let now = self.monotonic(now);
         if account.0 < self.accounts.len() {
@@ -499,6 +500,7 @@ impl UserAgent {
     /// Marks the account closing (the pump sends its un-SUBSCRIBEs a few at a time, so a burst of
     /// hundreds does not overflow the server's socket) and unregisters it.
     fn shutdown_account_inner(&mut self, now: Instant, i: usize) {
+        self.hang_up_account_calls(now, i);
         let account = &mut self.accounts[i];
         account.closing = true;
         account.keepalive.stop();

@@ -539,3 +539,16 @@ fn failures_end_the_call_with_words_that_say_what_to_do() {
         assert_eq!(pair.ua.call_state(id), None);
     }
 }
+
+#[test]
+fn shutting_down_ends_the_calls_with_bye() {
+    let mut pair = CallPair::new(answering(200));
+    let id = connected(&mut pair);
+    let now = pair.now;
+    pair.ua.shutdown(now);
+    pair.run_for(Duration::from_secs(1));
+    assert_eq!(pair.pbx.count("BYE"), 1);
+    assert_eq!(pair.ends()[0].cause, EndCause::HungUp);
+    pair.run_for(Duration::from_secs(60));
+    assert_eq!(pair.ua.call_state(id), None);
+}

@@ -212,6 +212,15 @@ impl UserAgent {
 
     // ---- internals ----
 
+    /// Hangs up every call of account `account` (it is shutting down).
+    pub(super) fn hang_up_account_calls(&mut self, now: Instant, account: usize) {
+        for i in 0..self.calls.len() {
+            if self.calls[i].account == account {
+                with_ctx!(self, i, |c, ctx| c.hang_up(now, &mut ctx));
+            }
+        }
+    }
+
     fn next_call_id(&mut self) -> CallId {
         self.next_call = self.next_call.wrapping_add(1);
         CallId(self.next_call)
