@@ -321,13 +321,21 @@ impl Session {
     }
 
     fn on_rtcp(&mut self, now: Instant, from: SocketAddr, bytes: &[u8]) {
-        if self.negotiated.is_none() {
+        let Some(n) = self.negotiated.as_ref() else {
             return;
-        }
+        };
         let Ok(packets) = rtcp::parse_compound(bytes) else {
             return;
         };
-        self.latched_rtcp = Some(from);
+        // Reports go back where the far end's come from, if that is the host its media (or its
+        // SDP) is at: a stranger's packet does not redirect them.
+        let host = self
+            .latched_rtp
+            .map(|(a, _)| a.ip())
+            .or(n.remote_rtcp.map(|a| a.ip()));
+        if host.is_none_or(|ip| ip == from.ip()) {
+            self.latched_rtcp = Some(from);
+        }
         for p in packets {
             let blocks = match p {
                 RtcpPacket::SenderReport { info, blocks, .. } => {

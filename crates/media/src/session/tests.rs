@@ -471,6 +471,27 @@ fn symmetric_rtp_answers_where_packets_come_from() {
         to_nat >= 45 && to_sdp == 0,
         "{to_nat} to the NAT, {to_sdp} to the SDP address"
     );
+    // A stranger's RTCP from another host does not redirect B's reports.
+    let stranger = SocketAddr::from(([10, 0, 0, 9], 9));
+    let mut rr = Vec::new();
+    crate::rtcp::build_report(5, None, None, "x", &mut rr);
+    p.b.s.handle_input(
+        p.now,
+        MediaInput::Packet {
+            from: stranger,
+            bytes: &rr,
+        },
+    );
+    p.b.s.next_rtcp = p.now;
+    p.b.s.handle_input(p.now, MediaInput::Timeout);
+    let reports: Vec<SocketAddr> = std::iter::from_fn(|| p.b.s.poll_transmit())
+        .filter(|t| t.rtcp)
+        .map(|t| t.destination)
+        .collect();
+    assert!(
+        !reports.is_empty() && !reports.contains(&stranger),
+        "{reports:?}"
+    );
 }
 
 #[test]
