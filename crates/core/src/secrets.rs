@@ -290,8 +290,9 @@ mod keyring_store {
     use std::fmt;
     use std::sync::Arc;
 
-    /// The OS keyring (Linux: the Secret Service over D-Bus, e.g. GNOME Keyring or KWallet),
-    /// service `voicelamp`, the account id as key.
+    /// The OS keyring (Linux: the Secret Service over D-Bus, e.g. GNOME Keyring or KWallet;
+    /// Windows: the Credential Manager; macOS: the Keychain), service `voicelamp`, the account
+    /// id as key.
     pub struct KeyringStore {
         store: Arc<CredentialStore>,
     }
@@ -305,17 +306,30 @@ mod keyring_store {
     }
 
     impl KeyringStore {
-        /// Connects to the platform's keyring.
+        /// Connects to the platform's keyring: the Secret Service on Linux, the Credential
+        /// Manager on Windows (a generic credential named `<account>.voicelamp`), the login
+        /// Keychain on macOS (a generic password of service `voicelamp`, the account id as
+        /// account).
         pub fn open() -> Result<Self, SecretError> {
             #[cfg(target_os = "linux")]
             {
                 let store = dbus_secret_service_keyring_store::Store::new().map_err(describe)?;
                 Ok(Self { store })
             }
-            #[cfg(not(target_os = "linux"))]
+            #[cfg(windows)]
+            {
+                let store = windows_native_keyring_store::Store::new().map_err(describe)?;
+                Ok(Self { store })
+            }
+            #[cfg(target_os = "macos")]
+            {
+                let store = apple_native_keyring_store::keychain::Store::new().map_err(describe)?;
+                Ok(Self { store })
+            }
+            #[cfg(not(any(target_os = "linux", windows, target_os = "macos")))]
             {
                 Err(SecretError::Keyring(
-                    "no keyring store is built in for this platform yet".into(),
+                    "this platform has no keyring Voicelamp can use".into(),
                 ))
             }
         }

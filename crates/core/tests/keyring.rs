@@ -1,10 +1,17 @@
-//! The OS keyring store against a real Secret Service. Ignored by default: it needs an unlocked
-//! collection. `scripts/test` runs it in a private D-Bus session with a throwaway GNOME Keyring:
+//! The OS keyring store against the real one: the Secret Service on Linux, the Credential Manager
+//! on Windows, the Keychain on macOS. Ignored by default: it needs an unlocked keyring.
+//! `scripts/test` runs it in a private D-Bus session with a throwaway GNOME Keyring:
 //!
 //! ```text
 //! tests/with-keyring cargo test -p voicelamp-core --test keyring -- --ignored
 //! ```
-#![cfg(all(feature = "keyring", target_os = "linux"))]
+//!
+//! and `scripts/check-targets` as a Windows program under Wine (whose Credential Manager keeps
+//! credentials in its prefix's registry).
+#![cfg(all(
+    feature = "keyring",
+    any(target_os = "linux", windows, target_os = "macos")
+))]
 
 use voicelamp_core::config::{AccountConfig, PasswordSource};
 use voicelamp_core::secrets::{KeyringStore, Secret, SecretStore, resolve_password};
