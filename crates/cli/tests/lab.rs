@@ -34,7 +34,10 @@ impl Lab {
             tcp_port: var("LAB_SIP_TCP_PORT", "35060"),
             tls_port: var("LAB_SIP_TLS_PORT", "35061"),
             domain: var("LAB_SIP_DOMAIN", "127.0.0.1"),
-            ca_file: PathBuf::from(var("LAB_CA_FILE", &format!("{dir}/tls/ca.pem"))),
+            // Absolute with a drive when the test runs as a Windows program (under Wine): the
+            // configuration lives on another drive than the lab.
+            ca_file: std::path::absolute(var("LAB_CA_FILE", &format!("{dir}/tls/ca.pem")))
+                .expect("the lab's CA path"),
         };
         let addr = format!("{}:{}", lab.host, lab.tcp_port)
             .parse()
@@ -84,7 +87,7 @@ password_env = "VL_TEST_PW_{tls}"
 expires = 60
 
 [accounts.tls]
-ca_file = "{ca}"
+ca_file = '{ca}'
 "#,
             udp_aor = self.aor(udp),
             tcp_aor = self.aor(tcp),

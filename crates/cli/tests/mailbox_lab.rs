@@ -20,9 +20,13 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The lab's CA, absolute with a drive when the test runs as a Windows program (under Wine: the
+/// configuration lives on another drive than the lab); written as a TOML literal string.
 fn ca_file() -> String {
     let dir = var("VOICELAMP_LAB_DIR", "/tmp/voicelamp-lab");
-    var("LAB_CA_FILE", &format!("{dir}/tls/ca.pem"))
+    let path = std::path::absolute(var("LAB_CA_FILE", &format!("{dir}/tls/ca.pem")))
+        .expect("the lab's CA path");
+    path.display().to_string()
 }
 
 fn imaps_port() -> String {
@@ -55,7 +59,7 @@ impl Setup {
             user: user.to_owned(),
         };
         setup.write(&format!(
-            "[accounts.tls]\nca_file = \"{}\"\n[accounts.voicemail]\nimap = \"imaps://{}:{}\"\n",
+            "[accounts.tls]\nca_file = '{}'\n[accounts.voicemail]\nimap = \"imaps://{}:{}\"\n",
             ca_file(),
             var("LAB_IMAP_HOST", "127.0.0.1"),
             imaps_port()
@@ -517,7 +521,7 @@ async fn an_untrusted_certificate_is_refused_unless_opted_out() {
 
     // STARTTLS on the plain port, verified with the CA given for the mail server only.
     s.write(&format!(
-        "[accounts.voicemail]\nimap = \"imap://{host}:{}\"\n[accounts.voicemail.tls]\nca_file = \"{}\"\n",
+        "[accounts.voicemail]\nimap = \"imap://{host}:{}\"\n[accounts.voicemail.tls]\nca_file = '{}'\n",
         var("LAB_IMAP_PORT", "31143"),
         ca_file()
     ));
@@ -538,7 +542,7 @@ async fn a_mark_made_while_the_server_is_away_is_journaled_and_sent_later() {
         .unwrap()
         .port();
     s.write(&format!(
-        "[accounts.tls]\nca_file = \"{}\"\n[accounts.voicemail]\nimap = \"imaps://127.0.0.1:{closed}\"\n",
+        "[accounts.tls]\nca_file = '{}'\n[accounts.voicemail]\nimap = \"imaps://127.0.0.1:{closed}\"\n",
         ca_file()
     ));
     let out = s.run(&["mark-heard", "vm", &id, "--folder", "INBOX"]).await;
@@ -574,7 +578,7 @@ async fn a_mark_without_folder_while_the_server_is_away_is_journaled_and_finds_i
         .unwrap()
         .port();
     s.write(&format!(
-        "[accounts.tls]\nca_file = \"{}\"\n[accounts.voicemail]\nimap = \"imaps://127.0.0.1:{closed}\"\n",
+        "[accounts.tls]\nca_file = '{}'\n[accounts.voicemail]\nimap = \"imaps://127.0.0.1:{closed}\"\n",
         ca_file()
     ));
     let out = s.run(&["mark-heard", "vm", &id]).await;

@@ -270,7 +270,7 @@ fn validate_account(
         }
     };
     let tls = TlsConfig {
-        ca_file: raw.tls.ca_file.map(|p| base.join(p)),
+        ca_file: raw.tls.ca_file.map(|p| resolve_path(base, &p)),
         insecure_skip_verify: raw.tls.insecure_skip_verify,
     };
     let account = AccountConfig {
@@ -342,7 +342,10 @@ pub(super) fn password_source(
                     "must not be empty".into(),
                 ));
             }
-            Some(PasswordSource::File(base.join(file.into_inner())))
+            Some(PasswordSource::File(resolve_path(
+                base,
+                Path::new(&file.into_inner()),
+            )))
         }
         (None, None) => None,
     })
@@ -380,4 +383,15 @@ fn validate_audio(audio: AudioConfig) -> Result<AudioConfig, (&'static str, Stri
         }
     }
     Ok(audio)
+}
+
+/// A path written in the configuration, as the program uses it: relative paths are relative to
+/// the configuration file's directory `base`, never to the working directory. On Windows a path
+/// with a root but no drive (`\etc\ca.pem`, `/etc/ca.pem`: a file copied from Linux) is on the
+/// configuration file's drive, not on whichever drive is current when the program starts; a
+/// path with a drive (`D:\ca.pem`) or a UNC path (`\\server\share\ca.pem`) is kept.
+pub(crate) fn resolve_path(base: &Path, path: &Path) -> std::path::PathBuf {
+    // `Path::join` does exactly this: an absolute path replaces `base`; on Windows a rooted path
+    // without a prefix keeps `base`'s prefix (its drive or UNC share).
+    base.join(path)
 }

@@ -135,11 +135,76 @@ fn reads_every_field() {
         }
         other => panic!("password source {other:?}"),
     }
+    let ca = carrier.tls.ca_file.as_deref().expect("ca_file");
+    #[cfg(unix)]
+    assert_eq!(ca, Path::new("/etc/ssl/carrier-ca.pem"));
+    // Windows: a path without a drive is on the configuration file's drive.
+    #[cfg(windows)]
     assert_eq!(
-        carrier.tls.ca_file.as_deref(),
-        Some(Path::new("/etc/ssl/carrier-ca.pem"))
+        ca,
+        std::path::absolute(PATH)
+            .expect("absolute")
+            .ancestors()
+            .last()
+            .expect("root")
+            .join(r"etc\ssl\carrier-ca.pem")
     );
     assert!(!carrier.tls.insecure_skip_verify);
+}
+
+/// Paths in the configuration are relative to its directory; absolute ones are kept.
+#[test]
+#[cfg(unix)]
+fn paths_are_resolved_against_the_configuration_file() {
+    let base = Path::new("/home/a/.config/voicelamp");
+    let resolve = |p: &str| read::resolve_path(base, Path::new(p));
+    assert_eq!(
+        resolve("ca.pem"),
+        Path::new("/home/a/.config/voicelamp/ca.pem")
+    );
+    assert_eq!(resolve("../certs/ca.pem"), base.join("../certs/ca.pem"));
+    assert_eq!(resolve("/etc/ssl/ca.pem"), Path::new("/etc/ssl/ca.pem"));
+}
+
+/// Windows: a path with a root but no drive (copied from Linux: `/etc/ssl/ca.pem`) is on the
+/// configuration file's drive or share, whatever drive is current; a drive or a UNC path is kept.
+#[test]
+#[cfg(windows)]
+fn paths_are_resolved_against_the_configuration_file() {
+    let base = Path::new(r"D:\Users\a\AppData\Roaming\voicelamp");
+    let resolve = |p: &str| read::resolve_path(base, Path::new(p));
+    assert_eq!(resolve("ca.pem"), base.join("ca.pem"));
+    assert_eq!(
+        resolve(r"certs\ca.pem"),
+        Path::new(r"D:\Users\a\AppData\Roaming\voicelamp\certs\ca.pem")
+    );
+    assert_eq!(resolve("/etc/ssl/ca.pem"), Path::new(r"D:\etc\ssl\ca.pem"));
+    assert_eq!(resolve(r"\etc\ssl\ca.pem"), Path::new(r"D:\etc\ssl\ca.pem"));
+    assert_eq!(resolve(r"C:\certs\ca.pem"), Path::new(r"C:\certs\ca.pem"));
+    assert_eq!(
+        resolve(r"\\files\it\ca.pem"),
+        Path::new(r"\\files\it\ca.pem")
+    );
+    let share = Path::new(r"\\files\home\a\voicelamp");
+    assert_eq!(
+        read::resolve_path(share, Path::new("/ca.pem")),
+        Path::new(r"\\files\home\ca.pem")
+    );
+    // Read through the configuration: the drive current when the program starts plays no part.
+    let config = Config::from_toml_str(
+        "[[accounts]]\nid = \"a\"\naor = \"sip:a@h\"\npassword_file = \"/secrets/a.pw\"\n\n[accounts.tls]\nca_file = \"/etc/ssl/ca.pem\"\n",
+        &base.join("config.toml"),
+    )
+    .expect("valid");
+    let account = &config.accounts[0];
+    assert_eq!(
+        account.tls.ca_file.as_deref(),
+        Some(Path::new(r"D:\etc\ssl\ca.pem"))
+    );
+    assert_eq!(
+        account.password,
+        PasswordSource::File(r"D:\secrets\a.pw".into())
+    );
 }
 
 #[test]

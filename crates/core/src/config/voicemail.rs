@@ -218,7 +218,7 @@ pub(super) fn validate(
     })?;
     let match_subject = rules(raw.match_subject, err, "voicemail.match_subject", |_| None)?;
     let tls = raw.tls.map(|t| TlsConfig {
-        ca_file: t.ca_file.map(|p| base.join(p)),
+        ca_file: t.ca_file.map(|p| super::read::resolve_path(base, &p)),
         insecure_skip_verify: t.insecure_skip_verify,
     });
     Ok(VoicemailConfig {
