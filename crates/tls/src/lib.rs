@@ -56,8 +56,27 @@ pub enum TlsError {
     Setup(String),
 }
 
+/// The cryptography of every TLS connection: *ring*, on every platform. It is the most used
+/// rustls provider, its primitives are BoringSSL's constant-time assembly and C, and it offers the
+/// suites a PBX or mail server speaks (TLS 1.3 and 1.2 with ECDHE, AES-GCM and ChaCha20-Poly1305;
+/// RSA and ECDSA certificates). Its C needs the target's C compiler to build, which every
+/// platform's own toolchain has (MSVC, Xcode, gcc). The pure-Rust providers were weighed and not
+/// taken: `rustls-rustcrypto` is an alpha, and Graviola says it is very new and needs AVX2, ADX
+/// and BMI2 on x86_64, which older laptops lack.
+#[cfg(not(voicelamp_check_without_c))]
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(crypto::ring::default_provider())
+}
+
+/// Only for type-checking the Windows (MSVC) and macOS targets on a machine without their C
+/// compilers (`scripts/check-targets` sets `--cfg voicelamp_check_without_c`): *ring* is left out of
+/// the graph there, and so is every provider. Such a build is never run; a program built this
+/// way would refuse every TLS connection (no provider installed) rather than use a weaker one.
+#[cfg(voicelamp_check_without_c)]
+fn provider() -> Arc<CryptoProvider> {
+    CryptoProvider::get_default()
+        .cloned()
+        .expect("a type-checking build has no TLS provider")
 }
 
 /// The platform's trusted roots, loaded once per process.
