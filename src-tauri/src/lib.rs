@@ -92,7 +92,7 @@ pub fn app_builder<R: Runtime>(
         mailboxes: mailboxes.clone(),
         trace: options.sip_trace.clone(),
         pending: pending.clone(),
-        login_program: voicelamp_desktop::tray_program(),
+        login_program: login_program(),
     };
     let probe = Arc::new(TrayProbe::new(options.tray_probe.clone()));
     builder
@@ -226,6 +226,16 @@ fn run_standalone() {
     app.run(on_run_event);
 }
 
+/// What starts at login (with `--minimized`): on Linux the tray process; elsewhere this program,
+/// the only one the Windows and macOS installers carry.
+fn login_program() -> std::path::PathBuf {
+    if cfg!(target_os = "linux") {
+        voicelamp_desktop::tray_program()
+    } else {
+        std::env::current_exe().unwrap_or_else(|_| voicelamp_desktop::window_program())
+    }
+}
+
 /// The last window closing is not the app quitting: only an explicit exit (the tray's Quit, which
 /// carries an exit code) ends it. On exit, every account unsubscribes and unregisters (bounded).
 fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
@@ -239,6 +249,19 @@ fn on_run_event<R: Runtime>(app: &tauri::AppHandle<R>, event: RunEvent) {
             {
                 let engine = backend.engine.clone();
                 tauri::async_runtime::block_on(engine.shutdown(SHUTDOWN_LIMIT));
+            }
+        }
+        // macOS hands a clicked sip:/sips:/tel: link (CFBundleURLTypes in Info.plist) to the
+        // running app as an Apple event, not as an argument.
+        #[cfg(target_os = "macos")]
+        RunEvent::Opened { urls } => {
+            let links: Vec<String> = std::iter::once(String::new())
+                .chain(urls.iter().map(|url| url.to_string()))
+                .collect();
+            if let Some(navigation) = link_in(&links)
+                && let Err(err) = window::navigate(app, navigation)
+            {
+                tracing::warn!(error = %err, "the link could not be opened");
             }
         }
         _ => {}
