@@ -2,7 +2,10 @@
 //! until those transactions end, then stop the socket readers and close the connections.
 
 use super::{Driver, Internal};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How long shutdown waits for calls that are ending.
+const CALL_END_WAIT: Duration = Duration::from_millis(500);
 use tokio::sync::mpsc;
 use voicelamp_sip::Input;
 use voicelamp_sip::registration::RegistrationState;
@@ -20,13 +23,20 @@ impl Driver {
         self.end_calls();
         self.ua.shutdown(start);
         self.drain().await;
-        while !self.shutdown_finished() {
+        // A CANCEL's 487 (to ACK) or a BYE's answer comes within a round trip; a call stays
+        // "ending" until its transactions are gone (seconds over UDP), so it is waited for
+        // only this long.
+        let calls_until = start + CALL_END_WAIT;
+        while !self.shutdown_finished(Instant::now() < calls_until) {
             let now = Instant::now();
             if now >= deadline {
                 tracing::warn!("shutdown: the server did not answer everything in time");
                 break;
             }
-            let wake = self.ua.poll_timeout().map_or(deadline, |t| t.min(deadline));
+            let mut wake = self.ua.poll_timeout().map_or(deadline, |t| t.min(deadline));
+            if now < calls_until {
+                wake = wake.min(calls_until);
+            }
             tokio::select! {
                 Some(message) = internal.recv() => self.handle_internal(message).await,
                 Some(message) = udp.recv() => self.handle_internal(message).await,
@@ -50,17 +60,19 @@ impl Driver {
         self.conns.clear();
     }
 
-    fn shutdown_finished(&self) -> bool {
+    fn shutdown_finished(&self, wait_for_calls: bool) -> bool {
         if self.ua.unsubscribes_waiting() {
             return false;
         }
         // A CANCEL or BYE still on its way (the far end's 487 to ACK, the BYE's answer).
-        if self.ua.calls().into_iter().any(|c| {
-            matches!(
-                self.ua.call_state(c),
-                Some(voicelamp_sip::call::CallState::Ending)
-            )
-        }) {
+        if wait_for_calls
+            && self.ua.calls().into_iter().any(|c| {
+                matches!(
+                    self.ua.call_state(c),
+                    Some(voicelamp_sip::call::CallState::Ending)
+                )
+            })
+        {
             return false;
         }
         self.accounts.values().all(|entry| {
