@@ -368,3 +368,44 @@ pub(super) fn line_calls(
         stutter_dial_tone: account.stutter_dial_tone,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SecretStore;
+
+    #[test]
+    fn keys_are_checked_bounded_and_due_at_once() {
+        let mut keys = Keys::default();
+        assert!(keys.poll_timeout().is_none());
+        keys.push("1234#").expect("dial-pad keys");
+        assert!(keys.poll_timeout().is_some_and(|t| t <= Instant::now()));
+        let bad = keys.push("12x").expect_err("not a key");
+        assert!(bad.contains('x'), "{bad}");
+        assert_eq!(keys.queue.len(), 5, "nothing of a refused batch is queued");
+        let too_many = "1".repeat(MAX_QUEUED_KEYS);
+        assert!(keys.push(&too_many).is_err());
+        assert_eq!(keys.queue.len(), 5);
+        keys.clear();
+        assert!(keys.poll_timeout().is_none());
+    }
+
+    #[test]
+    fn the_pin_comes_from_the_store_only_when_the_line_sends_it() {
+        let store = crate::MemoryStore::new();
+        store
+            .set("office.voicemail-pin", &Secret::new("4711#".into()))
+            .expect("stored");
+        let mut account = crate::AccountConfig::new("office", "sip:alice@pbx.example.com");
+        account.voicemail_access_code = Some("*97".into());
+        let off = line_calls(&account, &store);
+        assert!(off.pin.is_none());
+        assert_eq!(off.access_code.as_deref(), Some("*97"));
+        account.voicemail_pin_delay = Some(3);
+        let on = line_calls(&account, &store);
+        // Debug output never shows it.
+        assert!(!format!("{on:?}").contains("4711"));
+        let (pin, delay) = on.pin.expect("the PIN");
+        assert_eq!((pin.expose(), delay), ("4711#", Duration::from_secs(3)));
+    }
+}
