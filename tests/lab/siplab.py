@@ -5,7 +5,7 @@ Builds and parses SIP messages, answers digest challenges (MD5, SHA-256;
 qop=auth), sends over UDP (RFC 3261 timer E retransmission), TCP or TLS with
 bounded timeouts, collects in-dialog NOTIFYs and answers them 200 OK.
 
-Also the lab's process helpers: ``siplab.py wait-up|wait-free|wait-pid-exit|options``.
+Also the lab's process helpers: ``siplab.py wait-up|wait-free|wait-pid-exit|options|register``.
 
 Everything here talks to loopback only; every wait has a deadline.
 """
@@ -615,6 +615,11 @@ def cli(argv: list[str]) -> int:
     op = sub.add_parser("options", help="send OPTIONS and print the status line")
     op.add_argument("--proto", default="udp")
     op.add_argument("--port", type=int)
+    rg = sub.add_parser("register", help="register USER (password pw-USER) over UDP, like a "
+                        "desk phone, print the 200's Contact values, one a line, and exit "
+                        "(the binding stays until it expires)")
+    rg.add_argument("user")
+    rg.add_argument("--expires", type=int, default=120)
     a = ap.parse_args(argv)
 
     if a.cmd == "wait-up":
@@ -652,6 +657,17 @@ def cli(argv: list[str]) -> int:
             except OSError:
                 return True
         return 0 if _poll(gone, a.timeout) else 1
+    if a.cmd == "register":
+        ua = UA(a.user, f"pw-{a.user}", "udp")
+        resp = ua.register(expires=a.expires)
+        ua.close()
+        if resp.status != 200:
+            print(resp.start, file=sys.stderr)
+            return 1
+        print(ua.contact().strip("<>"))
+        for contact in resp.get_all("contact"):
+            print("bound:", contact)
+        return 0
     if a.cmd == "options":
         port = a.port or int(lab_env({"udp": "LAB_SIP_UDP_PORT", "tcp": "LAB_SIP_TCP_PORT",
                                       "tls": "LAB_SIP_TLS_PORT"}[a.proto], "35060"))

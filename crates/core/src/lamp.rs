@@ -442,9 +442,10 @@ impl LampModel {
                     Lamp::Unknown | Lamp::Failed { .. } => lamp.clone(),
                 })
             }
-            Event::BodyError { .. } | Event::InvalidMessage { .. } | Event::Call { .. } => {
-                Vec::new()
-            }
+            Event::BodyError { .. }
+            | Event::InvalidMessage { .. }
+            | Event::Call { .. }
+            | Event::Bindings { .. } => Vec::new(),
         }
     }
 

@@ -184,7 +184,12 @@ impl Engine {
                 .map_err(|e| e.to_string())
                 .and_then(|sip| {
                     let secret = resolve_password(account, secrets).map_err(|e| e.to_string())?;
-                    Ok(spec(&sip, &secret))
+                    let mut spec = spec(&sip, &secret);
+                    // An account started alone is being looked at (`check`): the registrar is
+                    // asked first which devices are bound, so one our REGISTER replaces (a desk
+                    // phone on the same extension) can be named.
+                    spec.query_bindings = only.is_some();
+                    Ok(spec)
                 });
             match prepared {
                 Ok(spec) => {
@@ -440,6 +445,7 @@ fn failed(account: &str, why: &str) -> EngineEvent {
 fn sip_account(event: &Event) -> Option<AccountId> {
     match event {
         Event::Registration { account, .. }
+        | Event::Bindings { account, .. }
         | Event::Mailbox { account, .. }
         | Event::MailboxStale { account, .. }
         | Event::MailboxFailed { account, .. }

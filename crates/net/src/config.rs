@@ -178,6 +178,9 @@ pub struct AccountSpec {
     /// Register (default). `false`: subscribe only, never REGISTER (see
     /// [`AccountConfig::register`](voicelamp_sip::AccountConfig::register)).
     pub register: bool,
+    /// Ask the registrar which devices are bound before the first REGISTER (see
+    /// [`AccountConfig::query_bindings`](voicelamp_sip::AccountConfig::query_bindings)).
+    pub query_bindings: bool,
     /// Where to send, when already known (e.g. read from the configuration); `None`: read from
     /// the outbound proxy URI, else the registrar URI.
     pub target: Option<Target>,
@@ -209,6 +212,7 @@ impl AccountSpec {
             tls: TlsOptions::default(),
             local_port: 0,
             register: true,
+            query_bindings: false,
             target: None,
             incoming_calls: IncomingCalls::default(),
         }
@@ -232,6 +236,7 @@ impl AccountSpec {
         config.mailboxes = self.mailboxes.clone();
         config.unsolicited = self.unsolicited;
         config.register = self.register;
+        config.query_bindings = self.query_bindings;
         config.outbound_proxy = self.outbound_proxy.clone();
         config.incoming_calls = self.incoming_calls;
         config

@@ -103,6 +103,10 @@ pub struct AccountConfig {
     /// its subscriptions start at once, with a Contact made from the flow's local address,
     /// and unsolicited NOTIFYs for it are judged by [`unsolicited`](Self::unsolicited) alone.
     pub register: bool,
+    /// Ask the registrar which contacts are bound (a REGISTER without Contact) before the
+    /// first REGISTER, so that a device our registration replaces can be named (off by
+    /// default: one more request).
+    pub query_bindings: bool,
     /// Outbound proxy URI (e.g. `sip:proxy.example.com`): sent as a loose `Route` on every
     /// request outside a dialog. The driver sends everything to [`Flow::remote`] anyway.
     pub outbound_proxy: Option<String>,
@@ -125,6 +129,7 @@ impl AccountConfig {
             mailboxes: vec![aor.to_owned()],
             unsolicited: UnsolicitedTrust::default(),
             register: true,
+            query_bindings: false,
             outbound_proxy: None,
             flow,
             incoming_calls: IncomingCalls::default(),

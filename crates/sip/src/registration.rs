@@ -1,7 +1,9 @@
 //! Registration of one account (RFC 3261 §10): expiry negotiation, refresh at about 90 % of
 //! the granted expiry minus jitter, `423` + `Min-Expires`, digest challenges, `received`/`rport`
 //! (re-register with the corrected Contact, removing the old binding), failure backoff with
-//! jitter, and `Expires: 0` on shutdown.
+//! jitter, and `Expires: 0` on shutdown. The registrar's 2xx names the AOR's other devices
+//! ([`Bindings`]); with [`AccountConfig::query_bindings`] a query first tells which of them
+//! our REGISTER replaced.
 //!
 //! Sans-IO: `start`/`shutdown` and `handle_response`/`handle_timeout` are the inputs;
 //! `poll_transmit` (bytes for the account's flow), `poll_event` and `poll_timeout` the outputs.
@@ -20,6 +22,12 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+mod bindings;
+mod types;
+
+pub use bindings::Bindings;
+pub use types::{RegistrationEvent, RegistrationFailure, RegistrationState};
+
 /// Largest expiry this client asks for after a `423`.
 pub const MAX_EXPIRES: u32 = 86_400;
 /// How many `423` answers in a row are followed by a new request at once; the next one (a
@@ -28,78 +36,10 @@ pub const MAX_INTERVAL_STEPS_IN_A_ROW: u32 = 1;
 /// How many Contact corrections (`received`/`rport`) in a row before the mapping is taken as is.
 pub const MAX_CONTACT_CORRECTIONS: u32 = 2;
 
-/// Why a registration failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegistrationFailure {
-    /// The server rejected fresh credentials. Not retried until [`Registration::restart`].
-    WrongCredentials,
-    /// The challenge cannot be answered (algorithm, qop, missing credentials).
-    AuthUnsupported(String),
-    /// No final response before timer F.
-    Timeout,
-    /// A final error response.
-    Rejected {
-        /// Status code.
-        status: u16,
-        /// Reason phrase.
-        reason: String,
-    },
-    /// `423` without a usable `Min-Expires`.
-    IntervalTooBrief,
-    /// A 2xx that granted no expiry for our Contact.
-    NoBinding,
-}
-
-/// The registration's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegistrationState {
-    /// Not started.
-    Idle,
-    /// First REGISTER (or a retry) in progress.
-    Registering,
-    /// Registered; a refresh may be in progress.
-    Registered {
-        /// Granted expiry in seconds.
-        expires: u32,
-    },
-    /// Failed; retried at `retry_at` when set.
-    Failed {
-        /// Why.
-        reason: RegistrationFailure,
-        /// Next attempt.
-        retry_at: Option<Instant>,
-    },
-    /// Removing the binding.
-    Unregistering,
-    /// Unregistered after shutdown.
-    Stopped,
-}
-
-/// What the registration reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegistrationEvent {
-    /// Registered or refreshed.
-    Registered {
-        /// Granted expiry in seconds.
-        expires: u32,
-        /// The Contact now bound.
-        contact: String,
-        /// Whether the Contact differs from the one bound before (subscriptions must follow).
-        contact_changed: bool,
-    },
-    /// Failed.
-    Failed {
-        /// Why.
-        reason: RegistrationFailure,
-        /// When the next attempt happens, if any.
-        retry_in: Option<Duration>,
-    },
-    /// The binding was removed after shutdown (or shutdown gave up waiting).
-    Unregistered,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
+    /// A REGISTER without Contact: which contacts are bound before ours (RFC 3261 §10.2.3).
+    Query,
     Register,
     Unregister,
 }
@@ -134,6 +74,12 @@ pub struct Registration {
     /// Contact to remove in the next REGISTER (after a correction).
     remove_contact: Option<String>,
     bound_contact: Option<String>,
+    /// Send a query before the first REGISTER.
+    query_first: bool,
+    queried: bool,
+    /// The other contacts the query found, until the REGISTER's 2xx.
+    before: Option<Vec<String>>,
+    bindings: Bindings,
     corrections: u32,
     /// `423` answers in a row followed at once.
     interval_steps: u32,
@@ -177,6 +123,13 @@ impl Registration {
             public: None,
             remove_contact: None,
             bound_contact: None,
+            query_first: account.query_bindings,
+            queried: false,
+            before: None,
+            bindings: Bindings {
+                aor: account.aor.clone(),
+                ..Bindings::default()
+            },
             corrections: 0,
             interval_steps: 0,
             failures: 0,
@@ -221,6 +174,11 @@ impl Registration {
         uri
     }
 
+    /// The AOR's other bindings, as the last 2xx listed them.
+    pub fn bindings(&self) -> &Bindings {
+        &self.bindings
+    }
+
     /// The address in our Contact (the one the server reported, or the local one).
     pub fn contact_addr(&self) -> SocketAddr {
         self.public.unwrap_or(self.flow.local)
@@ -259,7 +217,13 @@ impl Registration {
         ) {
             self.retry_at = None;
             self.state = RegistrationState::Registering;
-            self.send(now, Purpose::Register, rng);
+            let purpose = if self.query_first && !self.queried {
+                self.queried = true;
+                Purpose::Query
+            } else {
+                Purpose::Register
+            };
+            self.send(now, purpose, rng);
         }
     }
 
@@ -377,7 +341,7 @@ impl Registration {
                 self.pending = None;
                 match purpose {
                     Purpose::Unregister => self.stopped(),
-                    Purpose::Register => {
+                    Purpose::Register | Purpose::Query => {
                         self.fail(now, RegistrationFailure::Timeout, None, rng);
                     }
                 }
@@ -471,6 +435,14 @@ impl Registration {
         if purpose == Purpose::Unregister {
             return self.stopped();
         }
+        if purpose == Purpose::Query {
+            // A registrar that does not answer queries is told by the REGISTER itself.
+            if (200..300).contains(&status) {
+                let contacts = response.head.contacts();
+                self.before = Some(bindings::others(&contacts, &self.contact_uri(), None));
+            }
+            return self.send(now, Purpose::Register, rng);
+        }
         match status {
             200..=299 => self.on_success(now, response, rng),
             423 => match response.head.min_expires() {
@@ -530,6 +502,23 @@ impl Registration {
         if granted == 0 {
             return self.fail(now, RegistrationFailure::NoBinding, None, rng);
         }
+        let others = bindings::others(
+            &response.head.contacts(),
+            &contact,
+            self.remove_contact.as_deref(),
+        );
+        let mut replaced = match self.before.take() {
+            Some(before) => bindings::gone(&before, &others),
+            None => self.bindings.replaced.clone(),
+        };
+        replaced.retain(|r| !others.iter().any(|o| same_contact(o, r)));
+        let found = Bindings {
+            aor: self.aor.clone(),
+            others,
+            replaced,
+        };
+        let bindings_changed = found != self.bindings;
+        self.bindings = found;
         self.failures = 0;
         self.corrections = 0;
         self.interval_steps = 0;
@@ -546,6 +535,10 @@ impl Registration {
             contact,
             contact_changed,
         });
+        if bindings_changed {
+            self.events
+                .push_back(RegistrationEvent::Bindings(self.bindings.clone()));
+        }
     }
 
     fn finish_failure(
@@ -558,7 +551,7 @@ impl Registration {
     ) {
         match purpose {
             Purpose::Unregister => self.stopped(),
-            Purpose::Register => self.fail(now, reason, retry_after, rng),
+            Purpose::Register | Purpose::Query => self.fail(now, reason, retry_after, rng),
         }
     }
 
@@ -619,6 +612,7 @@ impl Registration {
                 }
                 b = b.header("Expires", &self.requested.to_string());
             }
+            Purpose::Query => {}
             Purpose::Unregister => {
                 let contact = self
                     .bound_contact

@@ -9,7 +9,7 @@ use crate::ids;
 use crate::keepalive::{Keepalive, KeepaliveTarget};
 use crate::message::{self, ParseError};
 use crate::message_summary::{SummaryBody, SummaryError};
-use crate::registration::{Registration, RegistrationFailure, RegistrationState};
+use crate::registration::{Bindings, Registration, RegistrationFailure, RegistrationState};
 use crate::subscription::{StaleReason, Subscription, SubscriptionFailure, SubscriptionState};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -109,6 +109,13 @@ pub enum Event {
         state: RegistrationStatus,
         /// Why it failed.
         reason: Option<RegistrationFailure>,
+    },
+    /// The registrar listed other devices of the account's AOR, or our REGISTER replaced some.
+    Bindings {
+        /// Account.
+        account: AccountId,
+        /// The other bindings.
+        bindings: Bindings,
     },
     /// A mailbox state arrived.
     Mailbox {

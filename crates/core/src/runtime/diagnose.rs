@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::time::Duration;
 use voicelamp_net::TransportState;
+use voicelamp_net::voicelamp_sip::registration::Bindings;
 use voicelamp_net::voicelamp_sip::subscription::SubscriptionFailure;
 use voicelamp_net::voicelamp_sip::{
     Event, MessageClass, MessageSummary, RegistrationStatus, Source, SummaryBody, Transport,
@@ -230,6 +231,16 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
             }
         }
     }
+    // Other devices on the line (a desk phone), as the registrar's answer named them.
+    let bindings = account.history.iter().rev().find_map(|e| match e {
+        Event::Bindings { bindings, .. } => Some(bindings),
+        _ => None,
+    });
+    if let Some(bindings) = bindings {
+        for line in bindings_words(bindings) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     // Mailboxes.
     for mailbox in &account.mailboxes {
         let text = match mailbox_outcome(account, mailbox) {
@@ -325,6 +336,33 @@ pub fn diagnose(account: &EngineAccount, waited: u64) -> (String, bool) {
     (out, ok)
 }
 
+/// What the registrar's answer says about the line's other devices: a warning when our
+/// REGISTER replaced one, the list of those that ring beside Voicelamp.
+fn bindings_words(bindings: &Bindings) -> Vec<String> {
+    let mut lines = Vec::new();
+    let line = bindings
+        .aor
+        .split_once(':')
+        .map_or(bindings.aor.as_str(), |(_, rest)| rest);
+    let user = line.split_once('@').map_or(line, |(user, _)| user);
+    if !bindings.replaced.is_empty() {
+        lines.push(format!(
+            "WARNING: the server keeps one registration for {user}: registering Voicelamp \
+             replaced another device ({}); if a desk phone shares this line, set register = false \
+             (subscribe-only: the lamp and voicemail still work, outgoing calls too) or give \
+             Voicelamp a device of its own on the PBX",
+            bindings.replaced.join(", ")
+        ));
+    }
+    if !bindings.others.is_empty() {
+        lines.push(format!(
+            "other devices registered for {user}, ringing beside Voicelamp: {}",
+            bindings.others.join(", ")
+        ));
+    }
+    lines
+}
+
 fn name(transport: Transport) -> &'static str {
     match transport {
         Transport::Udp => "UDP",
@@ -381,6 +419,54 @@ mod tests {
             name: "pbx".into(),
             calls: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_replaced_device_is_a_warning_and_coexisting_ones_are_listed() {
+        let bindings = |others: &[&str], replaced: &[&str]| Bindings {
+            aor: "sip:1001@pbx.example.com".into(),
+            others: others.iter().map(|s| s.to_string()).collect(),
+            replaced: replaced.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut pbx = account(Some(TransportState::Up {
+            transport: Transport::Udp,
+            local: "127.0.0.1:40000".parse().unwrap(),
+            remote: "127.0.0.1:5060".parse().unwrap(),
+        }));
+        pbx.history.push_back(Event::Registration {
+            account: AccountId(0),
+            state: RegistrationStatus::Registered { expires: 600 },
+            reason: None,
+        });
+        pbx.history.push_back(Event::Bindings {
+            account: AccountId(0),
+            bindings: bindings(&[], &["sip:1001@192.0.2.77:5062"]),
+        });
+        let (report, _) = diagnose(&pbx, 15);
+        assert!(
+            report.contains(
+                "  WARNING: the server keeps one registration for 1001: registering Voicelamp \
+                 replaced another device (sip:1001@192.0.2.77:5062); if a desk phone shares this \
+                 line, set register = false (subscribe-only: the lamp and voicemail still work, \
+                 outgoing calls too) or give Voicelamp a device of its own on the PBX\n"
+            ),
+            "{report}"
+        );
+        assert!(!report.contains("other devices"), "{report}");
+        // The latest answer counts: the desk phone came back beside us.
+        pbx.history.push_back(Event::Bindings {
+            account: AccountId(0),
+            bindings: bindings(&["sip:1001@192.0.2.77:5062", "sip:1001@192.0.2.78"], &[]),
+        });
+        let (report, _) = diagnose(&pbx, 15);
+        assert!(!report.contains("WARNING"), "{report}");
+        assert!(
+            report.contains(
+                "  other devices registered for 1001, ringing beside Voicelamp: \
+                 sip:1001@192.0.2.77:5062, sip:1001@192.0.2.78\n"
+            ),
+            "{report}"
+        );
     }
 
     #[test]

@@ -112,6 +112,7 @@ impl Driver {
         };
         match &mut event {
             Event::Registration { account, .. }
+            | Event::Bindings { account, .. }
             | Event::Mailbox { account, .. }
             | Event::MailboxStale { account, .. }
             | Event::MailboxFailed { account, .. }

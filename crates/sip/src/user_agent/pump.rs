@@ -190,6 +190,13 @@ fn on_registration_event(
             account.refresh_subscriptions = false;
             account.restart_subscriptions = false;
         }
+        RegistrationEvent::Bindings(bindings) => push_bounded(
+            events,
+            Event::Bindings {
+                account: id,
+                bindings,
+            },
+        ),
         RegistrationEvent::Failed { reason, retry_in } => push_bounded(
             events,
             Event::Registration {
