@@ -143,7 +143,7 @@ _voicelamp__cli() {
             return 0
             ;;
         voicelamp__subcmd__cli__subcmd__call)
-            opts="-h --dtmf --dtmf-after --play --record --for --json --config --help"
+            opts="-h --dtmf --dtmf-after --play --record --sound --for --json --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,7 +687,7 @@ _voicelamp__cli() {
             return 0
             ;;
         voicelamp__subcmd__cli__subcmd__voicemail)
-            opts="-h --dtmf --dtmf-after --play --record --for --json --config --help"
+            opts="-h --dtmf --dtmf-after --play --record --sound --for --json --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -87,6 +87,7 @@ complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l pla
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l record -d 'Record what the call hears into this WAV file' -r -F
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l for -d 'Hang up this many seconds after the answer' -r
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l config -d 'Configuration file (default: the app\'s, e.g. ~/.config/voicelamp/config.toml)' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l sound -d 'Use the sound devices of the configuration\'s [audio] (else the system\'s defaults) instead of files'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -l json -d 'One JSON object per line'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand call" -s h -l help -d 'Print help'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l dtmf -d 'Keys to send once the call is answered (0-9, *, #, A-D), e.g. 1234#' -r
@@ -95,6 +96,7 @@ complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l record -d 'Record what the call hears into this WAV file' -r -F
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l for -d 'Hang up this many seconds after the answer' -r
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l config -d 'Configuration file (default: the app\'s, e.g. ~/.config/voicelamp/config.toml)' -r -F
+complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l sound -d 'Use the sound devices of the configuration\'s [audio] (else the system\'s defaults) instead of files'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -l json -d 'One JSON object per line'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand voicemail" -s h -l help -d 'Print help'
 complete -c voicelamp-cli -n "__fish_voicelamp_cli_using_subcommand help; and not __fish_seen_subcommand_from watch status check mailbox call voicemail help" -f -a "watch" -d 'Register, subscribe and print every change until Ctrl-C or SIGTERM'
