@@ -7,7 +7,9 @@
 
 use crate::config::notifications::{format_quiet_hours, parse_quiet_hours};
 use crate::config::voicemail::parse_url;
-use crate::config::{ImapSecurity, LampFeed, MailboxConfig, TlsConfig, VoicemailConfig};
+use crate::config::{
+    ImapSecurity, IncomingCalls, LampFeed, MailboxConfig, TlsConfig, VoicemailConfig,
+};
 use crate::policy::Privacy;
 use crate::{AccountConfig, Config, ConfigError, PasswordSource, Secret, UnsolicitedPolicy};
 use serde::{Deserialize, Serialize};
@@ -51,6 +53,16 @@ pub struct AccountForm {
     pub password_source: PasswordSourceForm,
     /// Where the account's voicemail messages are kept, when it has a store.
     pub voicemail: Option<VoicemailForm>,
+    /// What an incoming call does: ring here, or be refused (off, the default).
+    #[serde(default)]
+    pub incoming_calls: IncomingCalls,
+    /// Seconds after "Call voicemail" connects before the PIN (from the keyring) is sent;
+    /// none: never sent.
+    #[serde(default)]
+    pub voicemail_pin_delay: Option<u32>,
+    /// Play the stutter dial tone when a call starts while messages wait.
+    #[serde(default)]
+    pub stutter_dial_tone: bool,
 }
 
 /// The account's voicemail store (IMAP) in the form.
@@ -198,6 +210,9 @@ impl AccountForm {
                 user: vm.user.clone(),
                 lamp_from_imap: vm.lamp_feeds(account.register).contains(&LampFeed::Imap),
             }),
+            incoming_calls: account.incoming_calls,
+            voicemail_pin_delay: account.voicemail_pin_delay,
+            stutter_dial_tone: account.stutter_dial_tone,
         }
     }
 
@@ -270,6 +285,9 @@ impl AccountForm {
                 PasswordSourceForm::File(path) => PasswordSource::File(PathBuf::from(path.trim())),
             },
             voicemail,
+            incoming_calls: self.incoming_calls,
+            voicemail_pin_delay: self.voicemail_pin_delay,
+            stutter_dial_tone: self.stutter_dial_tone,
             ..base
         })
     }
@@ -464,6 +482,31 @@ mod tests {
         let config = remove_account(&config, "desk").expect("removed");
         assert!(config.accounts.is_empty());
         assert!(remove_account(&config, "desk").is_err());
+    }
+
+    #[test]
+    fn call_settings_round_trip_and_a_pin_delay_out_of_range_names_its_field() {
+        let mut desk = form("desk", "sip:1001@pbx");
+        assert_eq!(desk.incoming_calls, IncomingCalls::Off, "off by default");
+        assert_eq!(
+            desk.voicemail_pin_delay, None,
+            "the PIN is never sent by default"
+        );
+        assert!(!desk.stutter_dial_tone);
+        desk.incoming_calls = IncomingCalls::Ring;
+        desk.voicemail_pin_delay = Some(3);
+        desk.stutter_dial_tone = true;
+        let config = upsert_account(&Config::default(), None, &desk, path()).expect("added");
+        let account = &config.accounts[0];
+        assert_eq!(account.incoming_calls, IncomingCalls::Ring);
+        assert_eq!(account.voicemail_pin_delay, Some(3));
+        assert!(account.stutter_dial_tone);
+        assert_eq!(AccountForm::from_config(account), desk);
+        desk.voicemail_pin_delay = Some(crate::config::MAX_PIN_DELAY + 1);
+        let refused = upsert_account(&Config::default(), None, &desk, path())
+            .expect_err("too long a delay")
+            .to_string();
+        assert!(refused.contains("voicemail_pin_delay"), "{refused}");
     }
 
     #[test]

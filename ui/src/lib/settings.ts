@@ -109,6 +109,16 @@ export interface AccountDraft {
   voicemailUser: string;
   voicemailPlaintext: boolean;
   voicemailLamp: boolean;
+  /** Incoming calls ring here, or are refused. */
+  incomingCalls: "ring" | "off";
+  /** The answer to "does this line also ring a desk phone?" (asked, not saved). */
+  deskPhone: "yes" | "no";
+  stutterDialTone: boolean;
+  /** Send the voicemail PIN after `pinDelay` seconds. */
+  pinSend: boolean;
+  pinDelay: string;
+  /** A new PIN for the keyring; never filled from the backend. */
+  pin: string;
 }
 
 /** The fields of the account form, named as their inputs' test ids end. */
@@ -125,6 +135,8 @@ export type AccountField =
   | "registrar"
   | "outbound-proxy"
   | "voicemail-access-code"
+  | "voicemail-pin"
+  | "voicemail-pin-delay"
   | "tls-ca-file"
   | "expires"
   | "voicemail-imap"
@@ -140,6 +152,9 @@ export const DEFAULT_EXPIRES = 3600;
 export const MIN_EXPIRES = 60;
 export const MAX_EXPIRES = 86_400;
 export const MAX_ID_LENGTH = 64;
+/** Longest wait before the voicemail PIN is sent (core's `MAX_PIN_DELAY`), and the suggested one. */
+export const MAX_PIN_DELAY = 60;
+export const DEFAULT_PIN_DELAY = 3;
 /** The longest password the backend accepts. */
 export const MAX_PASSWORD = 1024;
 
@@ -187,6 +202,12 @@ export function newAccountDraft(): AccountDraft {
     voicemailUser: "",
     voicemailPlaintext: false,
     voicemailLamp: false,
+    incomingCalls: "off",
+    deskPhone: "no",
+    stutterDialTone: false,
+    pinSend: false,
+    pinDelay: String(DEFAULT_PIN_DELAY),
+    pin: "",
   };
 }
 
@@ -217,6 +238,12 @@ export function accountDraft(form: AccountForm): AccountDraft {
     voicemailUser: form.voicemail?.user ?? "",
     voicemailPlaintext: form.voicemail?.allowPlaintext ?? false,
     voicemailLamp: form.voicemail?.lampFromImap ?? false,
+    incomingCalls: form.incomingCalls ?? "off",
+    deskPhone: "no",
+    stutterDialTone: form.stutterDialTone ?? false,
+    pinSend: (form.voicemailPinDelay ?? null) !== null,
+    pinDelay: String(form.voicemailPinDelay ?? DEFAULT_PIN_DELAY),
+    pin: "",
   };
 }
 
@@ -262,6 +289,9 @@ export function accountForm(draft: AccountDraft): AccountForm {
           lampFromImap: draft.voicemailLamp,
         }
       : null,
+    incomingCalls: draft.incomingCalls,
+    voicemailPinDelay: draft.pinSend ? Number(draft.pinDelay.trim()) : null,
+    stutterDialTone: draft.stutterDialTone,
   };
 }
 
@@ -278,7 +308,10 @@ export function accountUser(draft: Pick<AccountDraft, "authUser" | "aor">): stri
  */
 export function accountChange(draft: AccountDraft, existingId: string | null): AccountChange {
   const password = draft.passwordKind === "keyring" && draft.password !== "" ? draft.password : null;
-  return { existingId, form: accountForm(draft), password };
+  // An empty field keeps the stored PIN (a PIN no longer sent is removed by the backend).
+  const pin = draft.pin.trim();
+  const voicemailPin = draft.pinSend && pin !== "" ? pin : null;
+  return { existingId, form: accountForm(draft), password, ...(voicemailPin === null ? {} : { voicemailPin }) };
 }
 
 /** What the checks need to know besides the draft. */
@@ -363,6 +396,17 @@ export function validateAccount(draft: AccountDraft, context: AccountContext): F
   const code = draft.voicemailAccessCode.trim();
   if (code !== "" && !ACCESS_CODE.test(code)) {
     errors["voicemail-access-code"] = "Use up to 32 digits, * and #, e.g. *97.";
+  }
+
+  if (draft.pinSend) {
+    const pin = draft.pin.trim();
+    if (pin !== "" && !/^[0-9*#]{1,16}$/.test(pin)) {
+      errors["voicemail-pin"] = "Use up to 16 digits, * and #.";
+    }
+    const delay = Number(draft.pinDelay.trim());
+    if (!Number.isInteger(delay) || delay < 1 || delay > MAX_PIN_DELAY) {
+      errors["voicemail-pin-delay"] = `Enter a whole number of seconds from 1 to ${MAX_PIN_DELAY}.`;
+    }
   }
 
   if (draft.voicemail) validateVoicemail(draft, errors);

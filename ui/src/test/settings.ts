@@ -22,12 +22,15 @@ export function accountForm(overrides: Partial<AccountForm> = {}): AccountForm {
     expires: 3600,
     passwordSource: { kind: "keyring" },
     voicemail: null,
+    incomingCalls: "off",
+    voicemailPinDelay: null,
+    stutterDialTone: false,
     ...overrides,
   };
 }
 
 export function accountSettings(overrides: Partial<AccountForm> = {}, hasPassword = true): AccountSettings {
-  return { form: accountForm(overrides), hasPassword };
+  return { form: accountForm(overrides), hasPassword, hasVoicemailPin: false };
 }
 
 export function notifications(overrides: Partial<NotificationsForm> = {}): NotificationsForm {

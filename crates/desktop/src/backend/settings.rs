@@ -35,6 +35,8 @@ pub struct AccountSettings {
     pub form: AccountForm,
     /// The OS keyring has a password for it (only for the keyring source).
     pub has_password: bool,
+    /// The OS keyring has a voicemail PIN for it.
+    pub has_voicemail_pin: bool,
 }
 
 /// The outcome of the "test" button: the diagnosis in words.
@@ -57,6 +59,10 @@ pub struct AccountChange {
     pub form: AccountForm,
     /// A new password (keyring source only); none keeps the stored one.
     pub password: Option<String>,
+    /// A new voicemail PIN for the keyring; none keeps the stored one. Empty, or a form that
+    /// sends no PIN (`voicemail_pin_delay` none), removes it.
+    #[serde(default)]
+    pub voicemail_pin: Option<String>,
 }
 
 impl std::fmt::Debug for AccountChange {
@@ -65,6 +71,10 @@ impl std::fmt::Debug for AccountChange {
             .field("existing_id", &self.existing_id)
             .field("form", &self.form)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "voicemail_pin",
+                &self.voicemail_pin.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -95,7 +105,9 @@ pub fn get(engine: &EngineService) -> Result<SettingsView, String> {
     let store = config
         .accounts
         .iter()
-        .any(|a| a.password == voicelamp_core::PasswordSource::Keyring)
+        .any(|a| {
+            a.password == voicelamp_core::PasswordSource::Keyring || a.voicemail_pin_delay.is_some()
+        })
         .then(keyring)
         .and_then(Result::ok);
     let accounts = config
@@ -107,7 +119,14 @@ pub fn get(engine: &EngineService) -> Result<SettingsView, String> {
                 && store
                     .as_ref()
                     .is_some_and(|s| matches!(s.get(&account.id), Ok(Some(_))));
-            AccountSettings { form, has_password }
+            let has_voicemail_pin = store
+                .as_ref()
+                .is_some_and(|s| matches!(s.get(&pin_key(&account.id)), Ok(Some(_))));
+            AccountSettings {
+                form,
+                has_password,
+                has_voicemail_pin,
+            }
         })
         .collect();
     Ok(SettingsView {
@@ -121,6 +140,7 @@ pub fn get(engine: &EngineService) -> Result<SettingsView, String> {
 /// accounts.
 pub async fn save_account(engine: &EngineService, change: AccountChange) -> Result<(), String> {
     let password = checked_password(change.password.as_deref())?;
+    let pin = checked_pin(change.voicemail_pin.as_deref())?;
     let _guard = engine.config_lock().await;
     let config = read(engine)?;
     let next = upsert_account(
@@ -138,9 +158,48 @@ pub async fn save_account(engine: &EngineService, change: AccountChange) -> Resu
             .set(id, &secret)
             .map_err(|e| format!("the password could not be stored: {e}"))?;
     }
+    // A PIN no longer sent (no delay, or an empty PIN given) leaves the keyring.
+    let remove = matches!(pin, Some(None)) || change.form.voicemail_pin_delay.is_none();
+    match pin {
+        Some(Some(pin)) if change.form.voicemail_pin_delay.is_some() => keyring()?
+            .set(&pin_key(id), &pin)
+            .map_err(|e| format!("the voicemail PIN could not be stored: {e}"))?,
+        _ if remove => {
+            if let Ok(store) = keyring()
+                && matches!(store.get(&pin_key(id)), Ok(Some(_)))
+                && let Err(e) = store.delete(&pin_key(id))
+            {
+                tracing::warn!(error = %e, "the voicemail PIN could not be removed");
+            }
+        }
+        _ => {}
+    }
     write(engine, &next)?;
     engine.reload();
     Ok(())
+}
+
+/// Where an account's voicemail PIN is kept in the keyring (the engine reads it there).
+fn pin_key(account: &str) -> String {
+    format!("{account}.voicemail-pin")
+}
+
+/// The PIN to store (`Some(None)`: remove it; `None`: keep what is stored): keypad keys only.
+fn checked_pin(pin: Option<&str>) -> Result<Option<Option<Secret>>, String> {
+    let Some(pin) = pin.map(str::trim) else {
+        return Ok(None);
+    };
+    if pin.is_empty() {
+        return Ok(Some(None));
+    }
+    if pin.chars().count() > 16
+        || !pin
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    {
+        return Err("a voicemail PIN is made of the keys 0–9, * and # (at most 16)".to_owned());
+    }
+    Ok(Some(Some(Secret::new(pin.to_owned()))))
 }
 
 /// Removes an account and its keyring entry.
@@ -149,10 +208,11 @@ pub async fn remove(engine: &EngineService, id: &str) -> Result<(), String> {
     let config = read(engine)?;
     let next = remove_account(&config, id).map_err(|e| e.to_string())?;
     write(engine, &next)?;
-    if let Ok(store) = keyring()
-        && let Err(e) = store.delete(id)
-    {
-        tracing::warn!(error = %e, "the keyring entry could not be removed");
+    if let Ok(store) = keyring() {
+        if let Err(e) = store.delete(id) {
+            tracing::warn!(error = %e, "the keyring entry could not be removed");
+        }
+        let _ = store.delete(&pin_key(id));
     }
     engine.reload();
     Ok(())
@@ -229,12 +289,25 @@ mod tests {
             existing_id: Some("desk".into()),
             form: AccountForm::from_config(&AccountConfig::new("desk", "sip:1001@pbx.example.com")),
             password: Some("hunter2-secret".into()),
+            voicemail_pin: Some("4711".into()),
         };
         for text in [format!("{change:?}"), format!("{change:#?}")] {
             assert!(!text.contains("hunter2-secret"), "{text}");
+            assert!(!text.contains("4711"), "the PIN neither: {text}");
             assert!(text.contains("desk"), "the rest stays readable: {text}");
         }
         let call = crate::protocol::Call::AccountSave { change };
         assert!(!format!("{call:?}").contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn a_voicemail_pin_is_keypad_keys_and_empty_removes_it() {
+        assert!(matches!(checked_pin(None), Ok(None)));
+        assert!(matches!(checked_pin(Some("  ")), Ok(Some(None))));
+        assert!(matches!(checked_pin(Some("1234#")), Ok(Some(Some(_)))));
+        for bad in ["12a4", "12 34", "12345678901234567"] {
+            let reason = checked_pin(Some(bad)).expect_err(bad);
+            assert!(reason.contains("0–9"), "{reason}");
+        }
     }
 }
