@@ -30,11 +30,23 @@ pub fn contract<R: Runtime>() -> Builder<R> {
             commands::app::autostart_set,
             commands::app::diagnostics_report,
             commands::app::sip_trace::<tauri::Wry>,
+            commands::call::calls_view,
+            commands::call::call_start,
+            commands::call::call_voicemail,
+            commands::call::call_hang_up,
+            commands::call::call_answer,
+            commands::call::call_decline,
+            commands::call::call_dtmf,
+            commands::call::call_mute,
+            commands::call::call_hold,
+            commands::call::call_volume,
+            commands::call::missed_clear,
         ])
         .events(collect_events![
             crate::events::LinesChanged,
             crate::window::NavigateTo,
-            crate::events::MailboxChanged
+            crate::events::MailboxChanged,
+            crate::events::CallChanged
         ])
 }
 

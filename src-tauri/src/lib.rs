@@ -26,6 +26,7 @@ use voicelamp_desktop::navigation::{Navigation, PendingNavigation, link_in};
 use voicelamp_desktop::probe::TrayProbe;
 use voicelamp_desktop::protocol::{Call, HostEvent, Reply};
 use voicelamp_desktop::shell::Shell;
+use voicelamp_desktop::tray_menu::TrayMenu;
 
 /// Starts the window in one process with the engine and a Tauri tray (the only mode off Linux).
 pub const STANDALONE_FLAG: &str = "--standalone";
@@ -57,8 +58,8 @@ struct TauriShell<R: Runtime> {
 }
 
 impl<R: Runtime> Shell for TauriShell<R> {
-    fn show_tray(&self, badge: &Badge, tooltip: &str, rows: &[String]) {
-        if let Err(e) = tray::show(&self.app, badge, tooltip, rows) {
+    fn show_tray(&self, badge: &Badge, tooltip: &str, menu: &TrayMenu) {
+        if let Err(e) = tray::show(&self.app, badge, tooltip, menu) {
             tracing::warn!(error = %e, "the tray could not be updated");
         }
     }

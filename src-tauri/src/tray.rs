@@ -6,7 +6,8 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 use voicelamp_desktop::badge::{self, Badge};
-use voicelamp_desktop::tray_menu::TrayItem;
+use voicelamp_desktop::engine::CallCommand;
+use voicelamp_desktop::tray_menu::{MenuEntry, TrayItem, TrayMenu};
 
 use crate::HostLink;
 use crate::window::{self, Navigation, ViewId};
@@ -19,7 +20,7 @@ const ICON_SIZE: u32 = 64;
 
 /// Creates the tray icon with its menu (no lines yet: the engine fills them in).
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let menu = build_menu(app, &[])?;
+    let menu = build_menu(app, &TrayMenu::default())?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(lamp_image(&Badge {
             not_known: true,
@@ -47,6 +48,14 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                     ));
                 }
             }
+            Some(
+                item @ (TrayItem::Voicemail(_)
+                | TrayItem::Answer
+                | TrayItem::Decline
+                | TrayItem::HangUp),
+            ) => {
+                call_from_menu(app, item);
+            }
             Some(TrayItem::Open) => report(window::navigate(app, Navigation::view(ViewId::Lines))),
             Some(TrayItem::Settings) => {
                 report(window::navigate(app, Navigation::view(ViewId::Settings)))
@@ -71,41 +80,55 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-fn build_menu<R: Runtime>(app: &AppHandle<R>, rows: &[String]) -> tauri::Result<Menu<R>> {
-    let menu = Menu::new(app)?;
-    for (index, row) in rows.iter().enumerate() {
-        menu.append(&MenuItem::with_id(
-            app,
-            TrayItem::Line(index).id(),
-            row,
-            true,
-            None::<&str>,
-        )?)?;
-    }
-    if !rows.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    for item in TrayItem::FIXED {
-        if item == TrayItem::Quit {
-            menu.append(&PredefinedMenuItem::separator(app)?)?;
+/// A call asked from the menu (a line's voicemail, answer, decline, hang up): done by the
+/// backend; a refusal is said in a notification.
+fn call_from_menu<R: Runtime>(app: &AppHandle<R>, item: TrayItem) {
+    let Some(link) = app.try_state::<HostLink>() else {
+        return;
+    };
+    let HostLink::Local(backend) = link.inner() else {
+        return;
+    };
+    let engine = backend.engine.clone();
+    let command = match item {
+        TrayItem::Voicemail(index) => match engine.view().lines.lines.get(index) {
+            Some(line) => voicelamp_desktop::calls::voicemail_of(line),
+            None => return,
+        },
+        TrayItem::Answer => CallCommand::Call(voicelamp_core::CallCommand::Answer),
+        TrayItem::Decline => CallCommand::Call(voicelamp_core::CallCommand::Decline),
+        _ => CallCommand::Call(voicelamp_core::CallCommand::HangUp),
+    };
+    tauri::async_runtime::spawn(async move {
+        if let Err(reason) = engine.call(command).await {
+            voicelamp_desktop::notify::call_failed(&reason);
         }
-        menu.append(&MenuItem::with_id(
-            app,
-            item.id(),
-            item.label(),
-            true,
-            None::<&str>,
-        )?)?;
+    });
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>, shown: &TrayMenu) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    for entry in shown.entries() {
+        match entry {
+            MenuEntry::Item { item, label } => menu.append(&MenuItem::with_id(
+                app,
+                item.id(),
+                label,
+                true,
+                None::<&str>,
+            )?)?,
+            MenuEntry::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+        }
     }
     Ok(menu)
 }
 
-/// Shows `badge` on the tray lamp, `tooltip` as its tooltip, and one menu row per line.
+/// Shows `badge` on the tray lamp, `tooltip` as its tooltip, and `menu` as its menu.
 pub fn show<R: Runtime>(
     app: &AppHandle<R>,
     badge: &Badge,
     tooltip: &str,
-    rows: &[String],
+    menu: &TrayMenu,
 ) -> tauri::Result<()> {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
         tray.set_icon(Some(lamp_image(badge)))?;
@@ -117,7 +140,7 @@ pub fn show<R: Runtime>(
             tray.set_icon_as_template(true)?;
             tray.set_title(Some(badge.count_text()))?;
         }
-        tray.set_menu(Some(build_menu(app, rows)?))?;
+        tray.set_menu(Some(build_menu(app, menu)?))?;
     }
     Ok(())
 }

@@ -51,10 +51,33 @@ export const commands = {
 	diagnosticsReport: () => typedError<string, string>(__TAURI_INVOKE("diagnostics_report")),
 	/**  The last SIP messages sent and received (redacted: no `Authorization` values), oldest first. */
 	sipTrace: () => __TAURI_INVOKE<SipExchange[]>("sip_trace"),
+	/**  The call in progress and the missed calls; changes follow as `CallChanged`. */
+	callsView: () => typedError<CallsView_Serialize, string>(__TAURI_INVOKE("calls_view")),
+	/**  Calls `target` (a number, a code such as `*97`, or a `sip:`/`tel:` address) on the line. */
+	callStart: (line: string, target: string) => typedError<null, string>(__TAURI_INVOKE("call_start", { line, target })),
+	/**  Calls the line's voicemail (its access code, else the voicemail address its server named). */
+	callVoicemail: (line: string) => typedError<null, string>(__TAURI_INVOKE("call_voicemail", { line })),
+	/**  Ends the call in progress. */
+	callHangUp: () => typedError<null, string>(__TAURI_INVOKE("call_hang_up")),
+	/**  Answers the call that rings. */
+	callAnswer: () => typedError<null, string>(__TAURI_INVOKE("call_answer")),
+	/**  Declines the call that rings (the line's other devices may still take it). */
+	callDecline: () => typedError<null, string>(__TAURI_INVOKE("call_decline")),
+	/**  Sends one keypad key (`0`–`9`, `*`, `#`) to the far end. */
+	callDtmf: (digit: string) => typedError<null, string>(__TAURI_INVOKE("call_dtmf", { digit })),
+	/**  Turns the microphone off (`on`) or back on. */
+	callMute: (on: boolean) => typedError<null, string>(__TAURI_INVOKE("call_mute", { on })),
+	/**  Puts the call on hold (`on`) or takes it back. */
+	callHold: (on: boolean) => typedError<null, string>(__TAURI_INVOKE("call_hold", { on })),
+	/**  How loud the far end plays, 0–100 %. */
+	callVolume: (percent: number) => typedError<null, string>(__TAURI_INVOKE("call_volume", { percent })),
+	/**  Forgets the missed calls listed. */
+	missedClear: () => typedError<null, string>(__TAURI_INVOKE("missed_clear")),
 };
 
 /** Events */
 export const events = {
+	callChanged: makeEvent<CallChanged_Serialize, CallChanged_Deserialize>("call-changed"),
 	linesChanged: makeEvent<LinesChanged_Serialize, LinesChanged_Deserialize>("lines-changed"),
 	mailboxChanged: makeEvent<MailboxChanged_Serialize, MailboxChanged_Deserialize>("mailbox-changed"),
 	navigateTo: makeEvent<NavigateTo_Serialize, NavigateTo_Deserialize>("navigate-to"),
@@ -72,6 +95,11 @@ export type AccountChange_Deserialize = {
 	form: AccountForm_Deserialize,
 	/**  A new password (keyring source only); none keeps the stored one. */
 	password?: string | null,
+	/**
+	 *  A new voicemail PIN for the keyring; none keeps the stored one. Empty, or a form that
+	 *  sends no PIN (`voicemail_pin_delay` none), removes it.
+	 */
+	voicemailPin?: string | null,
 };
 
 /**  Where a new password goes with a form. Its `Debug` output leaves the password out. */
@@ -82,6 +110,11 @@ export type AccountChange_Serialize = {
 	form: AccountForm_Serialize,
 	/**  A new password (keyring source only); none keeps the stored one. */
 	password: string | null,
+	/**
+	 *  A new voicemail PIN for the keyring; none keeps the stored one. Empty, or a form that
+	 *  sends no PIN (`voicemail_pin_delay` none), removes it.
+	 */
+	voicemailPin: string | null,
 };
 
 /**  One account as the Settings form shows and sends it. */
@@ -121,6 +154,15 @@ export type AccountForm_Deserialize = {
 	passwordSource: PasswordSourceForm,
 	/**  Where the account's voicemail messages are kept, when it has a store. */
 	voicemail?: VoicemailForm_Deserialize | null,
+	/**  What an incoming call does: ring here, or be refused (off, the default). */
+	incomingCalls?: IncomingCalls,
+	/**
+	 *  Seconds after "Call voicemail" connects before the PIN (from the keyring) is sent;
+	 *  none: never sent.
+	 */
+	voicemailPinDelay?: number | null,
+	/**  Play the stutter dial tone when a call starts while messages wait. */
+	stutterDialTone?: boolean,
 };
 
 /**  One account as the Settings form shows and sends it. */
@@ -157,6 +199,15 @@ export type AccountForm_Serialize = {
 	passwordSource: PasswordSourceForm,
 	/**  Where the account's voicemail messages are kept, when it has a store. */
 	voicemail: VoicemailForm_Serialize | null,
+	/**  What an incoming call does: ring here, or be refused (off, the default). */
+	incomingCalls: IncomingCalls,
+	/**
+	 *  Seconds after "Call voicemail" connects before the PIN (from the keyring) is sent;
+	 *  none: never sent.
+	 */
+	voicemailPinDelay: number | null,
+	/**  Play the stutter dial tone when a call starts while messages wait. */
+	stutterDialTone: boolean,
 };
 
 /**  One account and whether the keyring holds its password. */
@@ -168,6 +219,8 @@ export type AccountSettings_Deserialize = {
 	form: AccountForm_Deserialize,
 	/**  The OS keyring has a password for it (only for the keyring source). */
 	hasPassword: boolean,
+	/**  The OS keyring has a voicemail PIN for it. */
+	hasVoicemailPin: boolean,
 };
 
 /**  One account and whether the keyring holds its password. */
@@ -176,6 +229,8 @@ export type AccountSettings_Serialize = {
 	form: AccountForm_Serialize,
 	/**  The OS keyring has a password for it (only for the keyring source). */
 	hasPassword: boolean,
+	/**  The OS keyring has a voicemail PIN for it. */
+	hasVoicemailPin: boolean,
 };
 
 /**  An account's registration. */
@@ -237,6 +292,165 @@ export type AudioClip = {
 	chunk: number,
 };
 
+/**  The call in progress or the missed calls changed (the whole view). */
+export type CallChanged = CallChanged_Serialize | CallChanged_Deserialize;
+
+/**  The call in progress or the missed calls changed (the whole view). */
+export type CallChanged_Deserialize = CallsView_Deserialize;
+
+/**  The call in progress or the missed calls changed (the whole view). */
+export type CallChanged_Serialize = CallsView_Serialize;
+
+/**  Who called whom. */
+export type CallDirection = 
+/**  We called. */
+"outgoing" | 
+/**  They called us. */
+"incoming";
+
+/**  What RTCP says about a call's media (received by us, and what the far end reports of ours). */
+export type CallQuality = CallQuality_Serialize | CallQuality_Deserialize;
+
+/**  What RTCP says about a call's media (received by us, and what the far end reports of ours). */
+export type CallQuality_Deserialize = {
+	/**  Interarrival jitter of what we receive, in milliseconds. */
+	jitter_ms: number,
+	/**  Packets lost on the way to us, in percent of those sent (0–100). */
+	loss_percent: number | null,
+	/**  Round-trip time from RTCP (LSR/DLSR), once the far end reported one. */
+	rtt_ms?: number | null,
+};
+
+/**  What RTCP says about a call's media (received by us, and what the far end reports of ours). */
+export type CallQuality_Serialize = {
+	/**  Interarrival jitter of what we receive, in milliseconds. */
+	jitter_ms: number,
+	/**  Packets lost on the way to us, in percent of those sent (0–100). */
+	loss_percent: number | null,
+	/**  Round-trip time from RTCP (LSR/DLSR), once the far end reported one. */
+	rtt_ms: number | null,
+};
+
+/**  Where a call is. */
+export type CallState = 
+/**  Outgoing: the INVITE is on its way, nothing heard from the far end's phone yet. */
+{ kind: "dialing" } | 
+/**  Outgoing: the far end rings (ringback plays here). Incoming: it rings here. */
+{ kind: "ringing" } | 
+/**  Outgoing: the far end plays audio before answering (a greeting, announcements). */
+{ kind: "early_media" } | 
+/**  Answered; `since` is when (RFC 3339, UTC). */
+{ kind: "connected"; 
+/**  When the call was answered. */
+since: string } | 
+/**  Answered and on hold (by either side); `since` is when it was answered. */
+{ kind: "on_hold"; 
+/**  When the call was answered. */
+since: string; 
+/**  The far end put it on hold (else we did). */
+by_peer: boolean } | 
+/**  Over. */
+{ kind: "ended"; 
+/**  Why, in words: "hung up", "the far end hung up", "busy (486)", … */
+why: string; 
+/**
+ *  It ended in a failure a person should see (busy, not found, no common codec, …),
+ *  not by someone hanging up.
+ */
+failed: boolean };
+
+/**  One call (at most one runs at a time). */
+export type CallView = CallView_Serialize | CallView_Deserialize;
+
+/**  One call (at most one runs at a time). */
+export type CallView_Deserialize = {
+	/**  The call's number within this run of the engine (from 1). */
+	id: number,
+	/**  The account (line) it is on: the account's id. */
+	line: string,
+	/**  The line's name to show. */
+	line_name: string,
+	/**  Whom it is with, as shown: the number when there is one, else the SIP address. */
+	remote: string,
+	/**  The far end's display name, when it sent one. */
+	remote_name?: string | null,
+	/**  Who called whom. */
+	direction: CallDirection,
+	/**  Where the call is. */
+	state: CallState,
+	/**  Our microphone is muted. */
+	muted: boolean,
+	/**  The latest figures from RTCP, once there are any. */
+	quality?: CallQuality_Deserialize | null,
+	/**  The codec in use once media flows ("G.711 µ-law", "G.722", "Opus"). */
+	codec?: string | null,
+	/**  The media is encrypted (SRTP). */
+	secure: boolean,
+	/**  The call is to the line's voicemail ("Call voicemail"). */
+	voicemail: boolean,
+	/**
+	 *  Something about the sound a person should know, in words ("no sound device: the call goes
+	 *  on without sound").
+	 */
+	notice?: string | null,
+};
+
+/**  One call (at most one runs at a time). */
+export type CallView_Serialize = {
+	/**  The call's number within this run of the engine (from 1). */
+	id: number,
+	/**  The account (line) it is on: the account's id. */
+	line: string,
+	/**  The line's name to show. */
+	line_name: string,
+	/**  Whom it is with, as shown: the number when there is one, else the SIP address. */
+	remote: string,
+	/**  The far end's display name, when it sent one. */
+	remote_name: string | null,
+	/**  Who called whom. */
+	direction: CallDirection,
+	/**  Where the call is. */
+	state: CallState,
+	/**  Our microphone is muted. */
+	muted: boolean,
+	/**  The latest figures from RTCP, once there are any. */
+	quality: CallQuality_Serialize | null,
+	/**  The codec in use once media flows ("G.711 µ-law", "G.722", "Opus"). */
+	codec: string | null,
+	/**  The media is encrypted (SRTP). */
+	secure: boolean,
+	/**  The call is to the line's voicemail ("Call voicemail"). */
+	voicemail: boolean,
+	/**
+	 *  Something about the sound a person should know, in words ("no sound device: the call goes
+	 *  on without sound").
+	 */
+	notice: string | null,
+};
+
+/**  The calls as the window shows them. */
+export type CallsView = CallsView_Serialize | CallsView_Deserialize;
+
+/**  The calls as the window shows them. */
+export type CallsView_Deserialize = {
+	/**  The call in progress, or the one that just ended (with why) until the next one starts. */
+	call?: CallView_Deserialize | null,
+	/**  Calls that rang here and were not answered, oldest first. */
+	missed: MissedCall_Deserialize[],
+	/**  How loud the far end plays, 0–100 %. */
+	volume: number,
+};
+
+/**  The calls as the window shows them. */
+export type CallsView_Serialize = {
+	/**  The call in progress, or the one that just ended (with why) until the next one starts. */
+	call: CallView_Serialize | null,
+	/**  Calls that rang here and were not answered, oldest first. */
+	missed: MissedCall_Serialize[],
+	/**  How loud the far end plays, 0–100 %. */
+	volume: number,
+};
+
 /**  The outcome of the "test" button: the diagnosis in words. */
 export type CheckReport = {
 	/**  One finding per line. */
@@ -281,6 +495,20 @@ export type EngineView_Serialize = {
 	/**  The configuration file in use. */
 	configPath: string,
 };
+
+/**
+ *  What an incoming call to an account does.
+ * 
+ *  `Off` is the default: Voicelamp often runs beside a desk phone on the same extension, and a
+ *  lamp that starts ringing after an update would take calls a person expects on the desk
+ *  phone (or ring on a computer nobody sits at). Off answers 480 as before, so a PBX that forks
+ *  goes on ringing the other phones and one that does not sends the caller to voicemail.
+ */
+export type IncomingCalls = 
+/**  Ring here: a notification with Answer / Decline, the ringer and the call view. */
+"ring" | 
+/**  Refuse with 480 Temporarily Unavailable (other phones of the line keep ringing). */
+"off";
 
 /**  Where the counts came from. */
 export type LampSource = 
@@ -539,6 +767,54 @@ export type MessageView_Serialize = {
 	format: string | null,
 };
 
+/**  An incoming call nobody answered here. */
+export type MissedCall = MissedCall_Serialize | MissedCall_Deserialize;
+
+/**  An incoming call nobody answered here. */
+export type MissedCall_Deserialize = {
+	/**  The line it came in on (account id). */
+	line: string,
+	/**  The line's name to show. */
+	line_name: string,
+	/**  The caller as shown: the number when there is one, else the SIP address. */
+	from: string,
+	/**  The caller's display name, when sent. */
+	from_name?: string | null,
+	/**  The number to call back, when there is one. */
+	number?: string | null,
+	/**  When it came (RFC 3339, UTC). */
+	at: string,
+	/**  Why it was missed. */
+	why: MissedWhy,
+};
+
+/**  An incoming call nobody answered here. */
+export type MissedCall_Serialize = {
+	/**  The line it came in on (account id). */
+	line: string,
+	/**  The line's name to show. */
+	line_name: string,
+	/**  The caller as shown: the number when there is one, else the SIP address. */
+	from: string,
+	/**  The caller's display name, when sent. */
+	from_name: string | null,
+	/**  The number to call back, when there is one. */
+	number: string | null,
+	/**  When it came (RFC 3339, UTC). */
+	at: string,
+	/**  Why it was missed. */
+	why: MissedWhy,
+};
+
+/**  Why an incoming call was missed. */
+export type MissedWhy = 
+/**  Another call was running: it was answered busy (486). */
+"busy" | 
+/**  The caller gave up (or another phone of the line took it) while it rang here. */
+"not_answered" | 
+/**  Declined here (486, so the line's other phones may still take it). */
+"declined";
+
 /**  Go there (sent to an open window). */
 export type NavigateTo = NavigateTo_Serialize | NavigateTo_Deserialize;
 
@@ -566,7 +842,10 @@ export type Navigation_Deserialize = {
 	messageId?: string | null,
 	/**  Start playing the selected message. */
 	play: boolean,
-	/**  A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later). */
+	/**
+	 *  A `sip:`/`tel:` link asked to call this number or address (called once the person
+	 *  confirms it, naming the line).
+	 */
 	dial?: string | null,
 };
 
@@ -585,7 +864,10 @@ export type Navigation_Serialize = {
 	messageId: string | null,
 	/**  Start playing the selected message. */
 	play: boolean,
-	/**  A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later). */
+	/**
+	 *  A `sip:`/`tel:` link asked to call this number or address (called once the person
+	 *  confirms it, naming the line).
+	 */
 	dial: string | null,
 };
 

@@ -9,11 +9,13 @@ pub mod settings;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::engine::EngineService;
+use crate::calls::dtmf_key;
+use crate::engine::{CallCommand, EngineService};
 use crate::mailboxes::Mailboxes;
 use crate::navigation::PendingNavigation;
 use crate::protocol::{Call, Reply};
 use crate::sip_trace::SipTrace;
+use voicelamp_core::CallCommand as CoreCall;
 
 /// Name and versions of the running app, shown in Diagnostics and in bug reports.
 #[derive(Debug, Clone, Serialize, Deserialize, Type)]
@@ -115,7 +117,41 @@ impl Backend {
             Call::AutostartSet { enabled } => Reply::Flag(self.set_autostart(enabled)?),
             Call::DiagnosticsReport => Reply::Text(self.report().await),
             Call::SipTrace => Reply::Trace(self.trace.recent()),
+            Call::CallsView => Reply::Calls(self.engine.calls()),
+            Call::CallStart { line, target } => {
+                let target = target.trim().to_owned();
+                if target.is_empty() {
+                    return Err("type the number or address to call".to_owned());
+                }
+                self.call(CoreCall::Start { line, target }).await?
+            }
+            Call::CallVoicemail { line } => self.call(CoreCall::Voicemail { line }).await?,
+            Call::CallHangUp => self.call(CoreCall::HangUp).await?,
+            Call::CallAnswer => self.call(CoreCall::Answer).await?,
+            Call::CallDecline => self.call(CoreCall::Decline).await?,
+            Call::CallDtmf { digit } => {
+                self.call(CoreCall::Dtmf {
+                    digit: dtmf_key(&digit)?,
+                })
+                .await?
+            }
+            Call::CallMute { on } => self.call(CoreCall::Mute { on }).await?,
+            Call::CallHold { on } => self.call(CoreCall::Hold { on }).await?,
+            Call::CallVolume { percent } => {
+                self.command(CallCommand::Volume(percent.min(100))).await?
+            }
+            Call::MissedClear => self.command(CallCommand::ClearMissed).await?,
         })
+    }
+
+    /// Does core's `command` to the call; `Done`, or why not in words.
+    async fn call(&self, command: CoreCall) -> Result<Reply, String> {
+        self.command(CallCommand::Call(command)).await
+    }
+
+    /// Does `command`; `Done`, or why not in words.
+    async fn command(&self, command: CallCommand) -> Result<Reply, String> {
+        self.engine.call(command).await.map(|()| Reply::Done)
     }
 
     /// A support report in words: versions, the configuration file, and every account's

@@ -7,12 +7,18 @@
 //! configuration changed, and a graceful shutdown (unsubscribe, unregister) when the app quits.
 
 use crate::badge::Badge;
+use crate::calls::CallsView;
 use crate::mailboxes::Mailboxes;
 use crate::notify::Notifier;
 use crate::probe::TrayProbe;
 use crate::protocol::HostEvent;
+use crate::ringing::Ringing;
 use crate::shell::Shell;
-use crate::tray_menu;
+use crate::tray_menu::TrayMenu;
+use crate::volume::Volume;
+
+mod calls;
+pub use calls::CallCommand;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::path::PathBuf;
@@ -52,6 +58,8 @@ enum Control {
     Hint(MessageHint),
     /// Every account's diagnosis in words, for a support report.
     Report(oneshot::Sender<String>),
+    /// Something to do with a call; answered with why not, in words.
+    Call(CallCommand, oneshot::Sender<Result<(), String>>),
 }
 
 /// The handle the rest of the app uses.
@@ -59,6 +67,7 @@ enum Control {
 pub struct EngineService {
     control: mpsc::UnboundedSender<Control>,
     view: Arc<Mutex<EngineView>>,
+    calls: Arc<Mutex<CallsView>>,
     config_path: PathBuf,
     config_lock: Arc<tokio::sync::Mutex<()>>,
 }
@@ -72,6 +81,7 @@ impl std::fmt::Debug for Control {
             Control::Imap(..) => "Imap",
             Control::Hint(_) => "Hint",
             Control::Report(_) => "Report",
+            Control::Call(..) => "Call",
         })
     }
 }
@@ -85,16 +95,22 @@ impl EngineService {
             config_path: config_path.display().to_string(),
             ..EngineView::default()
         }));
+        let calls = Arc::new(Mutex::new(CallsView::default()));
+        let config_lock = Arc::default();
         let task = EngineTask {
             view: view.clone(),
+            calls: calls.clone(),
             config_path: config_path.clone(),
             control: rx,
+            sender: control.downgrade(),
+            config_lock: Arc::clone(&config_lock),
         };
         let service = Self {
             control,
             view,
+            calls,
             config_path,
-            config_lock: Arc::default(),
+            config_lock,
         };
         (service, task)
     }
@@ -110,6 +126,25 @@ impl EngineService {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// The call in progress and the missed calls.
+    pub fn calls(&self) -> CallsView {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Does `command` to the call; why not, in words.
+    pub async fn call(&self, command: CallCommand) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(Control::Call(command, reply))
+            .map_err(|_| "Voicelamp's engine is not running; restart Voicelamp".to_owned())?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err("the engine did not answer; try again".to_owned()))
     }
 
     /// The configuration file in use.
@@ -163,8 +198,12 @@ impl EngineService {
 #[derive(Debug)]
 pub struct EngineTask {
     view: Arc<Mutex<EngineView>>,
+    calls: Arc<Mutex<CallsView>>,
     config_path: PathBuf,
     control: mpsc::UnboundedReceiver<Control>,
+    /// The task's own door, weak: it does not keep the task running.
+    sender: mpsc::WeakUnboundedSender<Control>,
+    config_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl EngineTask {
@@ -176,7 +215,14 @@ impl EngineTask {
             mailboxes,
             probe,
             view: self.view,
+            calls: self.calls,
             config_path: self.config_path,
+            control: self.sender,
+            config_lock: self.config_lock,
+            volume: Volume::default(),
+            ringing: Ringing::default(),
+            ringer_device: None,
+            stores: Default::default(),
             shown: None,
             notifier: Notifier::default(),
             last_publish: None,
@@ -212,9 +258,20 @@ struct Task {
     mailboxes: Mailboxes,
     probe: Arc<TrayProbe>,
     view: Arc<Mutex<EngineView>>,
+    calls: Arc<Mutex<CallsView>>,
     config_path: PathBuf,
+    control: mpsc::WeakUnboundedSender<Control>,
+    config_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The far end's volume, applied to each call's sound.
+    volume: Volume,
+    /// The incoming call ringing here.
+    ringing: Ringing,
+    /// `[audio] ringer` of the configuration in use.
+    ringer_device: Option<String>,
+    /// The accounts with a voicemail store (their notifications' "Listen" plays).
+    stores: std::collections::HashSet<String>,
     /// What the tray shows now.
-    shown: Option<(Badge, String, Vec<String>)>,
+    shown: Option<(Badge, String, TrayMenu)>,
     notifier: Notifier,
     last_publish: Option<tokio::time::Instant>,
     /// The notification policy, kept when the accounts restart after a Settings save (what the
@@ -258,6 +315,13 @@ impl Task {
         mut config: Config,
         control: &mut mpsc::UnboundedReceiver<Control>,
     ) -> After {
+        self.ringer_device.clone_from(&config.audio.ringer);
+        self.stores = config
+            .accounts
+            .iter()
+            .filter(|a| a.voicemail.is_some())
+            .map(|a| a.id.clone())
+            .collect();
         self.mailboxes
             .restart(&self.shell, &config, self.config_path.clone())
             .await;
@@ -315,6 +379,10 @@ impl Task {
                             let _ = reply.send(engine.report());
                             continue;
                         }
+                        Some(Control::Call(command, reply)) => {
+                            let _ = reply.send(self.call(command));
+                            continue;
+                        }
                     };
                     engine.shutdown().await;
                     self.publish(engine.view(), None);
@@ -349,6 +417,7 @@ impl Task {
             tracing::debug!(event = %change.to_json_line(), "engine");
             policy.handle_event(now, change);
         }
+        self.call_events(changes);
         self.notify(policy);
         if !changes.is_empty() && due.is_none() {
             // The first change shows at once; more within PUBLISH_EVERY of a publish wait for
@@ -365,7 +434,15 @@ impl Task {
         let minute = local_minute_of_day();
         while let Some(notification) = policy.poll_notification(now, minute) {
             self.probe.notified(&notification);
-            self.notifier.show(&self.shell, notification);
+            let store = notification
+                .target
+                .as_ref()
+                .is_some_and(|t| self.stores.contains(&t.account));
+            let actions = crate::notify::Actions {
+                store,
+                engine: self.service(),
+            };
+            self.notifier.show(&self.shell, notification, actions);
         }
         while let Some(id) = policy.poll_withdrawal() {
             self.notifier.withdraw(&id);
@@ -375,23 +452,7 @@ impl Task {
     /// Shows `lines` in the tray and the window.
     fn publish(&mut self, lines: LinesView, config_error: Option<String>) {
         self.last_publish = Some(tokio::time::Instant::now());
-        let badge = Badge {
-            new: lines.totals.new,
-            urgent: lines.totals.urgent > 0,
-            not_known: lines.totals.not_known,
-        };
-        let tooltip = match &config_error {
-            Some(e) => format!("Voicelamp: the configuration cannot be used: {e}"),
-            None => lines.tooltip.clone(),
-        };
-        let rows: Vec<String> = lines.lines.iter().map(tray_menu::line_row).collect();
-        let shown = (badge, tooltip, rows);
-        if self.shown.as_ref() != Some(&shown) {
-            let (badge, tooltip, rows) = &shown;
-            self.shell.show_tray(badge, tooltip, rows);
-            self.probe.record(badge, tooltip, rows);
-            self.shown = Some(shown);
-        }
+        self.show_tray(&lines, config_error.as_deref());
         let view = {
             let mut current = self.view.lock().unwrap_or_else(PoisonError::into_inner);
             current.lines = lines;
@@ -417,6 +478,12 @@ async fn wait_for_control(control: &mut mpsc::UnboundedReceiver<Control>) -> Aft
             None => return After::Stop(None),
             Some(Control::Report(reply)) => {
                 let _ = reply.send("No account is running.\n".to_owned());
+            }
+            Some(Control::Call(_, reply)) => {
+                let _ = reply.send(Err(
+                    "no account is running: add one in Settings, or correct the configuration"
+                        .to_owned(),
+                ));
             }
             Some(Control::Imap(..) | Control::Hint(_)) => {}
         }

@@ -27,7 +27,7 @@ use crate::probe::TrayProbe;
 use crate::protocol::{self, FromHost, HostEvent, ToHost};
 use crate::shell::Shell;
 use crate::sni::{SniTray, TrayPicture};
-use crate::tray_menu::TrayItem;
+use crate::tray_menu::{TrayItem, TrayMenu};
 
 /// Pixel size the lamp is drawn at; the tray host scales it to its panel.
 const ICON_SIZE: u32 = 64;
@@ -262,7 +262,7 @@ struct HostShell {
     windows: AtomicUsize,
     window_running: Arc<AtomicBool>,
     pending: PendingNavigation,
-    tray: watch::Sender<Option<(Badge, String, Vec<String>)>>,
+    tray: watch::Sender<Option<(Badge, String, TrayMenu)>>,
     quit: Notify,
 }
 
@@ -340,19 +340,17 @@ impl Host {
 }
 
 /// Keeps the tray showing the newest state (only the newest: a burst costs one redraw).
-async fn show_tray(
-    tray: SniTray,
-    mut state: watch::Receiver<Option<(Badge, String, Vec<String>)>>,
-) {
+async fn show_tray(tray: SniTray, mut state: watch::Receiver<Option<(Badge, String, TrayMenu)>>) {
     while state.changed().await.is_ok() {
         let shown = state.borrow_and_update().clone();
-        if let Some((badge, tooltip, rows)) = shown {
+        if let Some((badge, tooltip, menu)) = shown {
             let drawn = badge::render(&badge, ICON_SIZE);
             let picture = TrayPicture {
                 size: drawn.size,
                 rgba: drawn.rgba,
             };
-            tray.show(&picture, &tooltip, &rows, badge.new > 0).await;
+            let attention = badge.new > 0 || menu.ringing;
+            tray.show(&picture, &tooltip, &menu, attention).await;
         }
     }
     tray.shutdown().await;
@@ -365,6 +363,22 @@ impl HostShell {
                 if let Some(line) = engine.view().lines.lines.get(index) {
                     self.navigate(Navigation::mailbox(&line.account, &line.mailbox));
                 }
+            }
+            TrayItem::Voicemail(index) => {
+                if let Some(line) = engine.view().lines.lines.get(index) {
+                    let command = crate::calls::voicemail_of(line);
+                    let engine = engine.clone();
+                    tokio::spawn(async move { report_call(engine.call(command).await) });
+                }
+            }
+            TrayItem::Answer | TrayItem::Decline | TrayItem::HangUp => {
+                let command = crate::engine::CallCommand::Call(match item {
+                    TrayItem::Answer => voicelamp_core::CallCommand::Answer,
+                    TrayItem::Decline => voicelamp_core::CallCommand::Decline,
+                    _ => voicelamp_core::CallCommand::HangUp,
+                });
+                let engine = engine.clone();
+                tokio::spawn(async move { report_call(engine.call(command).await) });
             }
             TrayItem::Open => self.navigate(Navigation::view(ViewId::Lines)),
             TrayItem::Settings => self.navigate(Navigation::view(ViewId::Settings)),
@@ -410,9 +424,9 @@ impl HostShell {
 }
 
 impl Shell for HostShell {
-    fn show_tray(&self, badge: &Badge, tooltip: &str, rows: &[String]) {
+    fn show_tray(&self, badge: &Badge, tooltip: &str, menu: &TrayMenu) {
         self.tray
-            .send_replace(Some((*badge, tooltip.to_owned(), rows.to_vec())));
+            .send_replace(Some((*badge, tooltip.to_owned(), menu.clone())));
     }
 
     fn tell_window(&self, event: HostEvent) {
@@ -426,6 +440,14 @@ impl Shell for HostShell {
             self.pending.set(navigation);
             self.start_window();
         }
+    }
+}
+
+/// A call asked from the tray menu that cannot be made: said in a notification (the tray has
+/// no other place for words).
+fn report_call(result: Result<(), String>) {
+    if let Err(reason) = result {
+        crate::notify::call_failed(&reason);
     }
 }
 

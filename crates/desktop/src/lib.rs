@@ -11,6 +11,7 @@
 
 pub mod backend;
 pub mod badge;
+pub mod calls;
 #[cfg(unix)]
 pub mod client;
 pub mod engine;
@@ -21,11 +22,13 @@ pub mod navigation;
 pub mod notify;
 pub mod probe;
 pub mod protocol;
+pub mod ringing;
 pub mod shell;
 pub mod sip_trace;
 #[cfg(target_os = "linux")]
 pub mod sni;
 pub mod tray_menu;
+pub mod volume;
 
 use std::path::PathBuf;
 

@@ -31,7 +31,8 @@ pub struct Navigation {
     pub message_id: Option<String>,
     /// Start playing the selected message.
     pub play: bool,
-    /// A `sip:`/`tel:` link asked to call this number or address (shown; calling comes later).
+    /// A `sip:`/`tel:` link asked to call this number or address (called once the person
+    /// confirms it, naming the line).
     pub dial: Option<String>,
 }
 

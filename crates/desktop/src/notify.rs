@@ -1,6 +1,7 @@
 //! Desktop notifications with `notify-rust` (the Tauri notification plugin has no click events on
 //! the desktop). What to show and when is core's `NotificationPolicy`; this module only shows,
-//! replaces and closes notifications, and turns a click into a [`Navigation`] to the message.
+//! replaces and closes notifications, and turns a click into a [`Navigation`] to the message (on
+//! Linux also "Call voicemail", and "Listen" calls voicemail for a line without a store).
 //!
 //! - Linux (D-Bus): each shown notification keeps its D-Bus id under the policy's stable id, so a
 //!   later notification about the same line replaces it instead of piling up, and a withdrawal
@@ -49,18 +50,36 @@ struct Shown {
     stop: Option<tokio::sync::oneshot::Sender<bool>>,
 }
 
+/// The second action: call the line's voicemail.
+#[cfg(all(unix, not(target_os = "macos")))]
+const VOICEMAIL_ACTION: &str = "call-voicemail";
+
+/// What a notification's buttons do besides opening the window: call voicemail.
+#[derive(Debug, Clone)]
+pub struct Actions {
+    /// The account has a voicemail store: "Listen" plays from it (else it calls voicemail).
+    pub store: bool,
+    /// Calls voicemail, while the app runs.
+    pub engine: Option<crate::engine::EngineService>,
+}
+
 impl Notifier {
     /// Shows `notification` (replacing an earlier one with the same id where the platform
-    /// can); a click opens its target and starts playback.
-    pub fn show(&self, shell: &Arc<dyn Shell>, notification: Notification) {
+    /// can). On Linux, about one line, its "Listen" (also a click) opens the message and plays
+    /// it when the account has a voicemail store, else calls voicemail; "Call voicemail" is
+    /// always there too. Elsewhere a click opens its target and starts playback.
+    pub fn show(&self, shell: &Arc<dyn Shell>, notification: Notification, actions: Actions) {
         #[cfg(all(unix, not(target_os = "macos")))]
-        self.show_dbus(shell, notification);
+        self.show_dbus(shell, notification, actions);
         #[cfg(any(windows, target_os = "macos"))]
-        self.show_native(shell, notification);
+        {
+            let _ = actions;
+            self.show_native(shell, notification);
+        }
     }
 
     #[cfg(all(unix, not(target_os = "macos")))]
-    fn show_dbus(&self, shell: &Arc<dyn Shell>, notification: Notification) {
+    fn show_dbus(&self, shell: &Arc<dyn Shell>, notification: Notification, actions: Actions) {
         use std::sync::PoisonError;
         use tokio::sync::oneshot;
         use voicelamp_core::Urgency;
@@ -78,14 +97,21 @@ impl Notifier {
                     old.dbus_id
                 })
             };
+            let line = notification.target.as_ref().map(|t| t.account.clone());
             let mut desktop = notify_rust::Notification::new();
             desktop
                 .appname(voicelamp_core::PRODUCT_NAME)
                 .summary(&notification.title)
                 .body(&notification.body)
                 .icon("voicelamp")
-                .action(DEFAULT_ACTION, "Play")
+                .action(
+                    DEFAULT_ACTION,
+                    if line.is_some() { "Listen" } else { "Show" },
+                )
                 .hint(notify_rust::Hint::Category("im.received".to_owned()));
+            if line.is_some() {
+                desktop.action(VOICEMAIL_ACTION, "Call voicemail");
+            }
             desktop.urgency(match notification.urgency {
                 Urgency::Low => notify_rust::Urgency::Low,
                 Urgency::Normal => notify_rust::Urgency::Normal,
@@ -110,16 +136,19 @@ impl Notifier {
                     stop: Some(close_tx),
                 },
             );
-            let mut clicked = false;
+            let mut chosen = None;
             tokio::select! {
                 () = handle.wait_for_action_async(|response| {
-                    clicked = matches!(
-                        response,
-                        notify_rust::NotificationResponse::Default
-                    ) || matches!(
-                        response,
-                        notify_rust::NotificationResponse::Action(a) if a == DEFAULT_ACTION
-                    );
+                    chosen = match response {
+                        notify_rust::NotificationResponse::Default => Some(DEFAULT_ACTION),
+                        notify_rust::NotificationResponse::Action(a) if a == DEFAULT_ACTION => {
+                            Some(DEFAULT_ACTION)
+                        }
+                        notify_rust::NotificationResponse::Action(a) if a == VOICEMAIL_ACTION => {
+                            Some(VOICEMAIL_ACTION)
+                        }
+                        _ => None,
+                    };
                 }) => {}
                 stop = close_rx => {
                     if stop.unwrap_or(false) {
@@ -134,10 +163,18 @@ impl Notifier {
                     map.remove(&notification.id);
                 }
             }
-            if clicked {
-                tracing::debug!(id = %notification.id, "notification clicked");
-                let navigation = click_target(&notification);
-                shell.navigate(navigation);
+            let listen = chosen == Some(DEFAULT_ACTION);
+            match (chosen, line) {
+                (Some(_), Some(line)) if !listen || !actions.store => {
+                    tracing::debug!(id = %notification.id, "notification: call voicemail");
+                    call_voicemail(actions.engine, line).await;
+                }
+                (Some(_), _) => {
+                    tracing::debug!(id = %notification.id, "notification clicked");
+                    let navigation = click_target(&notification);
+                    shell.navigate(navigation);
+                }
+                (None, _) => {}
             }
         });
     }
@@ -242,6 +279,45 @@ fn is_click(response: &notify_rust::NotificationResponse) -> bool {
         notify_rust::NotificationResponse::Action(action) => action == DEFAULT_ACTION,
         _ => false,
     }
+}
+
+/// Calls `line`'s voicemail; a refusal is said in a notification.
+#[cfg(all(unix, not(target_os = "macos")))]
+async fn call_voicemail(engine: Option<crate::engine::EngineService>, line: String) {
+    let Some(engine) = engine else {
+        return;
+    };
+    let command =
+        crate::engine::CallCommand::Call(voicelamp_core::CallCommand::Voicemail { line });
+    if let Err(reason) = engine.call(command).await {
+        call_failed(&reason);
+    }
+}
+
+/// Says in a notification why a call asked for outside the window (the tray menu, a
+/// notification's button) could not be made.
+pub fn call_failed(reason: &str) {
+    let mut desktop = notify_rust::Notification::new();
+    desktop
+        .summary("The call could not be made")
+        .body(reason);
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        desktop
+            .appname(voicelamp_core::PRODUCT_NAME)
+            .icon("voicelamp");
+        tokio::spawn(async move {
+            if let Err(e) = desktop.show_async().await {
+                tracing::warn!(error = %e, "the notification could not be shown");
+            }
+        });
+    }
+    #[cfg(any(windows, target_os = "macos"))]
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = desktop.show() {
+            tracing::warn!(error = %e, "the notification could not be shown");
+        }
+    });
 }
 
 /// Where a click on `notification` leads: its message, playing, or the Lines view when it

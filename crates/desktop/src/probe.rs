@@ -31,6 +31,8 @@ pub struct TrayShown {
     pub tooltip: String,
     /// Menu rows of the lines.
     pub rows: Vec<String>,
+    /// The call the menu shows, in words.
+    pub call: Option<String>,
     /// When the tray was updated, in milliseconds since the Unix epoch (for latency figures).
     pub at_ms: u128,
 }
@@ -80,14 +82,15 @@ impl TrayProbe {
     }
 
     /// Keeps (and writes) what the tray shows now.
-    pub fn record(&self, badge: &Badge, tooltip: &str, rows: &[String]) {
+    pub fn record(&self, badge: &Badge, tooltip: &str, menu: &crate::tray_menu::TrayMenu) {
         let shown = TrayShown {
             new: badge.new,
             urgent: badge.urgent,
             not_known: badge.not_known,
             count_text: badge.count_text(),
             tooltip: tooltip.to_owned(),
-            rows: rows.to_vec(),
+            rows: menu.lines.clone(),
+            call: menu.call.clone(),
             at_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis()),

@@ -10,6 +10,7 @@ use crate::backend::mailbox::{
     ActionOutcome, AudioChunk, AudioClip, MessageAction, MessageList, StoreInfo,
 };
 use crate::backend::settings::{AccountChange, CheckReport, SettingsView};
+use crate::calls::CallsView;
 use crate::engine::EngineView;
 use crate::mailboxes::MailboxUpdate;
 use crate::navigation::Navigation;
@@ -66,6 +67,42 @@ pub enum Call {
     },
     DiagnosticsReport,
     SipTrace,
+    /// The call in progress and the missed calls.
+    CallsView,
+    /// Calls `target` (a number, `*97`, or a `sip:`/`tel:` address) on the account `line`.
+    CallStart {
+        line: String,
+        target: String,
+    },
+    /// Calls the voicemail of the account `line`: its access code, else the voicemail address
+    /// its server named.
+    CallVoicemail {
+        line: String,
+    },
+    /// Ends the call in progress (cancels it while it rings).
+    CallHangUp,
+    /// Answers the call that rings here.
+    CallAnswer,
+    /// Declines the call that rings here (busy: another device of the line may still take it).
+    CallDecline,
+    /// Sends a keypad key (`0`–`9`, `*`, `#`) to the far end.
+    CallDtmf {
+        digit: String,
+    },
+    /// Turns the microphone off or on.
+    CallMute {
+        on: bool,
+    },
+    /// Puts the call on hold or takes it back.
+    CallHold {
+        on: bool,
+    },
+    /// How loud the far end plays, 0–100 %.
+    CallVolume {
+        percent: u8,
+    },
+    /// Forgets the missed calls listed.
+    MissedClear,
 }
 
 /// The answer to a [`Call`].
@@ -86,6 +123,7 @@ pub enum Reply {
     Flag(bool),
     Text(String),
     Trace(Vec<SipExchange>),
+    Calls(CallsView),
 }
 
 /// Something the window is told without asking.
@@ -98,6 +136,8 @@ pub enum HostEvent {
     Mailbox(MailboxUpdate),
     /// Show the window there.
     Navigate(Navigation),
+    /// The call in progress or the missed calls changed (the whole view).
+    Call(CallsView),
     /// The person quit Voicelamp: close the window.
     Quit,
 }

@@ -5,11 +5,12 @@
 use crate::badge::Badge;
 use crate::navigation::Navigation;
 use crate::protocol::HostEvent;
+use crate::tray_menu::TrayMenu;
 
 /// The desktop the engine shows itself on.
 pub trait Shell: Send + Sync + 'static {
-    /// Shows `badge` on the tray lamp, `tooltip` as its tooltip, and one menu row per line.
-    fn show_tray(&self, badge: &Badge, tooltip: &str, rows: &[String]);
+    /// Shows `badge` on the tray lamp, `tooltip` as its tooltip, and `menu` as its menu.
+    fn show_tray(&self, badge: &Badge, tooltip: &str, menu: &TrayMenu);
     /// Tells an open window (none open: nothing to do).
     fn tell_window(&self, event: HostEvent);
     /// Shows the window at `navigation`, opening it when it is closed.

@@ -1,5 +1,6 @@
 //! The Linux tray lamp: a StatusNotifierItem on the session bus (through `ksni`, so no GTK), whose
-//! menu lists the lines and then the fixed entries of [`TrayItem`].
+//! menu lists the call's actions, the lines, their voicemail keys and then the fixed entries of
+//! [`TrayItem`] ([`TrayMenu::entries`]).
 //!
 //! The item does not need a StatusNotifierWatcher to start: without one it still serves its objects
 //! on the bus (under `org.kde.StatusNotifierItem-<pid>-<n>`) and registers with the watcher as soon
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use ksni::menu::StandardItem;
 use ksni::{Category, Icon, MenuItem, OfflineReason, Status, ToolTip, Tray, TrayMethods};
 
-use crate::tray_menu::TrayItem;
+use crate::tray_menu::{MenuEntry, TrayItem, TrayMenu};
 
 /// The item's `Id` on the bus, which tray hosts use to remember its place.
 const ID: &str = "voicelamp";
@@ -34,7 +35,7 @@ struct Lamp {
     on_item: OnItem,
     icon: Vec<Icon>,
     tooltip: String,
-    rows: Vec<String>,
+    menu: TrayMenu,
     attention: bool,
 }
 
@@ -76,22 +77,14 @@ impl Tray for Lamp {
     }
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
-        let rows = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(index, row)| entry(escape_mnemonics(row), TrayItem::Line(index)));
-        let mut menu: Vec<MenuItem<Self>> = rows.collect();
-        if !menu.is_empty() {
-            menu.push(MenuItem::Separator);
-        }
-        for item in TrayItem::FIXED {
-            if item == TrayItem::Quit {
-                menu.push(MenuItem::Separator);
-            }
-            menu.push(entry(item.label().to_owned(), item));
-        }
-        menu
+        self.menu
+            .entries()
+            .into_iter()
+            .map(|shown| match shown {
+                MenuEntry::Item { item, label } => entry(escape_mnemonics(&label), item),
+                MenuEntry::Separator => MenuItem::Separator,
+            })
+            .collect()
     }
 
     fn watcher_online(&self) {
@@ -162,7 +155,7 @@ impl SniTray {
             on_item,
             icon: Vec::new(),
             tooltip: String::new(),
-            rows: Vec::new(),
+            menu: TrayMenu::default(),
             attention: false,
         };
         let handle = lamp
@@ -173,14 +166,14 @@ impl SniTray {
         Ok(SniTray { handle })
     }
 
-    /// Replaces the icon, the tooltip (headed "Voicelamp") and the line rows of the menu (a click
-    /// on row `i` gives [`TrayItem::Line`]`(i)`). The status is NeedsAttention when `attention`
-    /// (new messages), else Active. A picture whose bytes do not match its size shows no icon.
+    /// Replaces the icon, the tooltip (headed "Voicelamp") and the menu ([`TrayMenu::entries`]:
+    /// a click on line row `i` gives [`TrayItem::Line`]`(i)`). The status is NeedsAttention when
+    /// `attention` (new messages, a call ringing), else Active. A picture whose bytes do not match its size shows no icon.
     pub async fn show(
         &self,
         picture: &TrayPicture,
         tooltip: &str,
-        rows: &[String],
+        menu: &TrayMenu,
         attention: bool,
     ) {
         let icon = icon_of(picture);
@@ -196,7 +189,7 @@ impl SniTray {
             .update(|lamp| {
                 lamp.icon = icon.into_iter().collect();
                 lamp.tooltip = tooltip.to_owned();
-                lamp.rows = rows.to_vec();
+                lamp.menu = menu.clone();
                 lamp.attention = attention;
             })
             .await;

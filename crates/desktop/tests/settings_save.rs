@@ -15,6 +15,7 @@ use voicelamp_desktop::navigation::Navigation;
 use voicelamp_desktop::probe::TrayProbe;
 use voicelamp_desktop::protocol::HostEvent;
 use voicelamp_desktop::shell::Shell;
+use voicelamp_desktop::tray_menu::TrayMenu;
 
 const USER: &str = "1023";
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -23,7 +24,7 @@ const DEADLINE: Duration = Duration::from_secs(30);
 struct NoWindow;
 
 impl Shell for NoWindow {
-    fn show_tray(&self, _: &Badge, _: &str, _: &[String]) {}
+    fn show_tray(&self, _: &Badge, _: &str, _: &TrayMenu) {}
     fn tell_window(&self, _: HostEvent) {}
     fn navigate(&self, _: Navigation) {}
 }

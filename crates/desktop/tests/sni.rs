@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use probe::Bus;
 use voicelamp_desktop::sni::{SniTray, TrayPicture};
-use voicelamp_desktop::tray_menu::TrayItem;
+use voicelamp_desktop::tray_menu::{TrayItem, TrayMenu};
 
 /// Set for the child process that runs the tray.
 const CHILD_ENV: &str = "VOICELAMP_SNI_TEST_TRAY";
@@ -31,6 +31,10 @@ const POLL: Duration = Duration::from_millis(20);
 const SIZE: u32 = 16;
 const TOOLTIP: &str = "Front desk: 2 new";
 const ROWS: [&str; 2] = ["Front_desk — 2 new", "Back office — no messages"];
+const VOICEMAIL: [&str; 2] = [
+    "Call voicemail — Front_desk",
+    "Call voicemail — Back office",
+];
 
 /// The child's side: runs the tray until stdin closes. The other tests run it; alone it does nothing.
 #[test]
@@ -44,8 +48,12 @@ fn tray_process() {
     let tray = runtime
         .block_on(SniTray::spawn(on_item))
         .expect("the tray starts without a tray host");
-    let rows = ROWS.map(str::to_owned);
-    runtime.block_on(tray.show(&picture(), TOOLTIP, &rows, true));
+    let menu = TrayMenu {
+        lines: ROWS.map(str::to_owned).to_vec(),
+        voicemail: VOICEMAIL.map(str::to_owned).to_vec(),
+        ..TrayMenu::default()
+    };
+    runtime.block_on(tray.show(&picture(), TOOLTIP, &menu, true));
     report("shown");
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     runtime.block_on(tray.shutdown());
@@ -218,10 +226,15 @@ fn the_lamp_shows_its_picture_tooltip_status_and_menu_and_reports_clicks() {
 
     let labels = bus.menu_labels(&name);
     let fixed = TrayItem::FIXED.map(TrayItem::label);
-    assert_eq!(labels, [ROWS.as_slice(), fixed.as_slice()].concat());
+    assert_eq!(
+        labels,
+        [ROWS.as_slice(), VOICEMAIL.as_slice(), fixed.as_slice()].concat()
+    );
 
     assert!(bus.click_menu(&name, "Back office"));
     session.expect_report("clicked Line(1)");
+    assert!(bus.click_menu(&name, "Call voicemail — Back office"));
+    session.expect_report("clicked Voicemail(1)");
     assert!(bus.click_menu(&name, "Settings"));
     session.expect_report("clicked Settings");
     assert!(bus.activate(&name));

@@ -4,6 +4,7 @@
 //! `crate::bindings`.
 
 pub mod app;
+pub mod call;
 pub mod mailbox;
 pub mod settings;
 
