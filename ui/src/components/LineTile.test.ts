@@ -1,5 +1,5 @@
-import { render, screen, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
 import { BARE_ZERO, perceivable, shownCounts } from "../test/dom";
 import { counts, line } from "../test/engine";
 import LineTile from "./LineTile.svelte";
@@ -128,5 +128,23 @@ describe("LineTile", () => {
     expect(tile.tagName).toBe("A");
     expect(tile).toHaveAttribute("tabindex", "0");
     expect(tile).toHaveAttribute("href", "#/mailbox?account=desk&mailbox=sip%3A1001%40pbx.example");
+  });
+
+  it("has a voicemail key beside the link (not inside it) that hands its line over", async () => {
+    const onvoicemail = vi.fn();
+    const shown = line({ name: "Sales", own: false });
+    render(LineTile, { line: shown, onvoicemail, tabindex: -1 });
+    const key = screen.getByTestId("line-voicemail");
+    expect(key).toHaveAccessibleName("Call voicemail — Sales");
+    expect(key).toHaveAttribute("aria-keyshortcuts", "Control+Shift+V");
+    expect(key.tabIndex).toBe(-1);
+    expect(screen.getByTestId("line-tile").contains(key)).toBe(false);
+    await fireEvent.click(key);
+    expect(onvoicemail).toHaveBeenCalledWith(shown);
+  });
+
+  it("has no voicemail key when nobody takes its press", () => {
+    render(LineTile, { line: line() });
+    expect(screen.queryByTestId("line-voicemail")).not.toBeInTheDocument();
   });
 });

@@ -30,8 +30,8 @@ export const mailboxRequests: Readable<MailboxRequest | null> = readable<Mailbox
 );
 
 /**
- * What a `sip:`/`tel:` link asked to call, until the person dismisses it. Calling arrives in a
- * later version; until then the number is shown so it can be dialled on a phone.
+ * What a `sip:`/`tel:` link asked to call, until the person calls it (one click that names the
+ * line) or dismisses it.
  */
 export const dialRequest = writable<string | null>(null);
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { shortcutFor, viewForShortcut, type ShortcutKey } from "./shortcuts";
+import {
+  isDialShortcut,
+  isVoicemailShortcut,
+  shortcutFor,
+  viewForShortcut,
+  type ShortcutKey,
+} from "./shortcuts";
 
 function key(digit: string, mods: Partial<ShortcutKey> = {}): ShortcutKey {
   return {
@@ -42,5 +48,31 @@ describe("viewForShortcut", () => {
   it("announces Alt+n for each view", () => {
     expect(shortcutFor("lines")).toBe("Alt+1");
     expect(shortcutFor("diagnostics")).toBe("Alt+4");
+  });
+});
+
+describe("call shortcuts", () => {
+  const key = (k: Partial<ShortcutKey>): ShortcutKey => ({
+    key: "",
+    code: "",
+    altKey: false,
+    ctrlKey: false,
+    metaKey: false,
+    shiftKey: false,
+    ...k,
+  });
+
+  it("Ctrl+Shift+V (or Cmd+Shift+V) is the voicemail key, by code or by key", () => {
+    expect(isVoicemailShortcut(key({ code: "KeyV", key: "V", ctrlKey: true, shiftKey: true }))).toBe(true);
+    expect(isVoicemailShortcut(key({ key: "V", metaKey: true, shiftKey: true }))).toBe(true);
+    expect(isVoicemailShortcut(key({ code: "KeyV", key: "v", ctrlKey: true }))).toBe(false);
+    expect(isVoicemailShortcut(key({ code: "KeyV", ctrlKey: true, shiftKey: true, altKey: true }))).toBe(false);
+    expect(isVoicemailShortcut(key({ code: "KeyV", ctrlKey: true, metaKey: true, shiftKey: true }))).toBe(false);
+    expect(isVoicemailShortcut(key({ code: "KeyB", key: "B", ctrlKey: true, shiftKey: true }))).toBe(false);
+  });
+
+  it("Ctrl+Shift+D opens the dial pad", () => {
+    expect(isDialShortcut(key({ code: "KeyD", key: "D", ctrlKey: true, shiftKey: true }))).toBe(true);
+    expect(isDialShortcut(key({ code: "KeyD", key: "d", ctrlKey: true }))).toBe(false);
   });
 });

@@ -22,3 +22,20 @@ export function viewForShortcut(event: ShortcutKey): ViewId | null {
 export function shortcutFor(view: ViewId): string {
   return `Alt+${VIEWS.findIndex((v) => v.id === view) + 1}`;
 }
+
+/**
+ * Ctrl+Shift+V (Cmd+Shift+V on macOS): call the voicemail of the focused line. Not while
+ * typing in a field, where it pastes as plain text.
+ */
+export function isVoicemailShortcut(event: ShortcutKey): boolean {
+  const modifiers = [event.ctrlKey, event.metaKey].filter(Boolean).length;
+  if (modifiers !== 1 || !event.shiftKey || event.altKey) return false;
+  return event.code === "KeyV" || event.key === "V" || event.key === "v";
+}
+
+/** Ctrl+Shift+D (Cmd+Shift+D on macOS): open the dial pad. */
+export function isDialShortcut(event: ShortcutKey): boolean {
+  const modifiers = [event.ctrlKey, event.metaKey].filter(Boolean).length;
+  if (modifiers !== 1 || !event.shiftKey || event.altKey) return false;
+  return event.code === "KeyD" || event.key === "D" || event.key === "d";
+}

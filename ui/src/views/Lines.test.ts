@@ -1,9 +1,12 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { tick } from "svelte";
 import { describe, expect, it, vi } from "vitest";
+import { commands, events } from "../bindings";
 import type { CountsView, LampState } from "../lib/api";
+import type { CallsView } from "../lib/call";
+import { fakeActions, missed } from "../test/call";
 import { BARE_ZERO, perceivable, shownCounts, tileNames } from "../test/dom";
-import { account, counts, engineView, fakeEngine, line } from "../test/engine";
+import { account, counts, engineView, fakeEngine, fakeEvent, line } from "../test/engine";
 import Lines from "./Lines.svelte";
 
 const FRONT = line({ name: "Front desk", number: "1001", counts: counts(2, 1, 1) });
@@ -311,5 +314,74 @@ describe("Lines view", () => {
     render(Lines);
     expect(await screen.findByTestId("lines-error")).toHaveTextContent("engine is not available");
     expect(screen.queryByTestId("lines-empty")).not.toBeInTheDocument();
+  });
+});
+
+describe("Lines view: calls", () => {
+  it("each tile's voicemail key calls its line's voicemail", async () => {
+    const actions = fakeActions();
+    fakeEngine(THREE);
+    render(Lines, { actions });
+    await screen.findAllByTestId("line-tile");
+    const keys = screen.getAllByTestId("line-voicemail");
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toHaveAccessibleName("Call voicemail — Front desk");
+    await fireEvent.click(keys[0]);
+    expect(actions.voicemail).toHaveBeenLastCalledWith("desk");
+    await fireEvent.click(keys[2]);
+    expect(actions.voicemail).toHaveBeenLastCalledWith("night");
+    // Only the grid's current tile and its key are Tab stops.
+    expect(keys.map((k) => k.tabIndex)).toEqual([0, -1, -1]);
+  });
+
+  it("Ctrl+Shift+V calls the voicemail of the focused line", async () => {
+    const actions = fakeActions();
+    fakeEngine(THREE);
+    render(Lines, { actions });
+    await screen.findAllByTestId("line-tile");
+    tile("Night line").focus();
+    await fireEvent.keyDown(tile("Night line"), {
+      key: "V",
+      code: "KeyV",
+      ctrlKey: true,
+      shiftKey: true,
+    });
+    expect(actions.voicemail).toHaveBeenCalledWith("night");
+    // Typing in the filter: the shortcut pastes there, nothing is called.
+    const filter = screen.getByTestId("line-filter");
+    filter.focus();
+    await fireEvent.keyDown(filter, { key: "V", code: "KeyV", ctrlKey: true, shiftKey: true });
+    expect(actions.voicemail).toHaveBeenCalledOnce();
+  });
+
+  it("the dial pad opens from the toolbar or Ctrl+Shift+D and calls on the chosen line", async () => {
+    const actions = fakeActions();
+    fakeEngine(THREE);
+    render(Lines, { actions });
+    await screen.findAllByTestId("line-tile");
+    await fireEvent.click(screen.getByTestId("dial-open"));
+    expect(screen.getByTestId("dial-pad")).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId("dial-close"));
+    expect(screen.queryByTestId("dial-pad")).not.toBeInTheDocument();
+    await fireEvent.keyDown(window, { key: "D", code: "KeyD", ctrlKey: true, shiftKey: true });
+    await fireEvent.change(screen.getByTestId("dial-line"), { target: { value: "night" } });
+    await fireEvent.input(screen.getByTestId("dial-input"), { target: { value: "1002" } });
+    await fireEvent.click(screen.getByTestId("dial-call"));
+    expect(actions.start).toHaveBeenCalledWith("night", "1002");
+  });
+
+  it("lists missed calls from the call events", async () => {
+    fakeEngine(THREE);
+    const changed = fakeEvent<CallsView>(events.callChanged);
+    vi.spyOn(commands, "callsView").mockResolvedValue({
+      status: "ok",
+      data: { call: null, missed: [], volume: 100 },
+    });
+    render(Lines, { actions: fakeActions() });
+    await screen.findAllByTestId("line-tile");
+    expect(screen.queryByTestId("missed-calls")).not.toBeInTheDocument();
+    await vi.waitFor(() => expect(changed.listeners).toBe(1));
+    changed.fire({ call: null, missed: [missed({ from_name: "Carol" })], volume: 100 });
+    expect(await screen.findByTestId("missed-from")).toHaveTextContent("Carol");
   });
 });
