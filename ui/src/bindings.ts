@@ -380,6 +380,8 @@ export type CallView_Deserialize = {
 	state: CallState,
 	/**  Our microphone is muted. */
 	muted: boolean,
+	/**  Sound from the far end has been played (early media included). */
+	heard: boolean,
 	/**  The latest figures from RTCP, once there are any. */
 	quality?: CallQuality_Deserialize | null,
 	/**  The codec in use once media flows ("G.711 µ-law", "G.722", "Opus"). */
@@ -413,6 +415,8 @@ export type CallView_Serialize = {
 	state: CallState,
 	/**  Our microphone is muted. */
 	muted: boolean,
+	/**  Sound from the far end has been played (early media included). */
+	heard: boolean,
 	/**  The latest figures from RTCP, once there are any. */
 	quality: CallQuality_Serialize | null,
 	/**  The codec in use once media flows ("G.711 µ-law", "G.722", "Opus"). */

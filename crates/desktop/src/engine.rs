@@ -380,7 +380,18 @@ impl Task {
                             continue;
                         }
                         Some(Control::Call(command, reply)) => {
-                            let _ = reply.send(self.call(command));
+                            let result = self.call(&mut engine, command).await;
+                            let changes = match result {
+                                Ok(changes) => {
+                                    let _ = reply.send(Ok(()));
+                                    changes
+                                }
+                                Err(reason) => {
+                                    let _ = reply.send(Err(reason));
+                                    Vec::new()
+                                }
+                            };
+                            self.changed(&changes, &mut policy, &mut due);
                             continue;
                         }
                     };

@@ -178,6 +178,7 @@ mod tests {
             direction,
             state,
             muted: false,
+            heard: false,
             quality: None,
             codec: None,
             secure: false,

@@ -222,6 +222,7 @@ mod tests {
             },
             state,
             muted: false,
+            heard: false,
             quality: None,
             codec: None,
             secure: false,

@@ -117,6 +117,15 @@ async fn the_window_asks_and_is_answered_in_words() {
         .expect_err("not a key");
     assert!(key.contains("keypad"), "{key}");
 
+    // The engine's refusals come back in its words.
+    let nobody = backend
+        .handle(Call::CallVoicemail {
+            line: "nobody".into(),
+        })
+        .await
+        .expect_err("no such line");
+    assert!(nobody.contains("no line"), "{nobody}");
+
     // No call: hanging up or answering says so in words (never a Debug dump).
     for call in [Call::CallHangUp, Call::CallAnswer, Call::CallDecline] {
         let reason = backend.handle(call).await.expect_err("no call");

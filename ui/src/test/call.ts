@@ -40,6 +40,7 @@ export function call(overrides: Partial<CallShown> = {}): CallShown {
     direction: "outgoing",
     state: connected(),
     muted: false,
+    heard: true,
     quality: null,
     codec: "G.711 µ-law",
     secure: false,

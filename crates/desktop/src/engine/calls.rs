@@ -4,8 +4,9 @@
 
 use std::sync::PoisonError;
 
-use voicelamp_core::EngineEvent;
+use voicelamp_core::runtime::Engine;
 use voicelamp_core::view::LinesView;
+use voicelamp_core::{CallCommand as CoreCommand, EngineEvent};
 
 use super::{EngineService, Task};
 use crate::badge::Badge;
@@ -27,9 +28,27 @@ pub enum CallCommand {
 }
 
 impl Task {
-    /// Does `command` to the call.
-    pub(super) fn call(&mut self, command: CallCommand) -> Result<(), String> {
+    /// Does `command` to the call; what changed, or why not in words. A call that starts or
+    /// is answered gets the configured sound devices (silence, saying why, where there are
+    /// none), played at the volume the person sets.
+    pub(super) async fn call(
+        &mut self,
+        engine: &mut Engine,
+        command: CallCommand,
+    ) -> Result<Vec<EngineEvent>, String> {
         match command {
+            CallCommand::Call(command) => {
+                let opens = matches!(
+                    command,
+                    CoreCommand::Start { .. } | CoreCommand::Voicemail { .. } | CoreCommand::Answer
+                );
+                let port = opens.then(|| self.volume.wrap(engine.device_audio()));
+                engine
+                    .call(command, move || {
+                        port.unwrap_or_else(|| Box::new(voicelamp_audio::NoAudio::new()))
+                    })
+                    .await
+            }
             CallCommand::ClearMissed => {
                 self.calls
                     .lock()
@@ -37,7 +56,7 @@ impl Task {
                     .missed
                     .clear();
                 self.publish_calls();
-                Ok(())
+                Ok(Vec::new())
             }
             CallCommand::Volume(percent) => {
                 self.volume.set(percent);
@@ -46,9 +65,8 @@ impl Task {
                     .unwrap_or_else(PoisonError::into_inner)
                     .volume = self.volume.get();
                 self.publish_calls();
-                Ok(())
+                Ok(Vec::new())
             }
-            CallCommand::Call(_) => Err("this build of Voicelamp cannot make calls yet".to_owned()),
         }
     }
 
