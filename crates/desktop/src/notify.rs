@@ -287,8 +287,7 @@ async fn call_voicemail(engine: Option<crate::engine::EngineService>, line: Stri
     let Some(engine) = engine else {
         return;
     };
-    let command =
-        crate::engine::CallCommand::Call(voicelamp_core::CallCommand::Voicemail { line });
+    let command = crate::engine::CallCommand::Call(voicelamp_core::CallCommand::Voicemail { line });
     if let Err(reason) = engine.call(command).await {
         call_failed(&reason);
     }
@@ -298,9 +297,7 @@ async fn call_voicemail(engine: Option<crate::engine::EngineService>, line: Stri
 /// notification's button) could not be made.
 pub fn call_failed(reason: &str) {
     let mut desktop = notify_rust::Notification::new();
-    desktop
-        .summary("The call could not be made")
-        .body(reason);
+    desktop.summary("The call could not be made").body(reason);
     #[cfg(all(unix, not(target_os = "macos")))]
     {
         desktop

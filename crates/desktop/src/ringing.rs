@@ -2,6 +2,9 @@
 //! Answer and Decline (a click on its body opens the window, where the call view shows the
 //! call), both ended as soon as the call stops ringing (answered, declined, the caller gave up).
 
+// Windows and macOS show no notification of their own (see `notify`).
+#![cfg_attr(any(windows, target_os = "macos"), allow(unused_imports, dead_code))]
+
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 
@@ -102,6 +105,7 @@ fn ring(device: Option<&str>) -> std_mpsc::Sender<()> {
 }
 
 /// Shows the incoming call's notification; its buttons answer or decline through `engine`.
+#[cfg(all(unix, not(target_os = "macos")))]
 fn notify(
     call: &CallView,
     engine: Option<EngineService>,
@@ -162,6 +166,17 @@ fn notify(
         }
     });
     close
+}
+
+/// Windows and macOS: no notification buttons through `notify-rust` there; the call view of the
+/// window answers and declines.
+#[cfg(any(windows, target_os = "macos"))]
+fn notify(
+    _call: &CallView,
+    _engine: Option<EngineService>,
+    _shell: Arc<dyn Shell>,
+) -> oneshot::Sender<()> {
+    oneshot::channel().0
 }
 
 #[cfg(test)]
