@@ -1,7 +1,7 @@
 //! Calls: INVITE dialogs carrying SDP as opaque bytes. The media layer makes and reads the SDP;
 //! this module moves it: the INVITE client and server transactions (RFC 3261 §17.1.1, §17.2.1
 //! with RFC 6026's *Accepted* state), dialogs (§12: tags, route set, remote target, CSeq both
-//! ways), CANCEL, BYE, re-INVITE and UPDATE from the far end, RFC 4028 session timers and DTMF
+//! ways), CANCEL, BYE, re-INVITE (ours and the far end's) and UPDATE from the far end, RFC 4028 session timers and DTMF
 //! by INFO (`application/dtmf-relay`).
 //!
 //! The user agent owns the calls ([`UserAgent::start_call`](crate::UserAgent::start_call) and
@@ -24,6 +24,7 @@ mod invite_server;
 mod machine;
 mod midcall;
 mod outgoing;
+mod reinvite;
 mod session_timer;
 pub mod target;
 
@@ -137,6 +138,13 @@ pub enum CallEvent {
     RemoteAnswer {
         /// The answer.
         answer: Bytes,
+    },
+    /// Our new offer ([`update_call`](crate::UserAgent::update_call): hold, resume) was not
+    /// taken: refused with `code`, or answered without SDP (`None`). The call goes on with the
+    /// media as it was.
+    UpdateFailed {
+        /// The far end's status code.
+        code: Option<u16>,
     },
     /// A DTMF digit arrived by INFO.
     DtmfInfo {

@@ -6,6 +6,7 @@
 use super::dialog::Dialog;
 use super::invite_client::InviteClient;
 use super::invite_server::InviteServer;
+use super::reinvite::{OwnReinvite, OwnUpdate};
 use super::session_timer::SessionTimer;
 use super::{CallEnd, CallEvent, CallId, CallState};
 use crate::auth::DigestAuth;
@@ -128,14 +129,6 @@ pub(crate) struct OfferWait {
     pub deadline: Instant,
 }
 
-/// A re-INVITE of ours (a session refresh where UPDATE is not allowed).
-#[derive(Debug)]
-pub(crate) struct OwnReinvite {
-    pub branch: String,
-    pub cseq: u32,
-    pub tx: InviteClient,
-}
-
 #[derive(Debug)]
 pub(crate) struct Call {
     pub id: CallId,
@@ -154,6 +147,8 @@ pub(crate) struct Call {
     pub clients: Vec<ClientReq>,
     pub servers: Vec<ServerReq>,
     pub reinvite_out: Option<OwnReinvite>,
+    /// The app's new offer, until its answer or failure.
+    pub update: Option<OwnUpdate>,
     /// The far end's re-INVITEs still in their transactions (at most
     /// [`MAX_REINVITES_IN`]), the newest last.
     pub reinvites_in: Vec<InInvite>,
@@ -189,6 +184,7 @@ impl Call {
             clients: Vec::new(),
             servers: Vec::new(),
             reinvite_out: None,
+            update: None,
             reinvites_in: Vec::new(),
             offer_wait: None,
             dtmf: VecDeque::new(),
@@ -236,6 +232,7 @@ impl Call {
         self.ring_deadline = None;
         self.timer.stop();
         self.offer_wait = None;
+        self.update = None;
         self.dtmf.clear();
         if self.linger_until.is_none() {
             self.linger_until = Some(now + timers.timeout());
@@ -383,6 +380,7 @@ impl Call {
             self.incoming.as_ref().and_then(|i| i.tx.poll_timeout()),
             self.reinvite_out.as_ref().and_then(|r| r.tx.poll_timeout()),
             self.offer_wait.as_ref().map(|w| w.deadline),
+            self.update_deadline(),
             self.timer.poll_timeout(),
             self.ring_deadline,
             self.linger_until.filter(|_| self.ended),

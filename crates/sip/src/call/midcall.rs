@@ -4,9 +4,10 @@
 //! the offer), INFO (DTMF both ways), OPTIONS, and RFC 4028 refreshes when we are the refresher.
 
 use super::dtmf::parse_dtmf;
-use super::invite_client::{AckTemplate, InviteClient, InviteOutcome};
-use super::machine::{ALLOW, Call, Ctx, Dest, OfferWait, OwnReinvite, Purpose, method};
+use super::invite_client::InviteOutcome;
+use super::machine::{ALLOW, Call, Ctx, Dest, OfferWait, Purpose, method};
 use super::outgoing::sdp;
+use super::reinvite::ReinviteKind;
 use super::session_timer::{
     MAX_SESSION_EXPIRES, Refresher, min_se, session_expires, supports_timer,
 };
@@ -49,7 +50,7 @@ impl Call {
     }
 
     /// The far end no longer knows the dialog, or stopped answering in it.
-    fn lost(&mut self, now: Instant, bye: bool, ctx: &mut Ctx<'_>) {
+    pub(crate) fn lost(&mut self, now: Instant, bye: bool, ctx: &mut Ctx<'_>) {
         if self.ended {
             return;
         }
@@ -77,6 +78,7 @@ impl Call {
             && response.head.cseq.method == method("INVITE")
         {
             let to = response.head.header("To").unwrap_or_default();
+            let kind = r.kind;
             match r.tx.handle_response(now, response.status, &to) {
                 Some(InviteOutcome::Success) => {
                     let cseq = r.cseq;
@@ -93,10 +95,16 @@ impl Call {
                         self.send(Dest::Flow, ack.clone());
                         let first = self.ack.as_ref().is_none_or(|(c, _)| *c != cseq);
                         self.ack = Some((cseq, ack));
-                        if first {
+                        if first && kind == ReinviteKind::Offer {
+                            self.update_answered(now, response);
+                        } else if first {
                             self.refresh_result(now, Some(response), ctx);
                         }
                     }
+                }
+                Some(InviteOutcome::Failure(_)) if kind == ReinviteKind::Offer => {
+                    self.collect();
+                    self.update_refused(now, Some(response), ctx)
                 }
                 Some(InviteOutcome::Failure(_)) => self.refresh_result(now, Some(response), ctx),
                 _ => {}
@@ -184,36 +192,9 @@ impl Call {
         self.timer.interval = Some(interval);
         if dialog.peer_allows_update {
             self.send_in_dialog(now, "UPDATE", Purpose::Refresh, &headers, None, ctx);
-        } else if self
-            .reinvite_out
-            .as_ref()
-            .is_none_or(|r| r.tx.is_terminated())
-        {
-            let cseq = dialog.next_cseq();
-            let branch = ids::branch(ctx.rng);
-            let invite = method("INVITE");
-            let mut b = dialog
-                .request(&invite, cseq, &branch, &ctx.flow, ctx.outbound_proxy)
-                .header("Contact", &format!("<{}>", self.contact))
-                .header("Allow", ALLOW)
-                .header("User-Agent", ctx.user_agent);
-            for (name, value) in &headers {
-                b = b.header(name, value);
-            }
-            let bytes = b.body("application/sdp", &self.local_sdp).build();
-            let template = AckTemplate {
-                uri: dialog.remote_target.clone(),
-                headers: Vec::new(),
-                cseq,
-            };
-            let tx = InviteClient::new(
-                now,
-                bytes,
-                template,
-                ctx.flow.transport.is_reliable(),
-                ctx.timers,
-            );
-            self.reinvite_out = Some(OwnReinvite { branch, cseq, tx });
+        } else if !self.reinvite_busy() {
+            let body = self.local_sdp.clone();
+            self.start_reinvite(now, ReinviteKind::Refresh, &headers, &body, ctx);
         }
         self.collect();
     }
@@ -224,8 +205,13 @@ impl Call {
             && r.tx.poll_timeout().is_some_and(|t| t <= now)
             && r.tx.handle_timeout(now) == Some(InviteOutcome::Timeout)
         {
-            self.refresh_result(now, None, ctx);
+            if r.kind == ReinviteKind::Offer {
+                self.update_refused(now, None, ctx);
+            } else {
+                self.refresh_result(now, None, ctx);
+            }
         }
+        self.update_timeout(now, ctx);
         if self.offer_wait.as_ref().is_some_and(|w| now >= w.deadline) {
             let last = self.local_sdp.clone();
             self.answer_waiting_offer(now, last, ctx);

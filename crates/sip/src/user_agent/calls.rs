@@ -169,6 +169,32 @@ impl UserAgent {
         }
     }
 
+    /// Sends our new SDP `offer` inside the confirmed call (a re-INVITE: hold, resume). The
+    /// far end's answer comes as [`CallEvent::RemoteAnswer`]; a refusal as
+    /// [`CallEvent::UpdateFailed`], the call going on as it was (only `481`, `408` or no answer
+    /// end it). One change at a time: another one before the answer is refused.
+    pub fn update_call(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        offer: Bytes,
+    ) -> Result<(), CallError> {
+        let now = self.monotonic(now);
+        let i = self.call_index(call)?;
+        let credentials = self.accounts[self.calls[i].account]
+            .config
+            .credentials
+            .clone();
+        let result = with_ctx!(self, i, |c, ctx| c.update(
+            now,
+            offer,
+            credentials,
+            &mut ctx
+        ));
+        self.pump(now);
+        result
+    }
+
     /// Refuses the far end's new offer ([`CallEvent::RemoteOffer`]) with `488 Not Acceptable
     /// Here` (no common codec): the call goes on as it was.
     pub fn refuse_offer(&mut self, now: Instant, call: CallId) -> Result<(), CallError> {

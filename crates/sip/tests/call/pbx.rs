@@ -92,6 +92,8 @@ pub struct Pbx {
     /// Answer the user agent's UPDATE/re-INVITE with this status instead of 200, and these
     /// headers.
     pub refresh_status: u16,
+    /// Statuses for the next re-INVITEs of the user agent, in order (then `refresh_status`).
+    pub reinvite_statuses: VecDeque<u16>,
     pub refresh_headers: Vec<(String, String)>,
     /// Leave UPDATE out of the PBX's Allow.
     pub no_update: bool,
@@ -101,6 +103,8 @@ pub struct Pbx {
     pub last_ok: Option<Vec<u8>>,
     /// The last response to the user agent's INVITE.
     last_to_invite: Option<Vec<u8>>,
+    /// The status each in-dialog request (by branch) was answered with.
+    responded: Vec<(String, u16)>,
 }
 
 fn reason(status: u16) -> &'static str {
@@ -133,11 +137,13 @@ impl Pbx {
             counter: 0,
             record_route: Some("<sip:203.0.113.5:5060;lr>".into()),
             refresh_status: 200,
+            reinvite_statuses: VecDeque::new(),
             refresh_headers: Vec::new(),
             no_update: false,
             answered: false,
             last_ok: None,
             last_to_invite: None,
+            responded: Vec::new(),
         }
     }
 
@@ -237,24 +243,42 @@ impl Pbx {
                 }
             }
             "INVITE" | "UPDATE" => {
-                // A re-INVITE or UPDATE from the user agent (a session refresh).
+                // A re-INVITE or UPDATE from the user agent (a refresh or a new offer). A copy
+                // of a re-INVITE already answered gets the same status again.
+                let branch = req.head.vias[0].branch.clone().unwrap_or_default();
+                let copy_status = self
+                    .responded
+                    .iter()
+                    .find(|(b, _)| *b == branch)
+                    .map(|(_, s)| *s);
+                let status = match copy_status {
+                    Some(s) => s,
+                    None if req.method.as_str() == "INVITE" => self
+                        .reinvite_statuses
+                        .pop_front()
+                        .unwrap_or(self.refresh_status),
+                    None => self.refresh_status,
+                };
+                if copy_status.is_none() {
+                    self.responded.push((branch, status));
+                }
                 let mut b = self
-                    .response(&req, self.refresh_status, None)
+                    .response(&req, status, None)
                     .header("Contact", "<sip:bob@203.0.113.5:5060>");
                 if let Some(se) = req.head.header("Session-Expires")
-                    && self.refresh_status == 200
+                    && status == 200
                 {
                     b = b.header("Session-Expires", &se).header("Require", "timer");
                 }
                 for (n, v) in &self.refresh_headers {
                     b = b.header(n, v);
                 }
-                let bytes = if req.method.as_str() == "INVITE" {
+                let bytes = if req.method.as_str() == "INVITE" && status == 200 {
                     b.body("application/sdp", ANSWER_SDP).build()
                 } else {
                     b.build()
                 };
-                if req.method.as_str() == "INVITE" && self.refresh_status == 200 {
+                if req.method.as_str() == "INVITE" && status == 200 {
                     self.ok = Some((bytes.clone(), now + T1, T1, now + T1 * 64));
                 }
                 self.outbox.push_back(bytes);
