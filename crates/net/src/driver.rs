@@ -239,7 +239,7 @@ impl NetHandle {
         self.send(Command::Call(calls::CallCommand::Mute(call, on)))
     }
 
-    /// Holds the call (no sound either way) or takes it back.
+    /// Holds the call (no sound either way, the far end told by re-INVITE) or takes it back.
     pub fn set_hold(&self, call: CallId, on: bool) -> Result<(), NetError> {
         self.send(Command::Call(calls::CallCommand::Hold(call, on)))
     }
@@ -351,6 +351,8 @@ pub(crate) enum Internal {
         call: CallId,
         answer: Result<Vec<u8>, String>,
     },
+    /// Our new offer (hold, resume) for a re-INVITE.
+    CallUpdateOffer { call: CallId, offer: Vec<u8> },
     /// A key must go by SIP INFO.
     CallDtmfInfo { call: CallId, digit: char },
     /// The media cannot go on: hang up.

@@ -135,3 +135,52 @@ async fn a_call_refused_busy_ends_in_words_and_leaves_nothing() {
     peer.finish().await;
     net.handle.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn hold_and_resume_tell_the_far_end_by_reinvite() {
+    let port = port(62);
+    // The scenario fails unless our re-INVITEs carry a=sendonly, then a=sendrecv.
+    let peer = Run::server("calls/our-hold", port, 1).start();
+    let mut net = driver();
+    let account = line(&mut net, port).await;
+    let call = net
+        .handle
+        .start_call(account, &format!("sip:peer@127.0.0.1:{port}"), silence())
+        .await
+        .expect("the call starts");
+    let media = |e: &NetEvent| match e {
+        NetEvent::Call {
+            call: c,
+            update: CallUpdate::Media { .. },
+            ..
+        } if *c == call => Some(()),
+        _ => None,
+    };
+    wait_for(&mut net, SECS(10), "media", media).await;
+    for on in [true, false] {
+        net.handle.set_hold(call, on).expect("hold");
+        wait_for(&mut net, SECS(10), "hold reported", |e| match e {
+            NetEvent::Call {
+                call: c,
+                update: CallUpdate::Hold { local },
+                ..
+            } if *c == call && *local == on => Some(()),
+            _ => None,
+        })
+        .await;
+        // The far end's answer is applied to the media session.
+        wait_for(&mut net, SECS(10), "the answer to our re-INVITE", media).await;
+    }
+    let reason = wait_for(&mut net, SECS(10), "the far end's BYE", |e| match e {
+        NetEvent::Call {
+            call: c,
+            update: CallUpdate::Ended { reason },
+            ..
+        } if *c == call => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.by_peer, "{reason:?}");
+    peer.finish().await;
+    net.handle.shutdown().await.expect("shutdown");
+}

@@ -197,9 +197,13 @@ impl Task {
                 self.report(CallUpdate::Muted(on));
             }
             ToTask::Hold(on) => {
-                // The user agent has no re-INVITE of ours yet: hold is kept here (no sound
-                // either way) and the far end is not told.
-                let _offer = self.session.set_hold(now, on);
+                // No sound either way from now; the far end is told by re-INVITE and its
+                // answer comes back as `SetAnswer`.
+                let offer = self.session.set_hold(now, on);
+                let _ = self.internal.send(Internal::CallUpdateOffer {
+                    call: self.call,
+                    offer,
+                });
                 self.report(CallUpdate::Hold { local: on });
             }
             ToTask::Stop => {}

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::sync::oneshot;
 use voicelamp_media::{MediaConfig, Session, SrtpPolicy};
-use voicelamp_sip::call::{CallEnd, CallEvent, CallId};
+use voicelamp_sip::call::{CallEnd, CallError, CallEvent, CallId};
 use voicelamp_sip::{AccountId, Transport};
 
 /// How long a DTMF key pressed by INFO lasts.
@@ -64,6 +64,8 @@ pub(crate) struct CallEntry {
     offer: Option<Bytes>,
     /// The user agent said the call ended; reported once the task is gone.
     ended: Option<CallEnd>,
+    /// Our newest offer (hold, resume) waiting for the one under way to be answered.
+    queued_offer: Option<Bytes>,
 }
 
 impl Driver {
@@ -177,6 +179,7 @@ impl Driver {
                 task: Some(task),
                 offer: None,
                 ended: None,
+                queued_offer: None,
             },
         );
         Ok(call)
@@ -240,6 +243,7 @@ impl Driver {
                         task: None,
                         offer,
                         ended: None,
+                        queued_offer: None,
                     },
                 );
                 self.ua.ring_call(now, call);
@@ -269,7 +273,18 @@ impl Driver {
             }
             CallEvent::RemoteAnswer { answer } => {
                 self.to_task(call, ToTask::SetAnswer(answer));
+                self.send_queued_offer(now, call);
                 None
+            }
+            CallEvent::UpdateFailed { code } => {
+                let queued = self.send_queued_offer(now, call);
+                let code = code.map_or_else(String::new, |c| format!(" (SIP {c})"));
+                (!queued).then(|| {
+                    CallUpdate::Notice(format!(
+                        "the other phone did not accept hold or resume{code}; if you cannot \
+                         hear each other, hang up and call again"
+                    ))
+                })
             }
             CallEvent::DtmfInfo { digit, duration_ms } => Some(CallUpdate::DtmfReceived {
                 digit,
@@ -293,6 +308,18 @@ impl Driver {
         if let Some(update) = update {
             self.report_call(account, call, update);
         }
+    }
+
+    /// Sends the offer that waited for the change under way; `true` when one went out.
+    fn send_queued_offer(&mut self, now: Instant, call: CallId) -> bool {
+        let Some(offer) = self
+            .calls
+            .get_mut(&call)
+            .and_then(|e| e.queued_offer.take())
+        else {
+            return false;
+        };
+        self.ua.update_call(now, call, offer).is_ok()
     }
 
     fn report_call(&self, account: AccountId, call: CallId, update: CallUpdate) {
@@ -328,6 +355,19 @@ impl Driver {
                     }
                 }
             },
+            Internal::CallUpdateOffer { call, offer } => {
+                let offer = Bytes::from(offer);
+                match self.ua.update_call(now, call, offer.clone()) {
+                    Ok(()) => {}
+                    // Another change is under way: the newest offer goes out after it.
+                    Err(CallError::NotNow(_)) => {
+                        if let Some(entry) = self.calls.get_mut(&call) {
+                            entry.queued_offer = Some(offer);
+                        }
+                    }
+                    Err(_) => {}
+                }
+            }
             Internal::CallDtmfInfo { call, digit } => {
                 if self
                     .ua

@@ -149,6 +149,7 @@ impl Driver {
             }
             Internal::CallMedia { .. }
             | Internal::CallOfferAnswer { .. }
+            | Internal::CallUpdateOffer { .. }
             | Internal::CallDtmfInfo { .. }
             | Internal::CallHangUp { .. }
             | Internal::CallTaskDone { .. } => self.handle_call_internal(message),
