@@ -76,6 +76,8 @@ pub enum CallUpdate {
         rate: u32,
         /// Our RTP address (the RTCP port is the next one).
         local: std::net::SocketAddr,
+        /// The media is encrypted (SRTP was agreed).
+        secure: bool,
     },
     /// The first frame of far-end sound was handed to the audio port.
     FirstAudio,

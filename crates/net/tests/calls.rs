@@ -151,12 +151,13 @@ async fn hold_and_resume_tell_the_far_end_by_reinvite() {
     let media = |e: &NetEvent| match e {
         NetEvent::Call {
             call: c,
-            update: CallUpdate::Media { .. },
+            update: CallUpdate::Media { secure, .. },
             ..
-        } if *c == call => Some(()),
+        } if *c == call => Some(*secure),
         _ => None,
     };
-    wait_for(&mut net, SECS(10), "media", media).await;
+    let secure = wait_for(&mut net, SECS(10), "media", media).await;
+    assert!(!secure, "plain RTP over UDP is not reported secure");
     for on in [true, false] {
         net.handle.set_hold(call, on).expect("hold");
         wait_for(&mut net, SECS(10), "hold reported", |e| match e {

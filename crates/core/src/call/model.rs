@@ -158,7 +158,10 @@ impl CallModel {
                     since: format_rfc3339(now),
                 };
             }
-            CallUpdate::Media { codec, .. } => view.codec = Some(codec_name(codec)),
+            CallUpdate::Media { codec, secure, .. } => {
+                view.codec = Some(codec_name(codec));
+                view.secure = *secure;
+            }
             CallUpdate::Quality(q) => {
                 view.quality = Some(CallQuality {
                     jitter_ms: q.jitter_ms.round().clamp(0.0, 100_000.0) as u32,

@@ -60,6 +60,7 @@ fn an_outgoing_call_goes_from_dialing_to_connected_to_ended() {
             codec: "PCMU",
             rate: 8000,
             local: "127.0.0.1:40000".parse().expect("address"),
+            secure: true,
         },
         CallUpdate::Quality(MediaQuality {
             jitter_ms: 3.4,
@@ -97,6 +98,7 @@ fn an_outgoing_call_goes_from_dialing_to_connected_to_ended() {
         })
     );
     assert!(last.voicemail && last.heard);
+    assert!(last.secure, "SRTP agreed shows as secure");
     let CallState::Ended { why, failed } = &last.state else {
         panic!("{last:?}")
     };

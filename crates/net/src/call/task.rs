@@ -155,6 +155,7 @@ impl Task {
                             codec: codec.encoding_name(),
                             rate: self.session.sample_rate(),
                             local,
+                            secure: self.session.encrypted(),
                         });
                     }
                 }
