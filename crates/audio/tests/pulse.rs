@@ -294,7 +294,10 @@ fn an_unplugged_speaker_falls_back_to_the_default_and_says_so() {
 
     let module = headset_module().expect("the headset sink is loaded");
     pactl(&["unload-module", &module]);
-    let notice = every_20ms(Duration::from_secs(15), |_| {
+    // The wait is a bound, not a delay: it ends at the notice. On a loaded machine the stream's
+    // failure is seen only once its callback has stayed silent long enough (up to 5 s), and the
+    // default device then opens on a helper thread; 15 s was once not enough.
+    let notice = every_20ms(Duration::from_secs(45), |_| {
         audio.play(&tone.frame(20), rate);
         audio.take_notice()
     });
