@@ -260,10 +260,125 @@ fn find(way: Way, name: Option<&str>) -> Result<(cpal::Device, bool), AudioError
         .ok_or(AudioError::NoDevice { what: way.what() })
 }
 
+/// A device found by name (or the default) with its preferred configuration, ready for a stream.
+struct Prepared {
+    device: cpal::Device,
+    /// A named device was missing and the default was taken instead.
+    missing: bool,
+    label: String,
+    what: &'static str,
+    rate: u32,
+    format: SampleFormat,
+    config: cpal::StreamConfig,
+    health: Arc<Health>,
+}
+
+impl Prepared {
+    /// Finds the device and reads its preferred configuration, with a period of `period_ms`.
+    fn new(way: Way, name: Option<&str>, period_ms: u32) -> Result<Self, AudioError> {
+        let (device, missing) = find(way, name)?;
+        let (_, label) = describe(&device);
+        let preferred = match way {
+            Way::Input => device.default_input_config(),
+            Way::Output => device.default_output_config(),
+        };
+        let config = preferred.map_err(|e| {
+            // The default device is not there at all: the machine has no sound device.
+            if (name.is_none() || missing) && e.kind() == cpal::ErrorKind::DeviceNotAvailable {
+                AudioError::NoDevice { what: way.what() }
+            } else {
+                AudioError::Device {
+                    what: way.what(),
+                    name: label.clone(),
+                    reason: format!("it reports no usable format ({e})"),
+                }
+            }
+        })?;
+        let rate = config.sample_rate();
+        let format = config.sample_format();
+        let period = period_for(&config, period_ms);
+        let mut config: cpal::StreamConfig = config.into();
+        config.buffer_size = period;
+        Ok(Prepared {
+            device,
+            missing,
+            label,
+            what: way.what(),
+            rate,
+            format,
+            config,
+            health: Arc::new(Health::default()),
+        })
+    }
+
+    fn fail(&self, reason: String) -> AudioError {
+        AudioError::Device {
+            what: self.what,
+            name: self.label.clone(),
+            reason,
+        }
+    }
+
+    /// Starts the stream built for this device (`None`: its sample format is not supported).
+    fn start(
+        self,
+        built: Option<Result<cpal::Stream, cpal::Error>>,
+    ) -> Result<(Opened, bool), AudioError> {
+        let stream = built
+            .ok_or_else(|| {
+                self.fail(format!(
+                    "its sample format {} is not supported",
+                    self.format
+                ))
+            })?
+            .map_err(|e| self.fail(format!("it cannot start ({e})")))?;
+        stream
+            .play()
+            .map_err(|e| self.fail(format!("it cannot start ({e})")))?;
+        Ok((
+            Opened {
+                _stream: stream,
+                rate: self.rate,
+                label: self.label,
+                health: self.health,
+            },
+            self.missing,
+        ))
+    }
+}
+
+/// Builds a stream with `$build::<sample type>` for the device's sample format, letting the
+/// device choose its period when it refuses the short one; `None` for a format not supported.
+macro_rules! build_for_format {
+    ($p:ident, $build:ident, $io:ident) => {{
+        macro_rules! build {
+            ($t:ty) => {
+                Some(
+                    $build::<$t, _>(&$p.device, &$p.config, $io.clone(), $p.health.clone())
+                        .or_else(|_| {
+                            // The device refused the short period: let it choose.
+                            $p.config.buffer_size = cpal::BufferSize::Default;
+                            $build::<$t, _>(&$p.device, &$p.config, $io.clone(), $p.health.clone())
+                        }),
+                )
+            };
+        }
+        match $p.format {
+            SampleFormat::F32 => build!(f32),
+            SampleFormat::I16 => build!(i16),
+            SampleFormat::I32 => build!(i32),
+            SampleFormat::U16 => build!(u16),
+            SampleFormat::U8 => build!(u8),
+            SampleFormat::I8 => build!(i8),
+            SampleFormat::F64 => build!(f64),
+            _ => None,
+        }
+    }};
+}
+
 /// Opens an output stream on the named device (or the default) at its preferred rate;
 /// `make_source(rate)` gives what fills each buffer of mono samples at that rate, on cpal's
-/// thread. Also says whether a named
-/// device was missing (and the default taken instead).
+/// thread. Also says whether a named device was missing (and the default taken instead).
 pub(crate) fn open_output<F>(
     name: Option<&str>,
     make_source: impl FnOnce(u32) -> F,
@@ -271,62 +386,10 @@ pub(crate) fn open_output<F>(
 where
     F: FnMut(&mut [f32]) + Send + 'static,
 {
-    let (device, missing) = find(Way::Output, name)?;
-    let (_, label) = describe(&device);
-    let fail = |reason: String| AudioError::Device {
-        what: "speaker",
-        name: label.clone(),
-        reason,
-    };
-    let config = device.default_output_config().map_err(|e| {
-        // The default device is not there at all: the machine has no sound device.
-        if (name.is_none() || missing) && e.kind() == cpal::ErrorKind::DeviceNotAvailable {
-            AudioError::NoDevice {
-                what: Way::Output.what(),
-            }
-        } else {
-            fail(format!("it reports no usable format ({e})"))
-        }
-    })?;
-    let rate = config.sample_rate();
-    let format = config.sample_format();
-    let period = period_for(&config, OUTPUT_PERIOD_MS);
-    let mut config: cpal::StreamConfig = config.into();
-    config.buffer_size = period;
-    let health = Arc::new(Health::default());
-    let source = Arc::new(Mutex::new(make_source(rate)));
-    macro_rules! build {
-        ($t:ty) => {
-            build_output::<$t, F>(&device, &config, source.clone(), health.clone()).or_else(|_| {
-                // The device refused the short period: let it choose.
-                config.buffer_size = cpal::BufferSize::Default;
-                build_output::<$t, F>(&device, &config, source.clone(), health.clone())
-            })
-        };
-    }
-    let stream = match format {
-        SampleFormat::F32 => build!(f32),
-        SampleFormat::I16 => build!(i16),
-        SampleFormat::I32 => build!(i32),
-        SampleFormat::U16 => build!(u16),
-        SampleFormat::U8 => build!(u8),
-        SampleFormat::I8 => build!(i8),
-        SampleFormat::F64 => build!(f64),
-        other => return Err(fail(format!("its sample format {other} is not supported"))),
-    }
-    .map_err(|e| fail(format!("it cannot start ({e})")))?;
-    stream
-        .play()
-        .map_err(|e| fail(format!("it cannot start ({e})")))?;
-    Ok((
-        Opened {
-            _stream: stream,
-            rate,
-            label,
-            health,
-        },
-        missing,
-    ))
+    let mut p = Prepared::new(Way::Output, name, OUTPUT_PERIOD_MS)?;
+    let source = Arc::new(Mutex::new(make_source(p.rate)));
+    let built = build_for_format!(p, build_output, source);
+    p.start(built)
 }
 
 fn build_output<T, F>(
@@ -365,7 +428,7 @@ where
 
 /// Opens an input stream on the named device (or the default) at its preferred rate;
 /// `make_sink(rate)` gives what receives each buffer as mono samples at that rate, on cpal's
-/// thread.
+/// thread. Also says whether a named device was missing (and the default taken instead).
 pub(crate) fn open_input<F>(
     name: Option<&str>,
     make_sink: impl FnOnce(u32) -> F,
@@ -373,62 +436,10 @@ pub(crate) fn open_input<F>(
 where
     F: FnMut(&[f32]) + Send + 'static,
 {
-    let (device, missing) = find(Way::Input, name)?;
-    let (_, label) = describe(&device);
-    let fail = |reason: String| AudioError::Device {
-        what: "microphone",
-        name: label.clone(),
-        reason,
-    };
-    let config = device.default_input_config().map_err(|e| {
-        // The default device is not there at all: the machine has no sound device.
-        if (name.is_none() || missing) && e.kind() == cpal::ErrorKind::DeviceNotAvailable {
-            AudioError::NoDevice {
-                what: Way::Input.what(),
-            }
-        } else {
-            fail(format!("it reports no usable format ({e})"))
-        }
-    })?;
-    let rate = config.sample_rate();
-    let format = config.sample_format();
-    let period = period_for(&config, INPUT_PERIOD_MS);
-    let mut config: cpal::StreamConfig = config.into();
-    config.buffer_size = period;
-    let health = Arc::new(Health::default());
-    let sink = Arc::new(Mutex::new(make_sink(rate)));
-    macro_rules! build {
-        ($t:ty) => {
-            build_input::<$t, F>(&device, &config, sink.clone(), health.clone()).or_else(|_| {
-                // The device refused the short period: let it choose.
-                config.buffer_size = cpal::BufferSize::Default;
-                build_input::<$t, F>(&device, &config, sink.clone(), health.clone())
-            })
-        };
-    }
-    let stream = match format {
-        SampleFormat::F32 => build!(f32),
-        SampleFormat::I16 => build!(i16),
-        SampleFormat::I32 => build!(i32),
-        SampleFormat::U16 => build!(u16),
-        SampleFormat::U8 => build!(u8),
-        SampleFormat::I8 => build!(i8),
-        SampleFormat::F64 => build!(f64),
-        other => return Err(fail(format!("its sample format {other} is not supported"))),
-    }
-    .map_err(|e| fail(format!("it cannot start ({e})")))?;
-    stream
-        .play()
-        .map_err(|e| fail(format!("it cannot start ({e})")))?;
-    Ok((
-        Opened {
-            _stream: stream,
-            rate,
-            label,
-            health,
-        },
-        missing,
-    ))
+    let mut p = Prepared::new(Way::Input, name, INPUT_PERIOD_MS)?;
+    let sink = Arc::new(Mutex::new(make_sink(p.rate)));
+    let built = build_for_format!(p, build_input, sink);
+    p.start(built)
 }
 
 fn build_input<T, F>(
