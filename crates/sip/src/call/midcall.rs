@@ -214,7 +214,7 @@ impl Call {
         self.update_timeout(now, ctx);
         if self.offer_wait.as_ref().is_some_and(|w| now >= w.deadline) {
             let last = self.local_sdp.clone();
-            self.answer_waiting_offer(now, last, ctx);
+            self.answer_waiting_offer(now, last);
         }
         if self.timer.expired(now) {
             self.timer.stop();
@@ -478,35 +478,13 @@ impl Call {
     }
 
     /// Answers the far end's waiting offer with `answer`.
-    pub(crate) fn answer_waiting_offer(
-        &mut self,
-        now: Instant,
-        answer: Bytes,
-        ctx: &mut Ctx<'_>,
-    ) -> bool {
+    pub(crate) fn answer_waiting_offer(&mut self, now: Instant, answer: Bytes) -> bool {
         let Some(wait) = self.offer_wait.take() else {
             return false;
         };
         let ok = self.ok_with(now, &wait.request, Some(&answer));
         self.local_sdp = answer;
-        let (branch, cseq) = &wait.key;
-        if wait.update {
-            if let Some(s) = self
-                .servers
-                .iter_mut()
-                .find(|s| &s.branch == branch && s.cseq == *cseq)
-            {
-                s.tx.respond(now, 200, ok);
-            }
-        } else if let Some(r) = self
-            .reinvites_in
-            .iter_mut()
-            .find(|r| &r.branch == branch && r.request.head.cseq.seq == *cseq)
-        {
-            r.tx.respond(now, 200, ok);
-        }
-        let _ = ctx;
-        self.collect();
+        self.respond_to_offer(now, &wait, 200, ok);
         true
     }
 
@@ -518,6 +496,13 @@ impl Call {
             ));
         };
         let bytes = self.response(&wait.request, 488).build();
+        self.respond_to_offer(now, &wait, 488, bytes);
+        Ok(())
+    }
+
+    /// Sends the final response to the waiting offer through the server transaction of its
+    /// UPDATE or re-INVITE.
+    fn respond_to_offer(&mut self, now: Instant, wait: &OfferWait, status: u16, bytes: Vec<u8>) {
         let (branch, cseq) = &wait.key;
         if wait.update {
             if let Some(s) = self
@@ -525,29 +510,23 @@ impl Call {
                 .iter_mut()
                 .find(|s| &s.branch == branch && s.cseq == *cseq)
             {
-                s.tx.respond(now, 488, bytes);
+                s.tx.respond(now, status, bytes);
             }
         } else if let Some(r) = self
             .reinvites_in
             .iter_mut()
             .find(|r| &r.branch == branch && r.request.head.cseq.seq == *cseq)
         {
-            r.tx.respond(now, 488, bytes);
+            r.tx.respond(now, status, bytes);
         }
         self.collect();
-        Ok(())
     }
 
-    pub(crate) fn answer_offer(
-        &mut self,
-        now: Instant,
-        answer: Bytes,
-        ctx: &mut Ctx<'_>,
-    ) -> Result<(), CallError> {
+    pub(crate) fn answer_offer(&mut self, now: Instant, answer: Bytes) -> Result<(), CallError> {
         if self.ended {
             return Err(CallError::NoCall);
         }
-        if self.answer_waiting_offer(now, answer, ctx) {
+        if self.answer_waiting_offer(now, answer) {
             Ok(())
         } else {
             Err(CallError::NotNow(

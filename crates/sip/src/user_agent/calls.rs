@@ -138,7 +138,7 @@ impl UserAgent {
     ) -> Result<(), CallError> {
         let now = self.monotonic(now);
         let i = self.call_index(call)?;
-        let result = with_ctx!(self, i, |c, ctx| c.answer_offer(now, answer, &mut ctx));
+        let result = self.calls[i].answer_offer(now, answer);
         self.pump(now);
         result
     }
@@ -146,11 +146,7 @@ impl UserAgent {
     /// Declines an incoming call: `486 Busy Here`, never a 6xx (a `603` would stop the call
     /// ringing on the person's other phones too).
     pub fn reject_call(&mut self, now: Instant, call: CallId) {
-        let now = self.monotonic(now);
-        if let Ok(i) = self.call_index(call) {
-            with_ctx!(self, i, |c, ctx| c.reject(now, &mut ctx));
-            self.pump(now);
-        }
+        self.reject_call_with(now, call, 486);
     }
 
     /// Declines an incoming call with another 4xx status than `486`, e.g. `488 Not Acceptable
