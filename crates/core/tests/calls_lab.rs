@@ -4,8 +4,12 @@
 //! rings: the caller hears 480 and Voicelamp shows nothing.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::process::Command;
+use tokio::sync::Notify;
+use voicelamp_audio::{AudioPort, WavFiles};
 use voicelamp_core::call::{CallCommand, CallDirection, CallState};
 use voicelamp_core::runtime::Engine;
 use voicelamp_core::{Config, EngineEvent, MemoryStore, RegistrationState, Secret, SecretStore};
@@ -73,6 +77,36 @@ async fn until<T>(
     }
 }
 
+/// Records what the call plays, and tells the test once `enough` loud samples have been played.
+struct Heard {
+    inner: WavFiles,
+    loud: Arc<AtomicUsize>,
+    enough: usize,
+    reached: Arc<Notify>,
+}
+
+impl AudioPort for Heard {
+    fn play(&mut self, samples: &[i16], rate: u32) {
+        self.inner.play(samples, rate);
+        let loud = samples.iter().filter(|s| s.unsigned_abs() > LOUD).count();
+        let before = self.loud.fetch_add(loud, Ordering::Relaxed);
+        if before < self.enough && before + loud >= self.enough {
+            self.reached.notify_one();
+        }
+    }
+    fn capture(&mut self, out: &mut [i16], rate: u32) -> usize {
+        self.inner.capture(out, rate)
+    }
+    fn take_notice(&mut self) -> Option<String> {
+        self.inner.take_notice()
+    }
+}
+
+/// A sample of speech or tone, not line noise.
+const LOUD: u16 = 2000;
+/// Loud samples to hear before hanging up: a tenth of a second at 8 kHz.
+const ENOUGH: usize = 800;
+
 async fn registered(engine: &mut Engine) {
     until(engine, Duration::from_secs(10), "registration", |_, e| {
         matches!(e, EngineEvent::Registration(r) if r.state == RegistrationState::Registered)
@@ -111,7 +145,14 @@ async fn an_incoming_call_rings_is_answered_and_heard_and_the_caller_hangs_up() 
 
     let dir = tempfile::tempdir().expect("dir");
     let record = dir.path().join("heard.wav");
-    let port = voicelamp_audio::WavFiles::open(None, Some(&record)).expect("recording");
+    let loud = Arc::new(AtomicUsize::new(0));
+    let reached = Arc::new(Notify::new());
+    let port = Heard {
+        inner: WavFiles::open(None, Some(&record)).expect("recording"),
+        loud: loud.clone(),
+        enough: ENOUGH,
+        reached: reached.clone(),
+    };
     engine
         .call(CallCommand::Answer, move || Box::new(port))
         .await
@@ -128,6 +169,19 @@ async fn an_incoming_call_rings_is_answered_and_heard_and_the_caller_hangs_up() 
         |_, e| matches!(e, EngineEvent::Call(v) if v.heard).then_some(()),
     )
     .await;
+    // Hang up once enough of the IVR's speech was played (the first far-end sound alone is a
+    // few packets), with the engine's events still taken meanwhile.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        tokio::select! {
+            _ = reached.notified() => break,
+            events = engine.next() => assert!(events.is_some(), "the engine stopped"),
+            _ = tokio::time::sleep_until(deadline) => panic!(
+                "only {} loud samples played within 15 s",
+                loud.load(Ordering::Relaxed)
+            ),
+        }
+    }
     ivr(&["hangup"]).await;
     let ended = until(
         &mut engine,
@@ -149,9 +203,12 @@ async fn an_incoming_call_rings_is_answered_and_heard_and_the_caller_hangs_up() 
     let loud = reader
         .into_samples::<i16>()
         .filter_map(Result::ok)
-        .filter(|s| s.unsigned_abs() > 2000)
+        .filter(|s| s.unsigned_abs() > LOUD)
         .count();
-    assert!(loud > 800, "{loud} loud samples in what we heard");
+    assert!(
+        loud >= ENOUGH,
+        "{loud} loud samples in the recording, {ENOUGH} were played"
+    );
     engine.shutdown().await;
 }
 
