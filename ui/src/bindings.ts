@@ -319,6 +319,8 @@ export type CallQuality_Deserialize = {
 	loss_percent: number | null,
 	/**  Round-trip time from RTCP (LSR/DLSR), once the far end reported one. */
 	rtt_ms?: number | null,
+	/**  How it sounds, judged from the figures above (the window and the CLI show this). */
+	rating: QualityRating,
 };
 
 /**  What RTCP says about a call's media (received by us, and what the far end reports of ours). */
@@ -329,6 +331,8 @@ export type CallQuality_Serialize = {
 	loss_percent: number | null,
 	/**  Round-trip time from RTCP (LSR/DLSR), once the far end reported one. */
 	rtt_ms: number | null,
+	/**  How it sounds, judged from the figures above (the window and the CLI show this). */
+	rating: QualityRating,
 };
 
 /**  Where a call is. */
@@ -923,6 +927,15 @@ export type PrivacyForm =
 "caller" | 
 /**  The caller and the duration. */
 "callerAndDuration";
+
+/**  How a call sounds, from RTCP's figures. */
+export type QualityRating = 
+/**  Nothing a person would hear. */
+"good" | 
+/**  Some loss, jitter or delay a person may hear. */
+"fair" | 
+/**  Loss, jitter or delay that spoil the call. */
+"poor";
 
 /**  Registration state of an account, as events show it. */
 export type RegistrationState = 

@@ -10,7 +10,7 @@
 //! ```text
 //! {"type":"call","id":1,"line":"office","line_name":"Office","remote":"*97","remote_name":null,
 //!  "direction":"outgoing","state":{"kind":"connected","since":"2026-12-04T21:00:00Z"},
-//!  "muted":false,"heard":true,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12},"codec":"G.711 µ-law",
+//!  "muted":false,"heard":true,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12,"rating":"good"},"codec":"G.711 µ-law",
 //!  "secure":false,"voicemail":true,"notice":null}
 //! ```
 
@@ -133,19 +133,60 @@ pub struct CallQuality {
     pub loss_percent: f32,
     /// Round-trip time from RTCP (LSR/DLSR), once the far end reported one.
     pub rtt_ms: Option<u32>,
+    /// How it sounds, judged from the figures above (the window and the CLI show this).
+    pub rating: QualityRating,
 }
 
 impl CallQuality {
-    /// A rating in words for the call view: "good", "fair" or "poor" (ITU-T G.107 rule of
-    /// thumb: loss over 1 % or jitter over 30 ms is heard; over 5 % or 60 ms is poor).
+    /// The figures with their rating.
+    pub fn new(jitter_ms: u32, loss_percent: f32, rtt_ms: Option<u32>) -> Self {
+        CallQuality {
+            jitter_ms,
+            loss_percent,
+            rtt_ms,
+            rating: QualityRating::of(jitter_ms, loss_percent, rtt_ms),
+        }
+    }
+
+    /// The rating in a word: "good", "fair" or "poor".
     pub fn rating(&self) -> &'static str {
-        let rtt = self.rtt_ms.unwrap_or(0);
-        if self.loss_percent > 5.0 || self.jitter_ms > 60 || rtt > 600 {
-            "poor"
-        } else if self.loss_percent > 1.0 || self.jitter_ms > 30 || rtt > 300 {
-            "fair"
+        self.rating.word()
+    }
+}
+
+/// How a call sounds, from RTCP's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum QualityRating {
+    /// Nothing a person would hear.
+    Good,
+    /// Some loss, jitter or delay a person may hear.
+    Fair,
+    /// Loss, jitter or delay that spoil the call.
+    Poor,
+}
+
+impl QualityRating {
+    /// ITU-T G.107 rule of thumb: loss over 1 %, jitter over 30 ms or a round trip over 300 ms is
+    /// heard; over 5 %, 60 ms or 600 ms is poor.
+    pub fn of(jitter_ms: u32, loss_percent: f32, rtt_ms: Option<u32>) -> Self {
+        let rtt = rtt_ms.unwrap_or(0);
+        if loss_percent > 5.0 || jitter_ms > 60 || rtt > 600 {
+            Self::Poor
+        } else if loss_percent > 1.0 || jitter_ms > 30 || rtt > 300 {
+            Self::Fair
         } else {
-            "good"
+            Self::Good
+        }
+    }
+
+    /// "good", "fair" or "poor".
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Fair => "fair",
+            Self::Poor => "poor",
         }
     }
 }
@@ -258,11 +299,7 @@ mod tests {
             },
             muted: false,
             heard: true,
-            quality: Some(CallQuality {
-                jitter_ms: 3,
-                loss_percent: 0.0,
-                rtt_ms: Some(12),
-            }),
+            quality: Some(CallQuality::new(3, 0.0, Some(12))),
             codec: Some("G.711 µ-law".into()),
             secure: false,
             voicemail: true,
@@ -270,7 +307,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&view).expect("json"),
-            r#"{"id":1,"line":"office","line_name":"Office","remote":"*97","remote_name":null,"direction":"outgoing","state":{"kind":"connected","since":"2026-12-04T21:00:00Z"},"muted":false,"heard":true,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12},"codec":"G.711 µ-law","secure":false,"voicemail":true,"notice":null}"#
+            r#"{"id":1,"line":"office","line_name":"Office","remote":"*97","remote_name":null,"direction":"outgoing","state":{"kind":"connected","since":"2026-12-04T21:00:00Z"},"muted":false,"heard":true,"quality":{"jitter_ms":3,"loss_percent":0.0,"rtt_ms":12,"rating":"good"},"codec":"G.711 µ-law","secure":false,"voicemail":true,"notice":null}"#
         );
         let ended = CallState::Ended {
             why: "busy (486)".into(),
@@ -318,11 +355,7 @@ mod tests {
 
     #[test]
     fn quality_ratings_follow_loss_jitter_and_delay() {
-        let q = |jitter_ms, loss_percent, rtt_ms| CallQuality {
-            jitter_ms,
-            loss_percent,
-            rtt_ms,
-        };
+        let q = CallQuality::new;
         assert_eq!(q(5, 0.0, Some(20)).rating(), "good");
         assert_eq!(q(5, 2.0, None).rating(), "fair");
         assert_eq!(q(40, 0.0, None).rating(), "fair");

@@ -79,7 +79,9 @@ pub mod sip_uri;
 pub mod view;
 pub mod voicemail;
 
-pub use call::{CallCommand, CallDirection, CallQuality, CallState, CallView, MissedCall};
+pub use call::{
+    CallCommand, CallDirection, CallQuality, CallState, CallView, MissedCall, QualityRating,
+};
 pub use config::{
     AccountConfig, AudioConfig, Config, ConfigError, IncomingCalls, MailboxConfig, PasswordSource,
     UnsolicitedPolicy,

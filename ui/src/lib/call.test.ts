@@ -16,10 +16,10 @@ import {
   isRingingHere,
   keypadKey,
   phaseWords,
-  qualityLevel,
   qualityWords,
   whoOf,
   type CallsView,
+  type QualityLevel,
 } from "./call";
 
 describe("call words", () => {
@@ -68,21 +68,19 @@ describe("call words", () => {
     expect(elapsed("2026-05-04T10:00:03Z", at)).toBe("0:00");
   });
 
-  it("judges the quality from loss, jitter and round trip as core does, with the figures", () => {
-    const q = (jitter_ms: number, loss_percent: number, rtt_ms: number | null) => ({
-      jitter_ms,
-      loss_percent,
-      rtt_ms,
-    });
-    // The cases of core's quality_ratings_follow_loss_jitter_and_delay.
-    expect(qualityLevel(q(5, 0, 20))).toBe("good");
-    expect(qualityLevel(q(5, 2, null))).toBe("fair");
-    expect(qualityLevel(q(40, 0, null))).toBe("fair");
-    expect(qualityLevel(q(5, 0, 400))).toBe("fair");
-    expect(qualityLevel(q(5, 8, null))).toBe("poor");
-    expect(qualityLevel(q(90, 0, null))).toBe("poor");
-    expect(qualityWords(q(4, 0.2, 38))).toBe("Good — 0.2 % lost, jitter 4 ms, round trip 38 ms");
-    expect(qualityWords(q(4, 0, null))).toBe("Good — 0.0 % lost, jitter 4 ms");
+  it("says the quality in core's rating, with the figures", () => {
+    const q = (
+      jitter_ms: number,
+      loss_percent: number,
+      rtt_ms: number | null,
+      rating: QualityLevel,
+    ) => ({ jitter_ms, loss_percent, rtt_ms, rating });
+    expect(qualityWords(q(4, 0.2, 38, "good"))).toBe(
+      "Good — 0.2 % lost, jitter 4 ms, round trip 38 ms",
+    );
+    expect(qualityWords(q(4, 0, null, "good"))).toBe("Good — 0.0 % lost, jitter 4 ms");
+    expect(qualityWords(q(40, 0, null, "fair"))).toBe("Fair — 0.0 % lost, jitter 40 ms");
+    expect(qualityWords(q(5, 8, null, "poor"))).toBe("Poor — 8.0 % lost, jitter 5 ms");
   });
 
   it("knows a live call and one that rings here", () => {

@@ -191,26 +191,17 @@ export function elapsed(connectedAt: string | null, now: number): string | null 
     : `${minutes}:${seconds}`;
 }
 
-/** How a call sounds, judged from RTCP as core judges it (loss over 1 % or jitter over 30 ms
- * is heard; over 5 % or 60 ms is poor). */
-export type QualityLevel = "good" | "fair" | "poor";
+/** How a call sounds: core's rating of the RTCP figures. */
+export type QualityLevel = QualityShown["rating"];
 
 /** The loss in percent (a figure that is not a number, sent as null, counts as none). */
 function lossOf(quality: QualityShown): number {
   return quality.loss_percent ?? 0;
 }
 
-export function qualityLevel(quality: QualityShown): QualityLevel {
-  const rtt = quality.rtt_ms ?? 0;
-  const loss = lossOf(quality);
-  if (loss > 5 || quality.jitter_ms > 60 || rtt > 600) return "poor";
-  if (loss > 1 || quality.jitter_ms > 30 || rtt > 300) return "fair";
-  return "good";
-}
-
 /** The quality in words with its figures, e.g. "Good — 0.2 % lost, jitter 4 ms, round trip 38 ms". */
 export function qualityWords(quality: QualityShown): string {
-  const level = qualityLevel(quality);
+  const level = quality.rating;
   const name = level === "good" ? "Good" : level === "fair" ? "Fair" : "Poor";
   const figures = [`${lossOf(quality).toFixed(1)} % lost`, `jitter ${quality.jitter_ms} ms`];
   if (quality.rtt_ms !== null) figures.push(`round trip ${quality.rtt_ms} ms`);

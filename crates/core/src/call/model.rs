@@ -163,11 +163,11 @@ impl CallModel {
                 view.secure = *secure;
             }
             CallUpdate::Quality(q) => {
-                view.quality = Some(CallQuality {
-                    jitter_ms: q.jitter_ms.round().clamp(0.0, 100_000.0) as u32,
-                    loss_percent: (q.loss_percent * 10.0).round() / 10.0,
-                    rtt_ms: q.rtt_ms,
-                });
+                view.quality = Some(CallQuality::new(
+                    q.jitter_ms.round().clamp(0.0, 100_000.0) as u32,
+                    (q.loss_percent * 10.0).round() / 10.0,
+                    q.rtt_ms,
+                ));
             }
             CallUpdate::Hold { local } if view.state.is_answered() => {
                 let since = format_rfc3339(active.since.unwrap_or(now));

@@ -89,14 +89,7 @@ fn an_outgoing_call_goes_from_dialing_to_connected_to_ended() {
         panic!()
     };
     assert_eq!(last.codec.as_deref(), Some("G.711 µ-law"));
-    assert_eq!(
-        last.quality,
-        Some(CallQuality {
-            jitter_ms: 3,
-            loss_percent: 1.3,
-            rtt_ms: Some(11)
-        })
-    );
+    assert_eq!(last.quality, Some(CallQuality::new(3, 1.3, Some(11))));
     assert!(last.voicemail && last.heard);
     assert!(last.secure, "SRTP agreed shows as secure");
     let CallState::Ended { why, failed } = &last.state else {

@@ -98,7 +98,7 @@ describe("CallPanel", () => {
 
   it("shows the quality while talking, or a sound notice, or a refusal", async () => {
     const { rerender } = render(CallPanel, {
-      call: call({ quality: { jitter_ms: 80, loss_percent: 7, rtt_ms: 40 } }),
+      call: call({ quality: { jitter_ms: 80, loss_percent: 7, rtt_ms: 40, rating: "poor" } }),
       actions: fakeActions(),
     });
     expect(screen.getByTestId("call-quality")).toHaveAttribute("data-level", "poor");
